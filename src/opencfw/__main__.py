@@ -1,0 +1,3 @@
+from opencfw.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,128 @@
+"""Requests, responses and routing for the thin ASGI layer.
+
+The hot path (a job read) must stay well under the ~120 µs a full framework spends before the
+handler runs (design.md), so this is a few small classes instead of a framework.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import parse_qsl
+
+import msgspec
+
+from opencfw.domain.errors import MethodNotAllowed, RouteNotFound
+
+if TYPE_CHECKING:
+    from opencfw.service.credentials import Principal
+
+JSON_CONTENT_TYPE = b"application/json;charset=UTF-8"
+_encoder = msgspec.json.Encoder()
+
+
+class Request:
+    __slots__ = (
+        "body",
+        "headers",
+        "method",
+        "params",
+        "path",
+        "principal",
+        "query",
+        "raw_path",
+        "raw_query",
+        "request_id",
+    )
+
+    def __init__(
+        self,
+        *,
+        method: str,
+        path: str,
+        raw_path: bytes,
+        raw_query: bytes,
+        headers: dict[str, str],
+        request_id: str,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.raw_path = raw_path
+        self.raw_query = raw_query
+        self.headers = headers
+        self.request_id = request_id
+        self.body = b""
+        self.params: dict[str, str] = {}
+        self.principal: Principal | None = None
+        self.query: dict[str, str] = (
+            dict(parse_qsl(raw_query.decode("utf-8", "replace"), keep_blank_values=True, errors="replace"))
+            if raw_query
+            else {}
+        )
+
+
+@dataclass(slots=True)
+class Response:
+    status: int
+    body: bytes
+    headers: list[tuple[bytes, bytes]]
+
+
+def json_response(status: int, payload: Any, headers: list[tuple[bytes, bytes]] | None = None) -> Response:
+    return Response(status, _encoder.encode(payload), headers or [])
+
+
+#: where a handler runs: on the event loop (short reads), on the single writer thread (anything
+#: that writes), or on the shared thread pool (slow CPU work such as password hashing)
+Mode = Literal["inline", "write", "thread"]
+#: what a route requires: a caller allowed on the path's project, any authenticated caller, or none
+Auth = Literal["project", "caller", "none"]
+Handler = Callable[[Any, Request], Response]
+
+_PARAM = re.compile(r"\{(\w+)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    method: str
+    template: str
+    handler: Handler
+    mode: Mode = "inline"
+    auth: Auth = "project"
+
+    def compile(self) -> re.Pattern[str]:
+        return re.compile("^" + _PARAM.sub(r"(?P<\1>[^/]+)", self.template) + "$")
+
+
+class Router:
+    def __init__(self, routes: list[Route]) -> None:
+        self._routes = [(route, route.compile()) for route in routes]
+        # the templates without parameters are matched by a dict lookup first
+        self._static: dict[str, dict[str, Route]] = {}
+        for route in routes:
+            if "{" not in route.template:
+                self._static.setdefault(route.template, {})[route.method] = route
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
+        static = self._static.get(path)
+        if static is not None:
+            if method in static:
+                return static[method], {}
+            raise MethodNotAllowed(method, list(static))
+        allowed: list[str] = []
+        for route, pattern in self._routes:
+            found = pattern.match(path)
+            if found is None:
+                continue
+            if route.method == method:
+                return route, found.groupdict()
+            allowed.append(route.method)
+        if allowed:
+            raise MethodNotAllowed(method, allowed)
+        raise RouteNotFound()
+
+    @property
+    def routes(self) -> list[Route]:
+        return [route for route, _ in self._routes]

@@ -1,0 +1,163 @@
+"""Request bodies and query parameters: decoding, validation, and the error that names the field."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, TypeVar
+
+import msgspec
+from msgspec import Meta, Struct
+
+from opencfw.domain.errors import BadParameter
+
+NAME_PATTERN = r"^[A-Za-z0-9_-]{1,48}$"
+PROJECT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+#: ids in paths and queries: printable, no separators, bounded
+RESOURCE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+Name = Annotated[str, Meta(pattern=NAME_PATTERN)]
+ShortText = Annotated[str, Meta(max_length=255)]
+
+
+class TagIn(Struct, forbid_unknown_fields=False):
+    key: Annotated[str, Meta(min_length=1, max_length=128)]
+    value: Annotated[str, Meta(max_length=255)] = ""
+
+
+class FlavorIn(Struct):
+    version: Annotated[str, Meta(max_length=32)]
+    extend_eip_count: Annotated[int, Meta(ge=0, le=2000)] | None = None
+    extend_bandwidth: Annotated[int, Meta(ge=0, le=5000, multiple_of=5)] | None = None
+    extend_vpc_count: Annotated[int, Meta(ge=0, le=100)] | None = None
+
+
+class ChargeInfoIn(Struct):
+    charge_mode: Annotated[str, Meta(max_length=32)]
+    period_type: Annotated[str, Meta(max_length=32)] | None = None
+    period_num: Annotated[int, Meta(ge=1, le=100)] | None = None
+    # Terraform sends is_auto_renew as the string "true"/"false"
+    is_auto_renew: bool | Annotated[str, Meta(max_length=8)] | None = None
+    is_auto_pay: bool | Annotated[str, Meta(max_length=8)] | None = None
+
+
+class CreateFirewallIn(Struct):
+    name: Name
+    flavor: FlavorIn
+    charge_info: ChargeInfoIn
+    enterprise_project_id: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
+    tags: Annotated[list[TagIn], Meta(max_length=20)] | None = None
+
+
+class ListFirewallsIn(Struct):
+    limit: Annotated[int, Meta(ge=1, le=1024)]
+    offset: Annotated[int, Meta(ge=0)]
+    key_word: ShortText | None = None
+    enterprise_project_id: Annotated[str, Meta(max_length=64)] | None = None
+    tags: Annotated[list[TagIn], Meta(max_length=20)] | None = None
+
+
+class RenameFirewallIn(Struct):
+    fw_instance_name: Name
+
+
+# -- IAM (Keystone v3 password authentication)
+
+
+class DomainRef(Struct):
+    name: ShortText | None = None
+    id: ShortText | None = None
+
+
+class UserRef(Struct):
+    name: ShortText
+    password: Annotated[str, Meta(max_length=1024)]
+    domain: DomainRef
+
+
+class PasswordIdentity(Struct):
+    user: UserRef
+
+
+class Identity(Struct):
+    methods: list[ShortText]
+    password: PasswordIdentity | None = None
+
+
+class ProjectRef(Struct):
+    id: ShortText | None = None
+    name: ShortText | None = None
+    domain: DomainRef | None = None
+
+
+class Scope(Struct):
+    project: ProjectRef | None = None
+
+
+class AuthIn(Struct):
+    identity: Identity
+    scope: Scope | None = None
+
+
+class TokenRequestIn(Struct):
+    auth: AuthIn
+
+
+T = TypeVar("T")
+_decoders: dict[type, msgspec.json.Decoder[Any]] = {}
+
+
+def decode_body(body: bytes, kind: type[T]) -> T:
+    """Decode and validate a JSON body; any problem is a 400 naming the field."""
+    decoder = _decoders.get(kind)
+    if decoder is None:
+        decoder = _decoders[kind] = msgspec.json.Decoder(kind)
+    if not body.strip():
+        raise BadParameter("The request body is empty; a JSON object is required")
+    try:
+        result: T = decoder.decode(body)
+    except msgspec.ValidationError as exc:
+        raise BadParameter(f"Invalid request body: {exc}") from exc
+    except msgspec.DecodeError as exc:
+        raise BadParameter(f"The request body is not valid JSON: {exc}") from exc
+    return result
+
+
+def as_bool(value: bool | str | None, field: str) -> bool:
+    """A boolean sent as a JSON boolean or as the string "true"/"false" (any case)."""
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    lowered = value.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    raise BadParameter(f"Invalid request body: `{field}` must be true or false, got {value!r}")
+
+
+def query_int(query: dict[str, str], name: str, *, low: int, high: int, required: bool = True) -> int | None:
+    raw = query.get(name)
+    if raw is None or raw == "":
+        if required:
+            raise BadParameter(f"The query parameter `{name}` is required")
+        return None
+    if not re.fullmatch(r"-?\d{1,10}", raw):
+        raise BadParameter(f"The query parameter `{name}` must be an integer, got {raw[:32]!r}")
+    value = int(raw)
+    if not low <= value <= high:
+        raise BadParameter(f"The query parameter `{name}` must be between {low} and {high}, got {value}")
+    return value
+
+
+def query_text(query: dict[str, str], name: str, *, pattern: re.Pattern[str] | None = None) -> str | None:
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return None
+    if len(raw) > 255 or (pattern is not None and not pattern.fullmatch(raw)):
+        raise BadParameter(f"The query parameter `{name}` is not valid: {raw[:64]!r}")
+    return raw
+
+
+def path_id(value: str, name: str) -> str:
+    if not RESOURCE_ID.fullmatch(value):
+        raise BadParameter(f"The path parameter `{name}` is not valid: {value[:64]!r}")
+    return value

@@ -1,0 +1,156 @@
+"""The ``opencfw`` command: one entry point, one top-level error handler."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from opencfw import __version__
+from opencfw.config import ConfigError, Settings
+from opencfw.domain.errors import OpenCfwError
+from opencfw.service.credentials import BootstrapResult
+from opencfw.service.secrets import MasterKeyError
+
+
+class UsageError(Exception):
+    """A mistake on the command line or in the settings: one line on stderr, exit 2."""
+
+
+def _env_help() -> str:
+    lines = ["settings (each also read from its environment variable):"]
+    lines += [f"  {env:<28} {name}" for env, name in Settings.variables()]
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="opencfw",
+        description="A self-hosted Huawei Cloud Firewall (CFW) provisioning-task API.",
+        epilog=_env_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"opencfw {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the API server and the job engine",
+        epilog=_env_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument("--host", help="address to bind (OPENCFW_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (OPENCFW_PORT, default 9449)")
+    serve.add_argument("--data-dir", type=Path, help="where the store lives (OPENCFW_DATA_DIR)")
+
+    migrate = commands.add_parser("migrate", help="create or upgrade the store's schema, then exit")
+    migrate.add_argument("--data-dir", type=Path, help="where the store lives (OPENCFW_DATA_DIR)")
+
+    commands.add_parser("version", help="print the version")
+    return parser
+
+
+def _sdk_region_variable(region: str) -> str:
+    return "HUAWEICLOUD_SDK_REGION_CFW_" + region.upper().replace("-", "_")
+
+
+def print_bootstrap(result: BootstrapResult, settings: Settings) -> None:
+    endpoint = f"http://{settings.host}:{settings.port}"
+    if result.created or result.generated_password or result.generated_secret_key:
+        out = [
+            "",
+            f"opencfw: created the first account in {settings.data_dir}",
+            "         generated secrets are shown this once: keep them",
+            f"  project        {result.project_name}  (id {result.project_id})",
+            f"  domain / user  {result.domain} / {result.user}",
+        ]
+        if result.generated_password:
+            out.append(f"  password       {result.generated_password}")
+        if result.access_key:
+            out.append(f"  access key     {result.access_key}")
+        if result.generated_secret_key:
+            out.append(f"  secret key     {result.generated_secret_key}")
+            out += [
+                "",
+                "  point the official SDK at this server:",
+                f"    export CLOUD_SDK_AK={result.access_key} CLOUD_SDK_SK={result.generated_secret_key}",
+                f"    export {_sdk_region_variable(result.project_name)}={endpoint}",
+            ]
+        out.append("")
+    else:
+        out = [
+            f"opencfw: project {result.project_name} (id {result.project_id}), data in {settings.data_dir}"
+        ]
+    print("\n".join(out), flush=True)
+
+
+def _serve(settings: Settings) -> int:
+    import uvicorn
+
+    from opencfw.api.app import App
+    from opencfw.runtime import build_runtime
+
+    runtime, result = build_runtime(settings)
+    print_bootstrap(result, settings)
+    config = uvicorn.Config(
+        App(runtime),
+        host=settings.host,
+        port=settings.port,
+        lifespan="on",
+        http="httptools",
+        access_log=False,
+        log_level="info" if settings.log_level in ("debug", "info") else settings.log_level,
+        server_header=False,
+    )
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        runtime.close()
+    return 0
+
+
+def _migrate(settings: Settings) -> int:
+    from opencfw.runtime import open_store
+
+    store, kind = open_store(settings)
+    try:
+        applied = store.migrate()
+        version = store.schema_version()
+    finally:
+        store.close()
+    done = f"applied {', '.join(map(str, applied))}" if applied else "nothing to apply"
+    print(f"opencfw: {kind} store at schema version {version} ({done})")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        if args.command == "version":
+            print(f"opencfw {__version__}")
+            return 0
+        settings = Settings.load(
+            host=getattr(args, "host", None),
+            port=getattr(args, "port", None),
+            data_dir=getattr(args, "data_dir", None),
+        )
+        logging.basicConfig(
+            level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        if args.command == "serve":
+            return _serve(settings)
+        return _migrate(settings)
+    except (ConfigError, UsageError) as exc:
+        print(f"opencfw: error: {exc}", file=sys.stderr)
+        return 2
+    except (MasterKeyError, OpenCfwError, OSError) as exc:
+        print(f"opencfw: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,171 @@
+"""Typed settings, read once at the edge (CLI or app factory) from OPENCFW_* and flags."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PORT = 9449
+
+
+class ConfigError(ValueError):
+    """A setting has a value that cannot be used; the message names the setting."""
+
+
+class Secret:
+    """A string that never shows itself in a repr, a log line or a traceback."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def default_data_dir(environ: Mapping[str, str] = os.environ) -> Path:
+    base = environ.get("XDG_DATA_HOME") or str(Path(environ.get("HOME") or Path.home()) / ".local" / "share")
+    return Path(base) / "opencfw"
+
+
+def _duration_seconds(text: str, name: str) -> float:
+    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+    raw = text.strip().lower()
+    for suffix in ("ms", "s", "m", "h", "d"):
+        if raw.endswith(suffix):
+            number, scale = raw[: -len(suffix)], units[suffix]
+            break
+    else:
+        number, scale = raw, 1.0
+    try:
+        value = float(number) * scale
+    except ValueError:
+        raise ConfigError(f"{name} must be a duration such as 3, 1.5s or 2m, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise ConfigError(f"{name} must be a non-negative duration, got {text!r}")
+    return value
+
+
+def _choice(text: str, name: str, choices: tuple[str, ...]) -> str:
+    value = text.strip().lower()
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {text!r}")
+    return value
+
+
+def _port(text: str, name: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ConfigError(f"{name} must be a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise ConfigError(f"{name} must be between 0 and 65535, got {value}")
+    return value
+
+
+def _text(text: str, name: str) -> str:
+    if not text.strip():
+        raise ConfigError(f"{name} must not be empty")
+    return text.strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting, with its OPENCFW_* variable in the field's metadata."""
+
+    host: str = field(default="127.0.0.1", metadata={"env": "OPENCFW_HOST", "parse": _text})
+    port: int = field(default=DEFAULT_PORT, metadata={"env": "OPENCFW_PORT", "parse": _port})
+    data_dir: Path = field(
+        default_factory=default_data_dir,
+        metadata={"env": "OPENCFW_DATA_DIR", "parse": lambda t, n: Path(_text(t, n)).expanduser()},
+    )
+    region: str = field(default="cn-north-4", metadata={"env": "OPENCFW_REGION", "parse": _text})
+    domain: str = field(default="opencfw", metadata={"env": "OPENCFW_DOMAIN", "parse": _text})
+    user: str = field(default="admin", metadata={"env": "OPENCFW_USER", "parse": _text})
+    password: Secret | None = field(
+        default=None, metadata={"env": "OPENCFW_PASSWORD", "parse": lambda t, n: Secret(_text(t, n))}
+    )
+    project_id: str | None = field(default=None, metadata={"env": "OPENCFW_PROJECT_ID", "parse": _text})
+    access_key: str | None = field(default=None, metadata={"env": "OPENCFW_ACCESS_KEY", "parse": _text})
+    secret_key: Secret | None = field(
+        default=None, metadata={"env": "OPENCFW_SECRET_KEY", "parse": lambda t, n: Secret(_text(t, n))}
+    )
+    master_key: Secret | None = field(
+        default=None, metadata={"env": "OPENCFW_MASTER_KEY", "parse": lambda t, n: Secret(_text(t, n))}
+    )
+    provision_seconds: float = field(
+        default=3.0, metadata={"env": "OPENCFW_PROVISION_SECONDS", "parse": _duration_seconds}
+    )
+    provision_outcome: str = field(
+        default="success",
+        metadata={
+            "env": "OPENCFW_PROVISION_OUTCOME",
+            "parse": lambda t, n: _choice(t, n, ("success", "failed")),
+        },
+    )
+    delete_outcome: str = field(
+        default="success",
+        metadata={
+            "env": "OPENCFW_DELETE_OUTCOME",
+            "parse": lambda t, n: _choice(t, n, ("success", "failed")),
+        },
+    )
+    job_time_format: str = field(
+        default="iso8601",
+        metadata={
+            "env": "OPENCFW_JOB_TIME_FORMAT",
+            "parse": lambda t, n: _choice(t, n, ("iso8601", "epoch_ms")),
+        },
+    )
+    token_ttl_seconds: float = field(
+        default=86400.0, metadata={"env": "OPENCFW_TOKEN_TTL", "parse": _duration_seconds}
+    )
+    lease_seconds: float = field(
+        default=15.0, metadata={"env": "OPENCFW_LEASE_SECONDS", "parse": _duration_seconds}
+    )
+    log_level: str = field(
+        default="info",
+        metadata={
+            "env": "OPENCFW_LOG_LEVEL",
+            "parse": lambda t, n: _choice(t, n, ("debug", "info", "warning", "error")),
+        },
+    )
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] = os.environ, **overrides: Any) -> Settings:
+        """Defaults, then OPENCFW_* variables, then ``overrides`` (flags; None means not given)."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = environ.get(f.metadata["env"])
+            if raw is not None and raw != "":
+                values[f.name] = f.metadata["parse"](raw, f.metadata["env"])
+        settings = cls(**values)
+        given = {k: v for k, v in overrides.items() if v is not None}
+        settings = replace(settings, **given)
+        if settings.token_ttl_seconds <= 0:
+            raise ConfigError("OPENCFW_TOKEN_TTL must be positive")
+        if settings.lease_seconds < 1:
+            raise ConfigError("OPENCFW_LEASE_SECONDS must be at least 1 second")
+        if settings.secret_key is not None and settings.access_key is None:
+            raise ConfigError("OPENCFW_SECRET_KEY is set without OPENCFW_ACCESS_KEY")
+        return settings
+
+    @staticmethod
+    def variables() -> list[tuple[str, str]]:
+        """``(variable, field)`` pairs, for help texts and docs."""
+        return [(f.metadata["env"], f.name) for f in fields(Settings)]

@@ -1,0 +1,1 @@
+"""Models, status enums with their transition tables, errors, clock: no I/O, no HTTP, no SQL."""

@@ -1,0 +1,99 @@
+"""A worker claims a due job under a lease, completes its due steps, and commits each one.
+
+``run_once`` is synchronous and deterministic for a given clock (unit tests call it directly);
+``run`` is the asyncio loop the server uses, sleeping exactly until the next step is due or until
+``wake`` is called.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from concurrent.futures import Executor
+
+from opencfw.domain.clock import Clock
+from opencfw.domain.errors import StoreUnavailable
+from opencfw.domain.models import JobStatus
+from opencfw.service import jobs
+from opencfw.store.base import Store
+
+log = logging.getLogger("opencfw.engine")
+
+
+class Worker:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        lease_ms: int = 15_000,
+        poll_ms: int = 1_000,
+        owner: str | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.lease_ms = lease_ms
+        self.poll_ms = poll_ms
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._wake: asyncio.Event | None = None
+
+    def run_once(self) -> bool:
+        """Claim one due job and complete every step of it that is due. False when none was due."""
+        job = self.store.claim_due_job(self.clock.now_ms(), self.owner, self.lease_ms)
+        if job is None:
+            return False
+        while True:
+            now = self.clock.now_ms()
+            firewall_status = jobs.complete_step(job, now)
+            keep = job.status is JobStatus.RUNNING and job.run_after_ms <= now
+            # hold the lease only while going straight on to the next (already due) step
+            job.lease_owner = self.owner if keep else None
+            job.lease_expires_ms = now + self.lease_ms if keep else None
+            if keep:
+                job.attempts = 1
+            if not self.store.save_job_progress(job, self.owner, firewall_status):
+                log.warning("job %s: lease lost to another worker; leaving it", job.id)
+                return True
+            if job.status is not JobStatus.RUNNING:
+                log.info("job %s (%s) ended %s", job.id, job.kind, job.status)
+            if not keep:
+                return True
+
+    def wake(self) -> None:
+        """Tell the loop that a job may have become due (called on the event loop's thread)."""
+        if self._wake is not None:
+            self._wake.set()
+
+    async def run(self, stop: asyncio.Event, executor: Executor) -> None:
+        """Work until ``stop`` is set. Store calls run on ``executor`` (the server's writer thread)."""
+        loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        backoff = 0.1
+        while not stop.is_set():
+            try:
+                if await loop.run_in_executor(executor, self.run_once):
+                    backoff = 0.1
+                    continue
+                due = await loop.run_in_executor(executor, self.store.next_due_ms)
+                backoff = 0.1
+            except StoreUnavailable as exc:
+                log.warning("store unavailable in the engine (%s); retrying in %.1f s", exc, backoff)
+                await self._sleep(stop, backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            # nothing was due: sleep until the next step is (at least 1 ms, at most one poll period)
+            wait_ms = self.poll_ms if due is None else min(max(due - self.clock.now_ms(), 1), self.poll_ms)
+            await self._sleep(stop, wait_ms / 1000)
+
+    async def _sleep(self, stop: asyncio.Event, seconds: float) -> None:
+        assert self._wake is not None
+        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+        try:
+            await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+            self._wake.clear()

@@ -1,0 +1,280 @@
+"""Accounts, the first-start bootstrap, password tokens and AK/SK signature verification."""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import secrets
+import string
+import uuid
+from dataclasses import dataclass
+
+from opencfw.domain import signing
+from opencfw.domain.accounts import AccessKey, Domain, Project, User
+from opencfw.domain.clock import Clock
+from opencfw.domain.errors import Forbidden, Unauthenticated
+from opencfw.service.secrets import (
+    SecretBox,
+    TokenClaims,
+    TokenCodec,
+    hash_password,
+    verify_password,
+)
+from opencfw.store.base import Store
+
+#: a signed request's X-Sdk-Date may differ from the server clock by at most this much
+SIGNATURE_WINDOW_MS = 15 * 60 * 1000
+
+_AK_ALPHABET = string.ascii_uppercase + string.digits
+_SK_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_access_key() -> str:
+    return "".join(secrets.choice(_AK_ALPHABET) for _ in range(20))
+
+
+def new_secret_key() -> str:
+    return "".join(secrets.choice(_SK_ALPHABET) for _ in range(40))
+
+
+@dataclass(frozen=True, slots=True)
+class BootstrapSpec:
+    """What the first start creates; ``None`` fields are generated."""
+
+    domain: str
+    user: str
+    password: str | None
+    region: str
+    project_id: str | None
+    access_key: str | None
+    secret_key: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BootstrapResult:
+    """What a start created or changed, with the generated secrets to print once."""
+
+    created: bool
+    domain: str
+    user: str
+    project_name: str
+    project_id: str
+    access_key: str | None
+    #: generated values only: a value given by the operator is never echoed back
+    generated_password: str | None
+    generated_secret_key: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who made a request, and how."""
+
+    domain_id: str
+    user_id: str
+    method: str  # "token" or "aksk"
+    #: the project a token is scoped to (None for AK/SK, which reach every project of the domain)
+    project_id: str | None = None
+    access_key: str | None = None
+
+
+class Credentials:
+    def __init__(self, store: Store, clock: Clock, box: SecretBox, *, token_ttl_ms: int) -> None:
+        self.store = store
+        self.clock = clock
+        self.box = box
+        self.tokens = TokenCodec(box.token_key)
+        self.token_ttl_ms = token_ttl_ms
+
+    # -- first start
+
+    def check_master_key(self) -> None:
+        """Fail fast when the master key cannot read this store's secrets."""
+        stored = self.store.get_meta("master_key_check")
+        if stored is None:
+            self.store.set_meta("master_key_check", self.box.check_value())
+        else:
+            self.box.verify_check_value(stored)
+
+    def bootstrap(self, spec: BootstrapSpec) -> BootstrapResult:
+        """Create the first account on an empty store; on later starts, make sure the values that
+        the operator fixed (project id, AK/SK, password) exist as given."""
+        now = self.clock.now_ms()
+        created = self.store.is_empty()
+        generated_password = generated_sk = None
+        domain = self.store.get_domain_by_name(spec.domain)
+        if domain is None:
+            domain = Domain(uuid.uuid4().hex, spec.domain)
+            self.store.add_domain(domain, now)
+        user = self.store.get_user(domain.id, spec.user)
+        if user is None:
+            password = spec.password
+            if password is None:
+                password = generated_password = secrets.token_urlsafe(12)
+            user = User(uuid.uuid4().hex, spec.user, domain.id, hash_password(password))
+            self.store.add_user(user, now)
+        elif spec.password is not None and not verify_password(spec.password, user.password_hash):
+            self.store.set_password_hash(user.id, hash_password(spec.password))
+
+        project: Project | None = None
+        if spec.project_id is not None:
+            project = self.store.get_project(spec.project_id)
+            if project is not None and project.domain_id != domain.id:
+                raise ValueError(f"project {spec.project_id} belongs to another account")
+        else:
+            found = self.store.list_projects(domain.id, spec.region)
+            project = found[0] if found else None
+        if project is None:
+            project = Project(spec.project_id or uuid.uuid4().hex, spec.region, domain.id)
+            self.store.add_project(project, now)
+
+        access_key = spec.access_key
+        if access_key is not None:
+            secret = spec.secret_key
+            existing = self.store.get_access_key(access_key)
+            if secret is None:
+                if existing is None:
+                    secret = generated_sk = new_secret_key()
+            elif existing is not None and self.box.decrypt(existing.secret_enc) == secret:
+                secret = None  # already as given
+            if secret is not None:
+                self.store.put_access_key(
+                    AccessKey(access_key, user.id, domain.id, self.box.encrypt(secret), True), now
+                )
+        elif created:
+            access_key = new_access_key()
+            generated_sk = new_secret_key()
+            self.store.put_access_key(
+                AccessKey(access_key, user.id, domain.id, self.box.encrypt(generated_sk), True), now
+            )
+        return BootstrapResult(
+            created=created,
+            domain=domain.name,
+            user=user.name,
+            project_name=project.name,
+            project_id=project.id,
+            access_key=access_key,
+            generated_password=generated_password,
+            generated_secret_key=generated_sk,
+        )
+
+    # -- tokens
+
+    def issue_token(
+        self,
+        *,
+        domain_name: str | None,
+        domain_id: str | None,
+        user_name: str,
+        password: str,
+        project_id: str | None,
+        project_name: str | None,
+    ) -> tuple[str, TokenClaims, User, Domain, Project]:
+        wrong = Unauthenticated("The username or password is wrong.")
+        domain = (
+            self.store.get_domain(domain_id)
+            if domain_id
+            else self.store.get_domain_by_name(domain_name or "")
+        )
+        user = self.store.get_user(domain.id, user_name) if domain else None
+        if user is None or domain is None:
+            # spend the same time as a real check, so that timing does not reveal which part was wrong
+            verify_password(password, _dummy_hash())
+            raise wrong
+        if not verify_password(password, user.password_hash):
+            raise wrong
+        if project_id is not None:
+            project = self.store.get_project(project_id)
+        else:
+            found = self.store.list_projects(domain.id, project_name)
+            project = found[0] if len(found) == 1 else None
+        if project is None or project.domain_id != domain.id:
+            raise Forbidden("The IAM user is not authorized to access this project")
+        now = self.clock.now_ms()
+        claims = TokenClaims(user.id, domain.id, project.id, now, now + self.token_ttl_ms)
+        return self.tokens.issue(claims), claims, user, domain, project
+
+    def verify_token(self, token: str) -> Principal:
+        claims = self.tokens.verify(token, self.clock.now_ms())
+        return Principal(claims.domain_id, claims.user_id, "token", project_id=claims.project_id)
+
+    # -- AK/SK signatures
+
+    def verify_signature(
+        self,
+        *,
+        authorization: str,
+        method: str,
+        raw_path: bytes,
+        raw_query: bytes,
+        headers: dict[str, str],
+        body: bytes,
+    ) -> Principal:
+        """Verify an ``SDK-HMAC-*`` signature. ``headers`` maps lower-case names to values."""
+        try:
+            algorithm, ak, signed, sig = signing.parse_authorization(authorization)
+        except signing.SignatureFormatError as exc:
+            raise Unauthenticated(f"Incorrect IAM authentication information: {exc}") from exc
+        if algorithm not in signing.ALGORITHMS:
+            raise Unauthenticated(
+                f"Incorrect IAM authentication information: unsupported algorithm {algorithm}"
+            )
+        if "x-sdk-date" not in signed:
+            raise Unauthenticated("Incorrect IAM authentication information: x-sdk-date is not signed")
+        missing = [name for name in signed if name not in headers]
+        if missing:
+            raise Unauthenticated(
+                f"Incorrect IAM authentication information: signed header {missing[0]} is missing"
+            )
+        sdk_date = headers["x-sdk-date"]
+        try:
+            when = signing.parse_sdk_date(sdk_date)
+        except signing.SignatureFormatError as exc:
+            raise Unauthenticated(f"Incorrect IAM authentication information: {exc}") from exc
+        if abs(self.clock.now_ms() - when) > SIGNATURE_WINDOW_MS:
+            raise Unauthenticated(
+                "Incorrect IAM authentication information: "
+                "the X-Sdk-Date is more than 15 minutes from the server time"
+            )
+        key = self.store.get_access_key(ak)
+        if key is None or not key.active:
+            raise Unauthenticated(
+                "Incorrect IAM authentication information: AK access key not found or revoked"
+            )
+        if not body:
+            body_hash = signing.payload_hash(algorithm, b"")
+        elif headers.get("x-sdk-content-sha256") == signing.UNSIGNED_PAYLOAD:
+            body_hash = signing.UNSIGNED_PAYLOAD
+        else:
+            body_hash = signing.payload_hash(algorithm, body)
+        canonical = signing.canonical_request(method, raw_path, raw_query, headers, signed, body_hash)
+        expected = signing.signature(
+            algorithm,
+            self.box.decrypt(key.secret_enc),
+            signing.string_to_sign(algorithm, sdk_date, canonical),
+        )
+        if not hmac.compare_digest(expected.encode(), sig.encode()):
+            raise Unauthenticated("Incorrect IAM authentication information: verify aksk signature fail")
+        return Principal(key.domain_id, key.user_id, "aksk", access_key=ak)
+
+    # -- authorisation
+
+    def authorize_project(self, principal: Principal, project_id: str) -> None:
+        """403 unless the caller may use ``project_id`` (an unknown project looks the same)."""
+        if principal.project_id is not None:
+            allowed = hmac.compare_digest(principal.project_id, project_id)
+        else:
+            project = self.store.get_project(project_id)
+            allowed = project is not None and project.domain_id == principal.domain_id
+        if not allowed:
+            raise Forbidden("The IAM user is not authorized to access this project")
+
+    def projects_of(self, principal: Principal, name: str | None) -> list[Project]:
+        projects = self.store.list_projects(principal.domain_id, name)
+        if principal.project_id is not None:
+            projects = [p for p in projects if p.id == principal.project_id]
+        return projects
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))

@@ -1,0 +1,1 @@
+"""Storage: one interface (``base.Store``), one implementation per database."""

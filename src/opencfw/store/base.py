@@ -1,0 +1,107 @@
+"""The storage interface that the service layer talks to.
+
+Implementations translate their driver's exceptions into ``opencfw.domain.errors`` classes at this
+boundary: ``StoreUnavailable`` when the database cannot be used, ``NameConflict`` for a unique name.
+Every method is one transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from opencfw.domain.accounts import AccessKey, Domain, Project, User
+from opencfw.domain.models import Firewall, FirewallStatus, Job
+
+
+class Store(Protocol):
+    def close(self) -> None: ...
+
+    # -- schema and metadata
+    def migrate(self) -> list[int]:
+        """Apply pending migrations; return the versions applied."""
+        ...
+
+    def schema_version(self) -> int: ...
+
+    def get_meta(self, key: str) -> str | None: ...
+
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    # -- accounts
+    def is_empty(self) -> bool:
+        """True when no account exists yet (first start)."""
+        ...
+
+    def add_domain(self, domain: Domain, now_ms: int) -> None: ...
+
+    def get_domain_by_name(self, name: str) -> Domain | None: ...
+
+    def get_domain(self, domain_id: str) -> Domain | None: ...
+
+    def add_project(self, project: Project, now_ms: int) -> None: ...
+
+    def get_project(self, project_id: str) -> Project | None: ...
+
+    def list_projects(self, domain_id: str, name: str | None) -> list[Project]: ...
+
+    def add_user(self, user: User, now_ms: int) -> None: ...
+
+    def get_user(self, domain_id: str, name: str) -> User | None: ...
+
+    def get_user_by_id(self, user_id: str) -> User | None: ...
+
+    def set_password_hash(self, user_id: str, password_hash: str) -> None: ...
+
+    def put_access_key(self, key: AccessKey, now_ms: int) -> None:
+        """Insert the key, or replace the secret and owner of an existing one."""
+        ...
+
+    def get_access_key(self, access_key: str) -> AccessKey | None: ...
+
+    # -- firewalls and their jobs
+    def create_firewall(self, firewall: Firewall, job: Job) -> None:
+        """Insert a firewall and its creation job together."""
+        ...
+
+    def get_firewall(self, project_id: str, firewall_id: str) -> Firewall | None:
+        """A firewall that still exists (deleted ones are never returned)."""
+        ...
+
+    def list_firewalls(
+        self,
+        project_id: str,
+        *,
+        firewall_id: str | None = None,
+        name: str | None = None,
+        key_word: str | None = None,
+        enterprise_project_id: str | None = None,
+        offset: int = 0,
+        limit: int = 1024,
+    ) -> tuple[int, list[Firewall]]:
+        """``(total, page)`` of the project's existing firewalls, oldest first."""
+        ...
+
+    def rename_firewall(self, project_id: str, firewall_id: str, name: str, now_ms: int) -> bool: ...
+
+    def start_delete(
+        self, project_id: str, firewall_id: str, allowed: frozenset[FirewallStatus], job: Job
+    ) -> FirewallStatus | None:
+        """Move the firewall to DELETING and insert its deletion job, if its status is allowed.
+
+        Returns the status the firewall had (whether or not it changed), or None when it does not exist.
+        """
+        ...
+
+    def get_job(self, project_id: str, job_id: str) -> Job | None: ...
+
+    def claim_due_job(self, now_ms: int, owner: str, lease_ms: int) -> Job | None:
+        """Atomically lease one running job whose current step is due."""
+        ...
+
+    def save_job_progress(self, job: Job, owner: str, firewall_status: FirewallStatus | None) -> bool:
+        """Write the job's new state (and its firewall's status) if ``owner`` still holds the lease."""
+        ...
+
+    def next_due_ms(self) -> int | None:
+        """When the earliest running job's current step is due (or its lease lapses)."""
+        ...
