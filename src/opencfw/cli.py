@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -89,6 +90,15 @@ def print_bootstrap(result: BootstrapResult, settings: Settings) -> None:
 def _serve(settings: Settings) -> int:
     import uvicorn
 
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: object) -> None:
+            # a graceful stop on SIGTERM/SIGINT exits 0; stock uvicorn re-raises the signal after
+            # shutting down, which makes every orderly stop look like a crash to supervisors
+            if self.should_exit and sig == signal.SIGINT:
+                self.force_exit = True
+            else:
+                self.should_exit = True
+
     from opencfw.api.app import App
     from opencfw.runtime import build_runtime
 
@@ -105,7 +115,7 @@ def _serve(settings: Settings) -> int:
         server_header=False,
     )
     try:
-        uvicorn.Server(config).run()
+        Server(config).run()
     finally:
         runtime.close()
     return 0

@@ -1,0 +1,114 @@
+"""Start and stop a real ``opencfw serve`` process for acceptance tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+MASTER_KEY = "acceptance-master-key"
+PROJECT = "0123456789abcdef0123456789abcdef"
+AK = "ACCEPTANCEAK00000001"
+SK = "acceptance-secret-key-0000000000000001"
+PASSWORD = "acceptance-password"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """One server process on a free port and a data directory of its own."""
+
+    def __init__(self, data_dir: Path, **settings: str) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "OPENCFW_DATA_DIR": str(data_dir),
+            "OPENCFW_PORT": str(self.port),
+            "OPENCFW_MASTER_KEY": MASTER_KEY,
+            "OPENCFW_PROJECT_ID": PROJECT,
+            "OPENCFW_ACCESS_KEY": AK,
+            "OPENCFW_SECRET_KEY": SK,
+            "OPENCFW_PASSWORD": PASSWORD,
+            **{f"OPENCFW_{k.upper()}": v for k, v in settings.items()},
+        }
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = data_dir.parent / f"server-{self.port}.log"
+        self.startup_seconds = 0.0
+
+    def start(self, timeout: float = 20.0) -> Server:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        began = time.monotonic()
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "opencfw", "serve"], env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+        while time.monotonic() - began < timeout:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_opencfw/health", timeout=1) as reply:
+                    if reply.status == 200:
+                        self.startup_seconds = time.monotonic() - began
+                        return self
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.02)
+        self.stop()
+        raise RuntimeError(f"server not ready after {timeout} s:\n{self.log.read_text()}")
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.proc is None:
+            return 0
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        code = self.proc.returncode
+        self.proc = None
+        return code
+
+    def request(
+        self, method: str, path: str, *, headers: dict[str, str] | None = None, body: object = None
+    ) -> tuple[int, Any, Any]:
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method, headers=headers or {})
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=10) as reply:
+                return reply.status, reply.headers, json.loads(reply.read() or b"null")
+        except urllib.error.HTTPError as err:
+            return err.code, err.headers, json.loads(err.read() or b"null")
+
+    def token(self, project_id: str = PROJECT) -> str:
+        status, headers, body = self.request(
+            "POST",
+            "/v3/auth/tokens",
+            body={
+                "auth": {
+                    "identity": {
+                        "methods": ["password"],
+                        "password": {"user": {"name": "admin", "password": PASSWORD, "domain": {"name": "opencfw"}}},
+                    },
+                    "scope": {"project": {"id": project_id}},
+                }
+            },
+        )
+        assert status == 201, body
+        return headers["X-Subject-Token"]
