@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.acceptance import sdk  # noqa: E402
-from tests.acceptance.server import Server, free_port  # noqa: E402
+from tests.acceptance import sdk
+from tests.acceptance.server import Server, free_port
 
 RAW_APP = """
 import uvicorn
@@ -79,7 +79,7 @@ def main() -> None:
     os.environ["HOME"] = home
 
     opencfw_start, raw_start = [], []
-    for i in range(args.rounds):
+    for _ in range(args.rounds):
         with tempfile.TemporaryDirectory() as tmp:
             srv = Server(Path(tmp) / "data", provision_seconds="0")
             srv.start()
@@ -87,8 +87,12 @@ def main() -> None:
             srv.stop()
         raw_start.append(raw_startup())
     print(f"startup to first 200 on health, {args.rounds} rounds (fresh store each time):")
-    print(f"  opencfw serve      median {statistics.median(opencfw_start) * 1000:7.1f} ms   max {max(opencfw_start) * 1000:7.1f} ms")
-    print(f"  bare uvicorn app   median {statistics.median(raw_start) * 1000:7.1f} ms   max {max(raw_start) * 1000:7.1f} ms")
+    print(
+        f"  opencfw serve      median {statistics.median(opencfw_start) * 1000:7.1f} ms   max {max(opencfw_start) * 1000:7.1f} ms"
+    )
+    print(
+        f"  bare uvicorn app   median {statistics.median(raw_start) * 1000:7.1f} ms   max {max(raw_start) * 1000:7.1f} ms"
+    )
     print(f"  ratio opencfw / bare: {statistics.median(opencfw_start) / statistics.median(raw_start):.2f}")
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -114,9 +118,13 @@ def main() -> None:
         finally:
             srv.stop()
     print(f"SDK create -> Success round trip, OPENCFW_PROVISION_SECONDS=0, {args.jobs} jobs:")
-    print(f"  round trip         median {statistics.median(trips) * 1000:6.2f} ms   p90 {pct(trips, 0.9) * 1000:6.2f} ms"
-          f"   ListJob polls per job: median {statistics.median(polls):.0f}, max {max(polls)}")
-    print(f"  one SDK list_job   median {statistics.median(singles) * 1000:6.2f} ms   p90 {pct(singles, 0.9) * 1000:6.2f} ms")
+    print(
+        f"  round trip         median {statistics.median(trips) * 1000:6.2f} ms   p90 {pct(trips, 0.9) * 1000:6.2f} ms"
+        f"   ListJob polls per job: median {statistics.median(polls):.0f}, max {max(polls)}"
+    )
+    print(
+        f"  one SDK list_job   median {statistics.median(singles) * 1000:6.2f} ms   p90 {pct(singles, 0.9) * 1000:6.2f} ms"
+    )
     print(f"  ratio round trip / one call: {statistics.median(trips) / statistics.median(singles):.2f}")
 
 

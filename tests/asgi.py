@@ -75,11 +75,30 @@ class AsgiClient:
         )
 
     def signed(
-        self, method: str, url: str, *, ak: str, sk: str, sdk_date: str, body: bytes = b"", extra: dict | None = None
+        self,
+        method: str,
+        url: str,
+        *,
+        ak: str,
+        sk: str,
+        sdk_date: str,
+        body: bytes = b"",
+        extra: dict | None = None,
     ) -> Reply:
         parts = urlsplit(url)
-        headers = {"content-type": "application/json", "host": "testserver", "x-sdk-date": sdk_date, **(extra or {})}
+        headers = {
+            "content-type": "application/json",
+            "host": "testserver",
+            "x-sdk-date": sdk_date,
+            **(extra or {}),
+        }
         headers["authorization"] = signing.sign_headers(
-            access_key=ak, secret_key=sk, method=method, path=parts.path, query=parts.query, headers=headers, body=body
+            access_key=ak,
+            secret_key=sk,
+            method=method,
+            path=parts.path,
+            query=parts.query,
+            headers=headers,
+            body=body,
         )
         return self.request(method, url, headers=headers, body=body)

@@ -154,6 +154,7 @@ class Settings:
             raw = environ.get(f.metadata["env"])
             if raw is not None and raw != "":
                 values[f.name] = f.metadata["parse"](raw, f.metadata["env"])
+        values.setdefault("data_dir", default_data_dir(environ))
         settings = cls(**values)
         given = {k: v for k, v in overrides.items() if v is not None}
         settings = replace(settings, **given)

@@ -21,7 +21,7 @@ from huaweicloudsdkcore.http.http_config import HttpConfig
 from tests.acceptance.server import AK, PROJECT, SK
 
 # The seed's Python sample as published, with its two placeholders filled in by the test.
-SEED_SAMPLE = '''\
+SEED_SAMPLE = """\
 # coding: utf-8
 
 import os
@@ -57,10 +57,12 @@ if __name__ == "__main__":
         print(e.request_id)
         print(e.error_code)
         print(e.error_msg)
-'''
+"""
 
 
-def client(url: str, *, ak: str = AK, sk: str = SK, project_id: str | None = PROJECT, credentials=None) -> CfwClient:
+def client(
+    url: str, *, ak: str = AK, sk: str = SK, project_id: str | None = PROJECT, credentials=None
+) -> CfwClient:
     config = HttpConfig.get_default_config()
     config.retry_times = 0
     return (
@@ -77,7 +79,9 @@ def create_request(name: str, tags: dict[str, str] | None = None) -> CreateFirew
         body=CreateFirewallReq(
             name=name,
             flavor=CreateFirewallReqFlavor(version="Professional"),
-            charge_info=CreateFirewallReqChargeInfo(charge_mode="postPaid", is_auto_renew=False, is_auto_pay=True),
+            charge_info=CreateFirewallReqChargeInfo(
+                charge_mode="postPaid", is_auto_renew=False, is_auto_pay=True
+            ),
             tags=[CreateFirewallReqTags(key=k, value=v) for k, v in (tags or {}).items()] or None,
         )
     )

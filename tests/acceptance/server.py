@@ -104,7 +104,9 @@ class Server:
                 "auth": {
                     "identity": {
                         "methods": ["password"],
-                        "password": {"user": {"name": "admin", "password": PASSWORD, "domain": {"name": "opencfw"}}},
+                        "password": {
+                            "user": {"name": "admin", "password": PASSWORD, "domain": {"name": "opencfw"}}
+                        },
                     },
                     "scope": {"project": {"id": project_id}},
                 }

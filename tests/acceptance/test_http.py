@@ -22,7 +22,9 @@ def test_token_flow(spawn):
     )
     assert status == 200, body
     job_id = body["job_id"]
-    status, headers, body = srv.request("GET", f"/v3/{PROJECT}/jobs/{job_id}", headers={"X-Auth-Token": token})
+    status, headers, body = srv.request(
+        "GET", f"/v3/{PROJECT}/jobs/{job_id}", headers={"X-Auth-Token": token}
+    )
     assert status == 200 and body["data"]["id"] == job_id
     assert len(headers["X-Request-Id"]) == 32
 
@@ -84,7 +86,9 @@ def test_server_binds_loopback_by_default(server):
 
     with socket.create_connection(("127.0.0.1", server.port), timeout=2):
         pass
-    out = __import__("subprocess").run(["ss", "-ltnH", f"sport = :{server.port}"], capture_output=True, text=True)
+    out = __import__("subprocess").run(
+        ["ss", "-ltnH", f"sport = :{server.port}"], capture_output=True, text=True
+    )
     if out.returncode == 0 and out.stdout.strip():
         local = [line.split()[3] for line in out.stdout.strip().splitlines()]
         assert local and all(addr.startswith("127.0.0.1:") for addr in local), out.stdout

@@ -21,7 +21,9 @@ OTHER_PROJECT = "fedcba9876543210fedcba9876543210"
 OTHER_AK, OTHER_SK = "OTHERACCOUNTAK000001", "other-account-secret-key-000000000000001"
 
 
-def run_seed_sample(server: Server, job_id: str, home: Path, *, dateutil: bool) -> subprocess.CompletedProcess[str]:
+def run_seed_sample(
+    server: Server, job_id: str, home: Path, *, dateutil: bool
+) -> subprocess.CompletedProcess[str]:
     """Run the published sample unchanged, configured only by the documented environment."""
     script = home / "sample.py"
     script.write_text(sdk.SEED_SAMPLE.replace("{project_id}", PROJECT).replace("{job_id}", job_id))
@@ -128,7 +130,9 @@ def test_errors_seen_through_the_sdk(tmp_path, spawn, monkeypatch):
     job_id = cfw.create_firewall(sdk.create_request("mine")).job_id
 
     expect_client_error(
-        lambda: cfw.list_job(sdk.ListJobRequest(job_id="f588ce71-e26c-400d-8981-f854355f6849")), 400, "CFW.00200005"
+        lambda: cfw.list_job(sdk.ListJobRequest(job_id="f588ce71-e26c-400d-8981-f854355f6849")),
+        400,
+        "CFW.00200005",
     )
     other = sdk.client(srv.url, ak=OTHER_AK, sk=OTHER_SK, project_id=OTHER_PROJECT)
     expect_client_error(lambda: other.list_job(sdk.ListJobRequest(job_id=job_id)), 400, "CFW.00200005")
@@ -137,7 +141,10 @@ def test_errors_seen_through_the_sdk(tmp_path, spawn, monkeypatch):
 
     wrong_sk = sdk.client(srv.url, sk=SK + "x")
     expect_client_error(
-        lambda: wrong_sk.list_job(sdk.ListJobRequest(job_id=job_id)), 401, "APIGW.0301", "verify aksk signature fail"
+        lambda: wrong_sk.list_job(sdk.ListJobRequest(job_id=job_id)),
+        401,
+        "APIGW.0301",
+        "verify aksk signature fail",
     )
 
     def unsigned(self, request):
@@ -148,7 +155,10 @@ def test_errors_seen_through_the_sdk(tmp_path, spawn, monkeypatch):
     no_credentials = type("BasicCredentials", (BasicCredentials,), {"sign_request": unsigned})
     anonymous = sdk.client(srv.url, credentials=no_credentials("x", "y", PROJECT))
     expect_client_error(
-        lambda: anonymous.list_job(sdk.ListJobRequest(job_id=job_id)), 401, "APIGW.0301", "x-auth-token not found"
+        lambda: anonymous.list_job(sdk.ListJobRequest(job_id=job_id)),
+        401,
+        "APIGW.0301",
+        "x-auth-token not found",
     )
 
     stale = sdk.client(srv.url)
@@ -161,7 +171,9 @@ def test_errors_seen_through_the_sdk(tmp_path, spawn, monkeypatch):
         return original(cls, request)
 
     monkeypatch.setattr(Signer, "_process_header_time", classmethod(twenty_minutes_ago))
-    expect_client_error(lambda: stale.list_job(sdk.ListJobRequest(job_id=job_id)), 401, "APIGW.0301", "15 minutes")
+    expect_client_error(
+        lambda: stale.list_job(sdk.ListJobRequest(job_id=job_id)), 401, "APIGW.0301", "15 minutes"
+    )
 
 
 def test_sdk_finds_its_project_by_region(server, monkeypatch):

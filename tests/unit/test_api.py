@@ -122,7 +122,12 @@ def test_job_read_has_exactly_the_documented_shape(api):
         while runtime.worker.run_once():
             pass
     data = call(client, "GET", f"/v3/{P}/jobs/{job_id}").json["data"]
-    assert data == {"id": job_id, "status": "Success", "begin_time": "2026-01-01T00:00:00Z", "end_time": "2026-01-01T00:00:03Z"}
+    assert data == {
+        "id": job_id,
+        "status": "Success",
+        "begin_time": "2026-01-01T00:00:00Z",
+        "end_time": "2026-01-01T00:00:03Z",
+    }
 
 
 def test_epoch_ms_time_format(env):
@@ -136,9 +141,9 @@ def test_epoch_ms_time_format(env):
     assert data["begin_time"] == START_MS and data["end_time"] == START_MS + 250
 
 
-def test_unknown_and_foreign_jobs_look_the_same(api, env):
+def test_unknown_and_foreign_jobs_look_the_same(api):
     """An unknown job id and another project's job both answer 400 CFW.00200005."""
-    runtime, clock, client = api
+    runtime, _, client = api
     unknown = call(client, "GET", f"/v3/{P}/jobs/f588ce71-e26c-400d-8981-f854355f6849")
     assert_error(unknown, 400, "CFW.00200005")
     # a second project in the same account, with a job of its own
@@ -261,7 +266,9 @@ def test_token_endpoint(api):
             "auth": {
                 "identity": {
                     "methods": ["password"],
-                    "password": {"user": {"name": "admin", "password": "nope", "domain": {"name": "opencfw"}}},
+                    "password": {
+                        "user": {"name": "admin", "password": "nope", "domain": {"name": "opencfw"}}
+                    },
                 },
                 "scope": {"project": {"id": P}},
             }
@@ -325,7 +332,12 @@ def test_create_echoes_the_body_with_defaults(api):
         "name": "fw-echo",
         "enterprise_project_id": "0",
         "tags": None,
-        "flavor": {"version": "Professional", "extend_eip_count": 0, "extend_bandwidth": 5, "extend_vpc_count": 0},
+        "flavor": {
+            "version": "Professional",
+            "extend_eip_count": 0,
+            "extend_bandwidth": 5,
+            "extend_vpc_count": 0,
+        },
         "charge_info": {"charge_mode": "postPaid", "is_auto_renew": False, "is_auto_pay": True},
     }
 
@@ -456,19 +468,30 @@ def test_list_and_rename(api):
     body = reply.json
     assert body["is_support_postpaid"] is True and body["data"]["project_id"] == P
     assert [r["fw_instance_id"] for r in body["data"]["records"]] == [fw_id]
-    assert_error(call(client, "POST", f"/v1/{P}/firewalls/list", {"limit": 0, "offset": 0}), 400, "CFW.00200001")
-    renamed = call(client, "PUT", f"/v1/{P}/firewall/name?fw_instance_id={fw_id}", {"fw_instance_name": "second"})
+    assert_error(
+        call(client, "POST", f"/v1/{P}/firewalls/list", {"limit": 0, "offset": 0}), 400, "CFW.00200001"
+    )
+    renamed = call(
+        client, "PUT", f"/v1/{P}/firewall/name?fw_instance_id={fw_id}", {"fw_instance_name": "second"}
+    )
     assert renamed.json == {"data": {"id": fw_id, "name": "second"}}
     assert detail(client, fw_id).json["data"]["records"][0]["fw_instance_name"] == "second"
-    assert_error(call(client, "PUT", f"/v1/{P}/firewall/name", {"fw_instance_name": "x"}), 400, "CFW.00200001")
+    assert_error(
+        call(client, "PUT", f"/v1/{P}/firewall/name", {"fw_instance_name": "x"}), 400, "CFW.00200001"
+    )
     bad = call(client, "PUT", f"/v1/{P}/firewall/name?fw_instance_id={fw_id}", {"fw_instance_name": "a b"})
     assert_error(bad, 400, "CFW.00200001", "fw_instance_name")
     missing = call(
-        client, "PUT", f"/v1/{P}/firewall/name?fw_instance_id=f588ce71-e26c-400d-8981-f854355f6849", {"fw_instance_name": "x"}
+        client,
+        "PUT",
+        f"/v1/{P}/firewall/name?fw_instance_id=f588ce71-e26c-400d-8981-f854355f6849",
+        {"fw_instance_name": "x"},
     )
     assert_error(missing, 400, "CFW.00200005")
     create(client, name="taken")
-    clash = call(client, "PUT", f"/v1/{P}/firewall/name?fw_instance_id={fw_id}", {"fw_instance_name": "taken"})
+    clash = call(
+        client, "PUT", f"/v1/{P}/firewall/name?fw_instance_id={fw_id}", {"fw_instance_name": "taken"}
+    )
     assert_error(clash, 400, "CFW.00200007")
 
 
@@ -523,4 +546,3 @@ def test_secret_never_in_repr():
     """Settings print secrets masked."""
     settings = Settings(secret_key=Secret("topsecret"), password=Secret("pw2"))
     assert "topsecret" not in repr(settings) and "pw2" not in repr(settings)
-

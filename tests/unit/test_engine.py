@@ -182,7 +182,11 @@ def test_listing_filters_and_pages(store, clock, firewalls):
     assert total == 1
     total, page = firewalls.list(P, key_word=None, enterprise_project_id=None, tags=[], offset=1, limit=1)
     assert total == 3 and [f.name for f in page] == ["beta"]
-    total, page = firewalls.list(P, key_word=None, enterprise_project_id=None, tags=[Tag("env", "ci")], offset=0, limit=5)
+    total, page = firewalls.list(
+        P, key_word=None, enterprise_project_id=None, tags=[Tag("env", "ci")], offset=0, limit=5
+    )
     assert total == 1 and page[0].name == "gamma"
     # the detail read without an id gives the project's first firewall
-    assert [f.name for f in firewalls.detail(P, firewall_id=None, name=None, enterprise_project_id=None)] == ["alpha-one"]
+    assert [f.name for f in firewalls.detail(P, firewall_id=None, name=None, enterprise_project_id=None)] == [
+        "alpha-one"
+    ]

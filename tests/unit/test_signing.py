@@ -106,7 +106,13 @@ def keyed(store, box):
     creds = Credentials(store, clock, box, token_ttl_ms=3_600_000)
     creds.bootstrap(
         BootstrapSpec(
-            domain="d", user="u", password="p", region="cn-north-4", project_id=PROJECT, access_key=AK, secret_key=SK
+            domain="d",
+            user="u",
+            password="p",
+            region="cn-north-4",
+            project_id=PROJECT,
+            access_key=AK,
+            secret_key=SK,
         )
     )
     return creds, clock
@@ -226,5 +232,7 @@ def test_unsigned_payload_is_honoured(keyed):
 
 def test_query_canonicalisation_sorts_and_encodes():
     """Keys then values sorted, each percent-encoded, blank values kept as 'k='."""
-    assert signing.canonical_query(b"b=2&a=z&a=y&flag&sp=a+b&sl=a%2Fb") == "a=y&a=z&b=2&flag=&sl=a%2Fb&sp=a%20b"
+    assert (
+        signing.canonical_query(b"b=2&a=z&a=y&flag&sp=a+b&sl=a%2Fb") == "a=y&a=z&b=2&flag=&sl=a%2Fb&sp=a%20b"
+    )
     assert signing.canonical_uri(b"/v1/a%20b/c%2Fd") == "/v1/a%20b/c/d/"

@@ -17,7 +17,13 @@ from opencfw.service.secrets import (
 )
 
 SPEC = BootstrapSpec(
-    domain="acme", user="alice", password="s3cret!", region="cn-north-4", project_id=None, access_key=None, secret_key=None
+    domain="acme",
+    user="alice",
+    password="s3cret!",
+    region="cn-north-4",
+    project_id=None,
+    access_key=None,
+    secret_key=None,
 )
 
 
@@ -109,7 +115,12 @@ def test_bootstrap_honours_fixed_values_and_updates_them(credentials, store, box
     credentials.bootstrap(BootstrapSpec("acme", "alice", "pw2", "cn-north-4", "p" * 32, "AKFIXED", "SK2"))
     assert box.decrypt(store.get_access_key("AKFIXED").secret_enc) == "SK2"
     token, *_ = credentials.issue_token(
-        domain_name="acme", domain_id=None, user_name="alice", password="pw2", project_id=None, project_name="cn-north-4"
+        domain_name="acme",
+        domain_id=None,
+        user_name="alice",
+        password="pw2",
+        project_id=None,
+        project_name="cn-north-4",
     )
     assert credentials.verify_token(token).project_id == "p" * 32
 
@@ -117,7 +128,9 @@ def test_bootstrap_honours_fixed_values_and_updates_them(credentials, store, box
 def test_issue_token_checks_password_and_scope(credentials):
     """Wrong user, wrong password or a project outside the account: no token."""
     credentials.bootstrap(SPEC)
-    base = dict(domain_name="acme", domain_id=None, user_name="alice", project_id=None, project_name="cn-north-4")
+    base = dict(
+        domain_name="acme", domain_id=None, user_name="alice", project_id=None, project_name="cn-north-4"
+    )
     with pytest.raises(Unauthenticated, match="username or password"):
         credentials.issue_token(**{**base, "password": "nope"})
     with pytest.raises(Unauthenticated, match="username or password"):
@@ -130,7 +143,12 @@ def test_authorize_project(credentials, store):
     """A token reaches its own project only; an AK reaches its account's projects only."""
     result = credentials.bootstrap(SPEC)
     token, *_ = credentials.issue_token(
-        domain_name="acme", domain_id=None, user_name="alice", password="s3cret!", project_id=None, project_name="cn-north-4"
+        domain_name="acme",
+        domain_id=None,
+        user_name="alice",
+        password="s3cret!",
+        project_id=None,
+        project_name="cn-north-4",
     )
     principal = credentials.verify_token(token)
     credentials.authorize_project(principal, result.project_id)

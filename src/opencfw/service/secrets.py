@@ -64,8 +64,15 @@ class SecretBox:
         return self.encrypt(self._CHECK.decode()).decode()
 
     def verify_check_value(self, stored: str) -> None:
-        if self.decrypt(stored.encode()) != self._CHECK.decode():
-            raise MasterKeyError("the master key does not match this store")
+        try:
+            matches = self.decrypt(stored.encode()) == self._CHECK.decode()
+        except MasterKeyError:
+            matches = False
+        if not matches:
+            raise MasterKeyError(
+                "the master key does not match this store "
+                "(OPENCFW_MASTER_KEY or master.key in the data directory)"
+            )
 
 
 def hash_password(password: str) -> str:
