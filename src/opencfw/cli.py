@@ -9,11 +9,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from opencfw import __version__
+from opencfw import __version__, client
 from opencfw.config import ConfigError, Settings
 from opencfw.domain.errors import OpenCfwError
 from opencfw.service.credentials import BootstrapResult
 from opencfw.service.secrets import MasterKeyError
+from opencfw.store.base import SchemaMissing
 
 
 class UsageError(Exception):
@@ -45,11 +46,41 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to bind (OPENCFW_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (OPENCFW_PORT, default 9449)")
     serve.add_argument("--data-dir", type=Path, help="where the store lives (OPENCFW_DATA_DIR)")
+    serve.add_argument(
+        "--no-worker",
+        dest="run_worker",
+        action="store_const",
+        const=False,
+        help="serve the API only; run `opencfw worker` processes for the jobs (OPENCFW_RUN_WORKER=false)",
+    )
+    serve.add_argument(
+        "--no-migrate",
+        dest="migrate_on_start",
+        action="store_const",
+        const=False,
+        help="do not apply schema migrations on start (OPENCFW_MIGRATE=false)",
+    )
+
+    worker = commands.add_parser(
+        "worker",
+        help="run only the job engine (any number, beside `serve --no-worker`, on PostgreSQL)",
+        epilog=_env_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    worker.add_argument("--data-dir", type=Path, help="where the store lives (OPENCFW_DATA_DIR)")
+    worker.add_argument(
+        "--no-migrate",
+        dest="migrate_on_start",
+        action="store_const",
+        const=False,
+        help="do not apply schema migrations on start (OPENCFW_MIGRATE=false)",
+    )
 
     migrate = commands.add_parser("migrate", help="create or upgrade the store's schema, then exit")
     migrate.add_argument("--data-dir", type=Path, help="where the store lives (OPENCFW_DATA_DIR)")
 
     commands.add_parser("version", help="print the version")
+    client.register(commands)
     return parser
 
 
@@ -121,6 +152,29 @@ def _serve(settings: Settings) -> int:
     return 0
 
 
+def _worker(settings: Settings) -> int:
+    import asyncio
+
+    from opencfw.runtime import build_runtime
+
+    runtime, _ = build_runtime(settings)
+    print(f"opencfw: worker {runtime.worker.owner} on the {runtime.store_kind} store", flush=True)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await runtime.run_engine(stop)
+
+    try:
+        asyncio.run(run())
+    finally:
+        runtime.close()
+    print("opencfw: worker stopped", flush=True)
+    return 0
+
+
 def _migrate(settings: Settings) -> int:
     from opencfw.runtime import open_store
 
@@ -141,6 +195,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    if args.command in client.COMMANDS:
+        return client.run(args)
     try:
         if args.command == "version":
             print(f"opencfw {__version__}")
@@ -149,17 +205,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             host=getattr(args, "host", None),
             port=getattr(args, "port", None),
             data_dir=getattr(args, "data_dir", None),
+            run_worker=getattr(args, "run_worker", None),
+            migrate_on_start=getattr(args, "migrate_on_start", None),
         )
         logging.basicConfig(
             level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
         if args.command == "serve":
             return _serve(settings)
+        if args.command == "worker":
+            return _worker(settings)
         return _migrate(settings)
     except (ConfigError, UsageError) as exc:
         print(f"opencfw: error: {exc}", file=sys.stderr)
         return 2
-    except (MasterKeyError, OpenCfwError, OSError) as exc:
+    except (MasterKeyError, SchemaMissing, OpenCfwError, OSError) as exc:
         print(f"opencfw: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

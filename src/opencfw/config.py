@@ -78,6 +78,27 @@ def _port(text: str, name: str) -> int:
     return value
 
 
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def _bool(text: str, name: str) -> bool:
+    """Booleans from an explicit vocabulary: "false" means false."""
+    value = text.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {text!r}")
+
+
+def _database_url(text: str, name: str) -> Secret:
+    value = _text(text, name)
+    if not value.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(f"{name} must be a postgresql:// URL (leave it unset for the embedded SQLite store)")
+    return Secret(value)
+
+
 def _text(text: str, name: str) -> str:
     if not text.strip():
         raise ConfigError(f"{name} must not be empty")
@@ -94,6 +115,11 @@ class Settings:
         default_factory=default_data_dir,
         metadata={"env": "OPENCFW_DATA_DIR", "parse": lambda t, n: Path(_text(t, n)).expanduser()},
     )
+    database_url: Secret | None = field(
+        default=None, metadata={"env": "OPENCFW_DATABASE_URL", "parse": _database_url}
+    )
+    run_worker: bool = field(default=True, metadata={"env": "OPENCFW_RUN_WORKER", "parse": _bool})
+    migrate_on_start: bool = field(default=True, metadata={"env": "OPENCFW_MIGRATE", "parse": _bool})
     region: str = field(default="cn-north-4", metadata={"env": "OPENCFW_REGION", "parse": _text})
     domain: str = field(default="opencfw", metadata={"env": "OPENCFW_DOMAIN", "parse": _text})
     user: str = field(default="admin", metadata={"env": "OPENCFW_USER", "parse": _text})

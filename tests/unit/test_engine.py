@@ -46,61 +46,61 @@ def test_transition_tables_refuse_illegal_moves():
 def test_create_job_walks_steps_on_time_and_succeeds(store, clock, firewalls):
     """A 5 s job stays Running until its last step is due, then Success with the firewall running."""
     worker = Worker(store, clock)
-    job = firewalls.create(P, spec())
-    assert job.id == job.resource_id  # the job id is the firewall id
-    assert firewalls.get(P, job.id).status is FirewallStatus.CREATING
+    job_id = firewalls.create(P, spec())
+    assert jobs.get_job(store, P, job_id).resource_id == job_id  # the job id is the firewall id
+    assert firewalls.get(P, job_id).status is FirewallStatus.CREATING
     assert drain(worker) == 0
     seen = []
     for _ in range(5):
         clock.advance(1.0)
         drain(worker)
-        current = jobs.get_job(store, P, job.id)
+        current = jobs.get_job(store, P, job_id)
         seen.append(current.current_step)
-    done = jobs.get_job(store, P, job.id)
+    done = jobs.get_job(store, P, job_id)
     assert done.status is JobStatus.SUCCESS
     assert done.end_ms == done.begin_ms + 5000
     assert seen[:4] == ["allocate", "deploy-engine", "configure", "activate"]
-    assert firewalls.get(P, job.id).status is FirewallStatus.RUNNING
+    assert firewalls.get(P, job_id).status is FirewallStatus.RUNNING
 
 
 def test_zero_duration_job_finishes_in_one_claim(store, clock):
     """With duration 0 every step is due at once and one claim walks them all."""
     fws = Firewalls(store, clock, ProvisioningPolicy(duration_ms=0))
-    job = fws.create(P, spec())
+    job_id = fws.create(P, spec())
     assert drain(Worker(store, clock)) == 1
-    assert jobs.get_job(store, P, job.id).status is JobStatus.SUCCESS
+    assert jobs.get_job(store, P, job_id).status is JobStatus.SUCCESS
 
 
 def test_failed_outcome_fails_the_job_and_the_firewall(store, clock):
     """OPENCFW_PROVISION_OUTCOME=failed ends Failed at deploy-engine with status 6."""
     fws = Firewalls(store, clock, ProvisioningPolicy(duration_ms=0, outcome="failed"))
-    job = fws.create(P, spec())
+    job_id = fws.create(P, spec())
     drain(Worker(store, clock))
-    done = jobs.get_job(store, P, job.id)
+    done = jobs.get_job(store, P, job_id)
     assert done.status is JobStatus.FAILED and done.end_ms is not None
     assert "deploy-engine" in done.error_msg
-    assert fws.get(P, job.id).status is FirewallStatus.CREATE_FAILED
+    assert fws.get(P, job_id).status is FirewallStatus.CREATE_FAILED
 
 
 def test_delete_lifecycle(store, clock):
     """Deleting: creating firewalls refuse, running ones go to 1, then disappear."""
     fws = Firewalls(store, clock, ProvisioningPolicy(duration_ms=0))
     worker = Worker(store, clock)
-    job = fws.create(P, spec())
+    job_id = fws.create(P, spec())
     with pytest.raises(InstanceStatusError, match="being created"):
-        fws.delete(P, job.id)
+        fws.delete(P, job_id)
     drain(worker)
-    deletion = fws.delete(P, job.id)
-    assert deletion.id != job.id
-    assert fws.get(P, job.id).status is FirewallStatus.DELETING
+    deletion = fws.delete(P, job_id)
+    assert deletion.id != job_id
+    assert fws.get(P, job_id).status is FirewallStatus.DELETING
     with pytest.raises(InstanceStatusError, match="being deleted"):
-        fws.delete(P, job.id)
+        fws.delete(P, job_id)
     drain(worker)
     assert jobs.get_job(store, P, deletion.id).status is JobStatus.SUCCESS
     with pytest.raises(NotFound):
-        fws.get(P, job.id)
+        fws.get(P, job_id)
     with pytest.raises(NotFound):
-        fws.delete(P, job.id)
+        fws.delete(P, job_id)
     assert fws.list(P, key_word=None, enterprise_project_id=None, tags=[], offset=0, limit=10) == (0, [])
     # the name is free again once the firewall is gone
     fws.create(P, spec())
@@ -110,13 +110,13 @@ def test_failed_delete_leaves_status_7_and_can_be_retried(store, clock):
     """A failed deletion leaves the firewall in status 7, from which delete may be tried again."""
     fws = Firewalls(store, clock, ProvisioningPolicy(duration_ms=0, delete_outcome="failed"))
     worker = Worker(store, clock)
-    job = fws.create(P, spec())
+    job_id = fws.create(P, spec())
     drain(worker)
-    deletion = fws.delete(P, job.id)
+    deletion = fws.delete(P, job_id)
     drain(worker)
     assert jobs.get_job(store, P, deletion.id).status is JobStatus.FAILED
-    assert fws.get(P, job.id).status is FirewallStatus.DELETE_FAILED
-    fws.delete(P, job.id)
+    assert fws.get(P, job_id).status is FirewallStatus.DELETE_FAILED
+    fws.delete(P, job_id)
 
 
 def test_names_are_unique_per_project(store, clock, firewalls):
@@ -127,26 +127,26 @@ def test_names_are_unique_per_project(store, clock, firewalls):
     firewalls.create("b" * 32, spec("same"))
     other = firewalls.create(P, spec("other"))
     with pytest.raises(NameConflict):
-        firewalls.rename(P, other.id, "same")
+        firewalls.rename(P, other, "same")
 
 
 def test_projects_are_isolated(store, clock, firewalls):
     """Another project's job and firewall read as not found."""
-    job = firewalls.create(P, spec())
+    job_id = firewalls.create(P, spec())
     with pytest.raises(NotFound):
-        jobs.get_job(store, "b" * 32, job.id)
+        jobs.get_job(store, "b" * 32, job_id)
     with pytest.raises(NotFound):
-        firewalls.get("b" * 32, job.id)
+        firewalls.get("b" * 32, job_id)
     with pytest.raises(NotFound):
-        firewalls.rename("b" * 32, job.id, "x")
+        firewalls.rename("b" * 32, job_id, "x")
 
 
 def test_a_lapsed_lease_is_taken_over(store, clock, firewalls):
     """A job leased by a worker that died is resumed by another once the lease lapses."""
-    job = firewalls.create(P, spec())
+    job_id = firewalls.create(P, spec())
     clock.advance(1.0)
     dead = store.claim_due_job(clock.now_ms(), "dead-worker", 15_000)
-    assert dead is not None and dead.id == job.id
+    assert dead is not None and dead.id == job_id
     alive = Worker(store, clock, lease_ms=15_000)
     assert not alive.run_once()  # still leased
     clock.advance(15.0)
@@ -157,7 +157,7 @@ def test_a_lapsed_lease_is_taken_over(store, clock, firewalls):
     for _ in range(4):  # each later step lasts 1 s from when it starts
         clock.advance(1.0)
         drain(alive)
-    assert jobs.get_job(store, P, job.id).status is JobStatus.SUCCESS
+    assert jobs.get_job(store, P, job_id).status is JobStatus.SUCCESS
 
 
 def test_next_due_reports_the_earliest_step(store, clock, firewalls):
@@ -177,8 +177,8 @@ def test_listing_filters_and_pages(store, clock, firewalls):
     clock.advance(0.001)
     firewalls.create(P, NewFirewall("gamma", "0", Edition.STANDARD, 0, 0, 0, [Tag("env", "ci")]))
     total, page = firewalls.list(P, key_word="ALPHA", enterprise_project_id=None, tags=[], offset=0, limit=10)
-    assert total == 1 and page[0].id == a.id
-    total, page = firewalls.list(P, key_word=a.id, enterprise_project_id=None, tags=[], offset=0, limit=10)
+    assert total == 1 and page[0].id == a
+    total, page = firewalls.list(P, key_word=a, enterprise_project_id=None, tags=[], offset=0, limit=10)
     assert total == 1
     total, page = firewalls.list(P, key_word=None, enterprise_project_id=None, tags=[], offset=1, limit=1)
     assert total == 3 and [f.name for f in page] == ["beta"]

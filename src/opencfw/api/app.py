@@ -71,15 +71,15 @@ class App:
                 return
 
     async def startup(self) -> None:
-        self.rt.loop = asyncio.get_running_loop()
         self._stop.clear()
-        self._engine = asyncio.create_task(self.rt.worker.run(self._stop, self.rt.writer))
+        if self.rt.settings.run_worker:
+            self._engine = asyncio.create_task(self.rt.run_engine(self._stop))
 
     async def shutdown(self) -> None:
+        """Stop claiming jobs; a step being written is finished first (its lease then lapses)."""
         self._stop.set()
         if self._engine is not None:
             await self._engine
-        self.rt.loop = None
 
     # -- requests
 
@@ -123,7 +123,7 @@ class App:
             req.principal = self._authenticate(req)
             if route.auth == "project":
                 self._authorize(req.principal, req)
-        if route.mode == "inline":
+        if route.mode == "inline" and self.rt.inline_reads:
             return route.handler(self.rt, req)
         loop = asyncio.get_running_loop()
         executor = self.rt.writer if route.mode == "write" else None

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from opencfw.api import schemas, views
 from opencfw.api.http import Request, Response, Route, json_response
@@ -52,7 +55,14 @@ def create_firewall(rt: Runtime, req: Request) -> Response:
         extend_vpc_count=body.flavor.extend_vpc_count or 0,
         tags=tags,
     )
-    job = rt.firewalls.create(req.params["project_id"], spec)
+    token = req.headers.get("x-client-token") or req.headers.get("idempotency-key")
+    idempotency = None
+    if token is not None:
+        if not schemas.CLIENT_TOKEN.fullmatch(token):
+            raise BadParameter("The X-Client-Token header must be 1-64 letters, digits, '-' or '_'")
+        # the decoded body, re-encoded, is the request's identity: key order and spacing do not matter
+        idempotency = (token, hashlib.sha256(msgspec.json.encode(body)).hexdigest())
+    job_id = rt.firewalls.create(req.params["project_id"], spec, idempotency)
     charge_info: dict[str, Any] = {
         "charge_mode": "postPaid",
         "is_auto_renew": auto_renew,
@@ -75,7 +85,7 @@ def create_firewall(rt: Runtime, req: Request) -> Response:
         "charge_info": charge_info,
     }
     rt.wake_engine()
-    return json_response(200, {"job_id": job.id, "data": echo})
+    return json_response(200, {"job_id": job_id, "data": echo})
 
 
 def firewall_detail(rt: Runtime, req: Request) -> Response:

@@ -14,6 +14,8 @@ NAME_PATTERN = r"^[A-Za-z0-9_-]{1,48}$"
 PROJECT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 #: ids in paths and queries: printable, no separators, bounded
 RESOURCE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+#: X-Client-Token / Idempotency-Key values
+CLIENT_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 Name = Annotated[str, Meta(pattern=NAME_PATTERN)]
 ShortText = Annotated[str, Meta(max_length=255)]

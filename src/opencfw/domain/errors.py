@@ -91,6 +91,14 @@ class NameConflict(OpenCfwError):
     default_message = "The name already exists"
 
 
+class DuplicateRequest(OpenCfwError):
+    error_code = "CFW.00200009"
+    http_status = 400
+    default_message = (
+        "A request with the same param already exists (the X-Client-Token was used for another body)"
+    )
+
+
 class InstanceStatusError(OpenCfwError):
     error_code = "CFW.00200016"
     http_status = 400

@@ -41,26 +41,29 @@ class Worker:
         self._wake: asyncio.Event | None = None
 
     def run_once(self) -> bool:
-        """Claim one due job and complete every step of it that is due. False when none was due."""
+        """Claim one due job, complete every step of it that is due, and commit them together.
+
+        False when no job was due. A step completes at most once: the save is conditional on
+        still holding the lease, and the step log's primary key refuses a second completion.
+        """
         job = self.store.claim_due_job(self.clock.now_ms(), self.owner, self.lease_ms)
         if job is None:
             return False
+        now = self.clock.now_ms()
+        completed: list[tuple[int, str, int]] = []
+        firewall_status = None
         while True:
-            now = self.clock.now_ms()
+            completed.append((job.step_index, job.steps[job.step_index].name, now))
             firewall_status = jobs.complete_step(job, now)
-            keep = job.status is JobStatus.RUNNING and job.run_after_ms <= now
-            # hold the lease only while going straight on to the next (already due) step
-            job.lease_owner = self.owner if keep else None
-            job.lease_expires_ms = now + self.lease_ms if keep else None
-            if keep:
-                job.attempts = 1
-            if not self.store.save_job_progress(job, self.owner, firewall_status):
-                log.warning("job %s: lease lost to another worker; leaving it", job.id)
-                return True
-            if job.status is not JobStatus.RUNNING:
-                log.info("job %s (%s) ended %s", job.id, job.kind, job.status)
-            if not keep:
-                return True
+            if job.status is not JobStatus.RUNNING or job.run_after_ms > now:
+                break
+        job.lease_owner = None
+        job.lease_expires_ms = None
+        if not self.store.save_job_progress(job, self.owner, firewall_status, completed):
+            log.warning("job %s: lease lost to another worker; leaving it", job.id)
+        elif job.status is not JobStatus.RUNNING:
+            log.info("job %s (%s) ended %s", job.id, job.kind, job.status)
+        return True
 
     def wake(self) -> None:
         """Tell the loop that a job may have become due (called on the event loop's thread)."""

@@ -51,8 +51,12 @@ class Firewalls:
         self.policy = policy
         self.new_id = new_id
 
-    def create(self, project_id: str, spec: NewFirewall) -> Job:
-        """Store a new firewall (status 0, creating) and its creation job, whose id is the firewall's."""
+    def create(self, project_id: str, spec: NewFirewall, idempotency: tuple[str, str] | None = None) -> str:
+        """Store a new firewall (status 0, creating) and its creation job, whose id is the firewall's.
+
+        Returns the job id. ``idempotency`` is ``(client token, request hash)``: a repeated request
+        returns the first one's job id instead of creating another firewall.
+        """
         now = self.clock.now_ms()
         firewall_id = self.new_id()
         firewall = Firewall(
@@ -78,8 +82,7 @@ class Firewalls:
             policy=self.policy,
             now_ms=now,
         )
-        self.store.create_firewall(firewall, job)
-        return job
+        return self.store.create_firewall(firewall, job, idempotency)
 
     def get(self, project_id: str, firewall_id: str) -> Firewall:
         firewall = self.store.get_firewall(project_id, firewall_id)
@@ -121,7 +124,7 @@ class Firewalls:
                 limit=limit,
             )
         _, everything = self.store.list_firewalls(
-            project_id, key_word=key_word, enterprise_project_id=enterprise_project_id, limit=-1
+            project_id, key_word=key_word, enterprise_project_id=enterprise_project_id, limit=None
         )
         wanted = {(t.key, t.value) for t in tags}
         matching = [fw for fw in everything if wanted <= {(t.key, t.value) for t in fw.tags}]

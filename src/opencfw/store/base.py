@@ -7,18 +7,23 @@ Every method is one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from opencfw.domain.accounts import AccessKey, Domain, Project, User
 from opencfw.domain.models import Firewall, FirewallStatus, Job
 
 
+class SchemaMissing(RuntimeError):
+    """Started with migrations disabled on a store that has no schema yet."""
+
+
 class Store(Protocol):
     def close(self) -> None: ...
 
     # -- schema and metadata
-    def migrate(self) -> list[int]:
-        """Apply pending migrations; return the versions applied."""
+    def migrate(self, target: int | None = None) -> list[int]:
+        """Apply pending migrations (up to ``target``); return the versions applied."""
         ...
 
     def schema_version(self) -> int: ...
@@ -59,8 +64,13 @@ class Store(Protocol):
     def get_access_key(self, access_key: str) -> AccessKey | None: ...
 
     # -- firewalls and their jobs
-    def create_firewall(self, firewall: Firewall, job: Job) -> None:
-        """Insert a firewall and its creation job together."""
+    def create_firewall(self, firewall: Firewall, job: Job, idempotency: tuple[str, str] | None = None) -> str:
+        """Insert a firewall and its creation job together; return the job id.
+
+        With ``idempotency`` = ``(client token, request hash)``, a token already used in the project
+        returns the job id of that earlier request (same hash) or raises ``DuplicateRequest``; the
+        check is a unique key inside the same transaction, never a read before the write.
+        """
         ...
 
     def get_firewall(self, project_id: str, firewall_id: str) -> Firewall | None:
@@ -76,9 +86,9 @@ class Store(Protocol):
         key_word: str | None = None,
         enterprise_project_id: str | None = None,
         offset: int = 0,
-        limit: int = 1024,
+        limit: int | None = 1024,
     ) -> tuple[int, list[Firewall]]:
-        """``(total, page)`` of the project's existing firewalls, oldest first."""
+        """``(total, page)`` of the project's existing firewalls, oldest first (``limit`` None: all)."""
         ...
 
     def rename_firewall(self, project_id: str, firewall_id: str, name: str, now_ms: int) -> bool: ...
@@ -98,8 +108,19 @@ class Store(Protocol):
         """Atomically lease one running job whose current step is due."""
         ...
 
-    def save_job_progress(self, job: Job, owner: str, firewall_status: FirewallStatus | None) -> bool:
-        """Write the job's new state (and its firewall's status) if ``owner`` still holds the lease."""
+    def save_job_progress(
+        self,
+        job: Job,
+        owner: str,
+        firewall_status: FirewallStatus | None,
+        completed: Sequence[tuple[int, str, int]] = (),
+    ) -> bool:
+        """Write the job's new state, its firewall's status and the log of the steps it completed
+        (``(index, step, at_ms)``), if ``owner`` still holds the lease."""
+        ...
+
+    def job_steps(self, job_id: str) -> list[tuple[int, str, str, int]]:
+        """The completed steps of a job: ``(index, step, worker, completed_ms)``, in order."""
         ...
 
     def next_due_ms(self) -> int | None:

@@ -1,0 +1,136 @@
+"""The scale-out store: PostgreSQL through psycopg 3 and its connection pool.
+
+Any number of API processes and workers share one database. Jobs are claimed with
+``FOR UPDATE SKIP LOCKED`` inside the claiming statement, and every insert of a job sends a
+``NOTIFY`` so idle workers in other processes wake at once. When the database is unreachable, calls
+fail within ``timeout`` seconds with ``StoreUnavailable`` (HTTP 503) and recover by themselves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import psycopg
+import psycopg.errors
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from opencfw.domain.errors import StoreUnavailable
+from opencfw.store.sql_store import LIST_FILTERS, SQL, SqlStore
+
+log = logging.getLogger("opencfw.store")
+
+CHANNEL = "opencfw_jobs"
+
+
+def _dollar(sql: str) -> str:
+    return sql.replace("?", "%s")
+
+
+_PG_SQL = {name: _dollar(text) for name, text in SQL.items()}
+_PG_SQL["claim_job"] = _dollar(
+    SQL["claim_job"].replace(
+        "ORDER BY run_after_ms LIMIT 1)", "ORDER BY run_after_ms LIMIT 1 FOR UPDATE SKIP LOCKED)"
+    )
+)
+assert "SKIP LOCKED" in _PG_SQL["claim_job"]
+
+
+class PostgresStore(SqlStore):
+    dialect = "postgres"
+    sql = _PG_SQL
+    list_filters = {name: _dollar(text) for name, text in LIST_FILTERS.items()}
+    integrity_errors = (psycopg.errors.UniqueViolation,)
+    has_migrations_sql = "SELECT to_regclass('schema_migrations') IS NOT NULL"
+    lock_rows = " FOR UPDATE"
+
+    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10, timeout: float = 3.0) -> None:
+        self.url = url
+        self.timeout = timeout
+        self._pool = ConnectionPool(
+            url,
+            min_size=min_size,
+            max_size=max_size,
+            timeout=timeout,
+            open=False,
+            kwargs={"autocommit": True, "connect_timeout": max(1, round(timeout))},
+            # a connection that died with the server is found and replaced before it is used
+            check=ConnectionPool.check_connection,
+            reconnect_timeout=0,
+            name="opencfw",
+        )
+        self._opened = False
+        self._open_lock = threading.Lock()
+        self._listeners: list[threading.Thread] = []
+        self._closing = threading.Event()
+
+    def _open(self) -> ConnectionPool:
+        if not self._opened:
+            with self._open_lock:
+                if not self._opened:
+                    self._pool.open(wait=False)
+                    self._opened = True
+        return self._pool
+
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        try:
+            with self._open().connection() as conn:
+                yield conn
+        except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as exc:
+            raise StoreUnavailable(f"System busy. Try again later. ({type(exc).__name__})") from exc
+        except psycopg.errors.QueryCanceled as exc:
+            raise StoreUnavailable("System busy. Try again later. (query timed out)") from exc
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[psycopg.Connection[Any]]:
+        with self._connection() as conn, conn.transaction():
+            yield conn
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[psycopg.Connection[Any]]:
+        with self._connection() as conn:
+            yield conn
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019 - a handful of constant statements, store-lifetime
+    def _q(self, sql: str) -> str:
+        return _dollar(sql)
+
+    def _lock_migrations(self, conn: Any) -> None:
+        conn.execute("SELECT pg_advisory_xact_lock(7463850231)")
+
+    def _notify_jobs(self, conn: Any) -> None:
+        conn.execute(f"NOTIFY {CHANNEL}")
+
+    def listen(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (from a background thread) whenever a job is inserted anywhere."""
+        thread = threading.Thread(target=self._listen, args=(callback,), name="opencfw-listen", daemon=True)
+        thread.start()
+        self._listeners.append(thread)
+
+    def _listen(self, callback: Callable[[], None]) -> None:
+        backoff = 0.2
+        while not self._closing.is_set():
+            try:
+                with psycopg.connect(self.url, autocommit=True, connect_timeout=3) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    backoff = 0.2
+                    callback()  # anything inserted while we were not listening
+                    while not self._closing.is_set():
+                        for _ in conn.notifies(timeout=1.0, stop_after=1):
+                            callback()
+            except psycopg.Error as exc:
+                log.warning("LISTEN connection lost (%s); retrying in %.1f s", type(exc).__name__, backoff)
+                self._closing.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    def close(self) -> None:
+        self._closing.set()
+        for thread in self._listeners:
+            thread.join(timeout=3)
+        if self._opened:
+            self._pool.close()

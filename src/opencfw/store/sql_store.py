@@ -1,0 +1,528 @@
+"""The SQL both stores share: one implementation of ``base.Store`` over a DB-API connection.
+
+Subclasses (``sqlite.SqliteStore``, ``postgres.PostgresStore``) supply connections, transactions,
+the translation of their driver's errors, and the few statements whose dialects differ. SQL is
+written with ``?`` placeholders; the PostgreSQL store rewrites them once, at import.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator, Sequence
+from importlib import resources
+from typing import Any, ClassVar
+
+import msgspec
+
+from opencfw.domain.accounts import AccessKey, Domain, Project, User
+from opencfw.domain.errors import DuplicateRequest, NameConflict
+from opencfw.domain.models import (
+    Edition,
+    Firewall,
+    FirewallStatus,
+    Job,
+    JobKind,
+    JobStatus,
+    StepPlan,
+    Tag,
+)
+
+FIREWALL_COLUMNS = (
+    "id, project_id, name, enterprise_project_id, status, edition, extend_eip_count, "
+    "extend_bandwidth, extend_vpc_count, tags, internet_object_id, created_ms, updated_ms"
+)
+JOB_COLUMNS = (
+    "id, project_id, kind, resource_id, status, steps, step_index, outcome, fail_at, attempts, "
+    "begin_ms, end_ms, run_after_ms, lease_owner, lease_expires_ms, error_code, error_msg, "
+    "updated_ms, step_started_ms"
+)
+
+SQL: dict[str, str] = {
+    "insert_firewall": f"INSERT INTO firewalls ({FIREWALL_COLUMNS}) VALUES ({', '.join(['?'] * 13)})",
+    "insert_job": f"INSERT INTO jobs ({JOB_COLUMNS}) VALUES ({', '.join(['?'] * 19)})",
+    "select_firewall": (
+        f"SELECT {FIREWALL_COLUMNS} FROM firewalls WHERE project_id = ? AND id = ? AND status <> 4"
+    ),
+    "select_job": f"SELECT {JOB_COLUMNS} FROM jobs WHERE project_id = ? AND id = ?",
+    "claim_job": f"""
+        UPDATE jobs
+           SET lease_owner = ?, lease_expires_ms = ?, attempts = attempts + 1, updated_ms = ?
+         WHERE id = (SELECT id FROM jobs
+                      WHERE status = 'Running' AND run_after_ms <= ?
+                        AND (lease_expires_ms IS NULL OR lease_expires_ms <= ?)
+                      ORDER BY run_after_ms LIMIT 1)
+        RETURNING {JOB_COLUMNS}""",
+    "save_job": """
+        UPDATE jobs
+           SET status = ?, step_index = ?, attempts = ?, end_ms = ?, run_after_ms = ?,
+               step_started_ms = ?, lease_owner = ?, lease_expires_ms = ?, error_code = ?,
+               error_msg = ?, updated_ms = ?
+         WHERE id = ? AND lease_owner = ?""",
+    "log_step": "INSERT INTO job_steps (job_id, step_index, step, worker, completed_ms) VALUES (?, ?, ?, ?, ?)",
+    "next_due": """
+        SELECT min(CASE WHEN lease_expires_ms > run_after_ms THEN lease_expires_ms ELSE run_after_ms END)
+          FROM jobs WHERE status = 'Running'""",
+    "claim_idempotency": (
+        "INSERT INTO idempotency_keys (project_id, client_token, request_hash, job_id, created_ms) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (project_id, client_token) DO NOTHING"
+    ),
+    "select_idempotency": (
+        "SELECT request_hash, job_id FROM idempotency_keys WHERE project_id = ? AND client_token = ?"
+    ),
+    "upsert_meta": (
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+    ),
+    "upsert_access_key": (
+        "INSERT INTO access_keys (access_key, user_id, secret_enc, status, created_ms) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (access_key) DO UPDATE SET user_id = excluded.user_id, "
+        "secret_enc = excluded.secret_enc, status = excluded.status"
+    ),
+}
+
+# optional filters of the firewall listing: constant fragments, values always bound as parameters
+LIST_FILTERS = {
+    "firewall_id": "id = ?",
+    "name": "name = ?",
+    "enterprise_project_id": "enterprise_project_id = ?",
+    "key_word": "(id = ? OR strpos(lower(name), lower(?)) > 0)",
+}
+
+_tags = msgspec.json.Decoder(list[Tag])
+_steps = msgspec.json.Decoder(list[tuple[str, int]])
+Row = tuple[Any, ...]
+
+
+def firewall_from_row(row: Row) -> Firewall:
+    return Firewall(
+        id=row[0],
+        project_id=row[1],
+        name=row[2],
+        enterprise_project_id=row[3],
+        status=FirewallStatus(row[4]),
+        edition=Edition(row[5]),
+        extend_eip_count=row[6],
+        extend_bandwidth=row[7],
+        extend_vpc_count=row[8],
+        tags=_tags.decode(row[9]),
+        internet_object_id=row[10],
+        created_ms=row[11],
+        updated_ms=row[12],
+    )
+
+
+def firewall_to_row(fw: Firewall) -> Row:
+    return (
+        fw.id,
+        fw.project_id,
+        fw.name,
+        fw.enterprise_project_id,
+        int(fw.status),
+        int(fw.edition),
+        fw.extend_eip_count,
+        fw.extend_bandwidth,
+        fw.extend_vpc_count,
+        msgspec.json.encode(fw.tags).decode(),
+        fw.internet_object_id,
+        fw.created_ms,
+        fw.updated_ms,
+    )
+
+
+def job_from_row(row: Row) -> Job:
+    return Job(
+        id=row[0],
+        project_id=row[1],
+        kind=JobKind(row[2]),
+        resource_id=row[3],
+        status=JobStatus(row[4]),
+        steps=[StepPlan(name, ms) for name, ms in _steps.decode(row[5])],
+        step_index=row[6],
+        outcome=row[7],
+        fail_at=row[8],
+        attempts=row[9],
+        begin_ms=row[10],
+        end_ms=row[11],
+        run_after_ms=row[12],
+        lease_owner=row[13],
+        lease_expires_ms=row[14],
+        error_code=row[15],
+        error_msg=row[16],
+        updated_ms=row[17],
+        step_started_ms=row[18],
+    )
+
+
+def job_to_row(job: Job) -> Row:
+    steps = msgspec.json.encode([(s.name, s.duration_ms) for s in job.steps]).decode()
+    return (
+        job.id,
+        job.project_id,
+        str(job.kind),
+        job.resource_id,
+        str(job.status),
+        steps,
+        job.step_index,
+        job.outcome,
+        job.fail_at,
+        job.attempts,
+        job.begin_ms,
+        job.end_ms,
+        job.run_after_ms,
+        job.lease_owner,
+        job.lease_expires_ms,
+        job.error_code,
+        job.error_msg,
+        job.updated_ms,
+        job.step_started_ms,
+    )
+
+
+def migrations(dialect: str) -> list[tuple[int, str, str]]:
+    """``(version, file name, sql)`` of a dialect's migration files, in order."""
+    folder = resources.files("opencfw.store") / "sql" / dialect
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            version = int(entry.name.split("_", 1)[0])
+            found.append((version, entry.name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+class SqlStore:
+    """Everything of ``base.Store`` that is plain SQL. Subclasses provide the connection plumbing."""
+
+    dialect: ClassVar[str]
+    sql: ClassVar[dict[str, str]] = SQL
+    list_filters: ClassVar[dict[str, str]] = LIST_FILTERS
+    #: the driver's unique-violation exception classes
+    integrity_errors: ClassVar[tuple[type[BaseException], ...]] = ()
+    #: appended to a SELECT inside a write transaction to lock the rows it reads
+    lock_rows: ClassVar[str] = ""
+
+    # -- provided by subclasses
+
+    def _write(self) -> contextlib.AbstractContextManager[Any]:
+        """A connection inside one write transaction (committed on exit, rolled back on error)."""
+        raise NotImplementedError
+
+    def _read(self) -> contextlib.AbstractContextManager[Any]:
+        """A connection for reads (autocommit)."""
+        raise NotImplementedError
+
+    def _lock_migrations(self, conn: Any) -> None:
+        """Serialise concurrent migrators (SQLite's write lock already does)."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    # -- helpers
+
+    def _one(self, sql: str, params: tuple[Any, ...]) -> Row | None:
+        with self._read() as conn:
+            row: Row | None = conn.execute(sql, params).fetchone()
+            return row
+
+    @contextlib.contextmanager
+    def _unique(self, error: Callable[[], Exception]) -> Iterator[None]:
+        try:
+            yield
+        except self.integrity_errors as exc:
+            raise error() from exc
+
+    # -- schema and metadata
+
+    #: a query answering one row whose first column is true when schema_migrations exists
+    has_migrations_sql: ClassVar[str]
+
+    def schema_version(self) -> int:
+        with self._read() as conn:
+            if not conn.execute(self.has_migrations_sql).fetchone()[0]:
+                return 0
+            row = conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
+        return int(row[0] or 0)
+
+    def migrate(self, target: int | None = None) -> list[int]:
+        applied = []
+        with self._write() as conn:
+            self._lock_migrations(conn)
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_ms BIGINT NOT NULL)"
+            )
+            done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations").fetchall()}
+            for version, name, text in migrations(self.dialect):
+                if version in done or (target is not None and version > target):
+                    continue
+                # the .sql files hold plain DDL: no ";" inside strings, functions or triggers
+                for statement in text.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(
+                    self._q("INSERT INTO schema_migrations (version, name, applied_ms) VALUES (?, ?, ?)"),
+                    (version, name, time.time_ns() // 1_000_000),
+                )
+                applied.append(version)
+        return applied
+
+    def _q(self, sql: str) -> str:
+        return sql
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._one(self._q("SELECT value FROM meta WHERE key = ?"), (key,))
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._write() as conn:
+            conn.execute(self.sql["upsert_meta"], (key, value))
+
+    # -- accounts
+
+    def is_empty(self) -> bool:
+        return self._one("SELECT 1 FROM domains LIMIT 1", ()) is None
+
+    def add_domain(self, domain: Domain, now_ms: int) -> None:
+        with self._write() as conn:
+            conn.execute(self._q("INSERT INTO domains VALUES (?, ?, ?)"), (domain.id, domain.name, now_ms))
+
+    def get_domain_by_name(self, name: str) -> Domain | None:
+        row = self._one(self._q("SELECT id, name FROM domains WHERE name = ?"), (name,))
+        return None if row is None else Domain(*row)
+
+    def get_domain(self, domain_id: str) -> Domain | None:
+        row = self._one(self._q("SELECT id, name FROM domains WHERE id = ?"), (domain_id,))
+        return None if row is None else Domain(*row)
+
+    def add_project(self, project: Project, now_ms: int) -> None:
+        with self._write() as conn:
+            conn.execute(
+                self._q("INSERT INTO projects VALUES (?, ?, ?, ?)"),
+                (project.id, project.name, project.domain_id, now_ms),
+            )
+
+    def get_project(self, project_id: str) -> Project | None:
+        row = self._one(self._q("SELECT id, name, domain_id FROM projects WHERE id = ?"), (project_id,))
+        return None if row is None else Project(*row)
+
+    def list_projects(self, domain_id: str, name: str | None) -> list[Project]:
+        sql = "SELECT id, name, domain_id FROM projects WHERE domain_id = ?"
+        params: tuple[str, ...] = (domain_id,)
+        if name is not None:
+            sql += " AND name = ?"
+            params = (domain_id, name)
+        with self._read() as conn:
+            rows = conn.execute(self._q(sql + " ORDER BY created_ms, id"), params).fetchall()
+        return [Project(*row) for row in rows]
+
+    def add_user(self, user: User, now_ms: int) -> None:
+        with self._write() as conn:
+            conn.execute(
+                self._q("INSERT INTO users VALUES (?, ?, ?, ?, ?)"),
+                (user.id, user.domain_id, user.name, user.password_hash, now_ms),
+            )
+
+    def get_user(self, domain_id: str, name: str) -> User | None:
+        row = self._one(
+            self._q("SELECT id, name, domain_id, password_hash FROM users WHERE domain_id = ? AND name = ?"),
+            (domain_id, name),
+        )
+        return None if row is None else User(*row)
+
+    def get_user_by_id(self, user_id: str) -> User | None:
+        row = self._one(
+            self._q("SELECT id, name, domain_id, password_hash FROM users WHERE id = ?"), (user_id,)
+        )
+        return None if row is None else User(*row)
+
+    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        with self._write() as conn:
+            conn.execute(self._q("UPDATE users SET password_hash = ? WHERE id = ?"), (password_hash, user_id))
+
+    def put_access_key(self, key: AccessKey, now_ms: int) -> None:
+        with self._write() as conn:
+            conn.execute(
+                self.sql["upsert_access_key"],
+                (key.access_key, key.user_id, key.secret_enc, "active" if key.active else "revoked", now_ms),
+            )
+
+    def get_access_key(self, access_key: str) -> AccessKey | None:
+        row = self._one(
+            self._q(
+                "SELECT k.access_key, k.user_id, u.domain_id, k.secret_enc, k.status "
+                "FROM access_keys k JOIN users u ON u.id = k.user_id WHERE k.access_key = ?"
+            ),
+            (access_key,),
+        )
+        if row is None:
+            return None
+        return AccessKey(row[0], row[1], row[2], bytes(row[3]), row[4] == "active")
+
+    # -- firewalls
+
+    def _notify_jobs(self, conn: Any) -> None:
+        """Wake workers in other processes (PostgreSQL); SQLite has no such channel."""
+
+    def create_firewall(
+        self, firewall: Firewall, job: Job, idempotency: tuple[str, str] | None = None
+    ) -> str:
+        with self._write() as conn:
+            if idempotency is not None:
+                token, request_hash = idempotency
+                claimed = conn.execute(
+                    self.sql["claim_idempotency"],
+                    (firewall.project_id, token, request_hash, job.id, job.begin_ms),
+                ).rowcount
+                if claimed != 1:
+                    # the same token was used before: same request -> same job; else an error
+                    row = conn.execute(
+                        self.sql["select_idempotency"], (firewall.project_id, token)
+                    ).fetchone()
+                    if row[0] != request_hash:
+                        raise DuplicateRequest()
+                    return str(row[1])
+            with self._unique(lambda: NameConflict(f"A firewall named {firewall.name!r} already exists")):
+                conn.execute(self.sql["insert_firewall"], firewall_to_row(firewall))
+            conn.execute(self.sql["insert_job"], job_to_row(job))
+            self._notify_jobs(conn)
+        return job.id
+
+    def get_firewall(self, project_id: str, firewall_id: str) -> Firewall | None:
+        row = self._one(self.sql["select_firewall"], (project_id, firewall_id))
+        return None if row is None else firewall_from_row(row)
+
+    def list_firewalls(
+        self,
+        project_id: str,
+        *,
+        firewall_id: str | None = None,
+        name: str | None = None,
+        key_word: str | None = None,
+        enterprise_project_id: str | None = None,
+        offset: int = 0,
+        limit: int | None = 1024,
+    ) -> tuple[int, list[Firewall]]:
+        where = ["project_id = ?", "status <> 4"]
+        params: list[object] = [project_id]
+        given = {
+            "firewall_id": firewall_id,
+            "name": name,
+            "enterprise_project_id": enterprise_project_id,
+            "key_word": key_word,
+        }
+        for field, value in given.items():
+            if value is not None:
+                where.append(self.list_filters[field])
+                params.extend([value, value] if field == "key_word" else [value])
+        clause = " AND ".join(where)
+        page_sql = f"SELECT {FIREWALL_COLUMNS} FROM firewalls WHERE {clause} ORDER BY created_ms, id"
+        page_params = list(params)
+        if limit is not None:
+            page_sql += " LIMIT ? OFFSET ?"
+            page_params += [limit, offset]
+        with self._read() as conn:
+            total = conn.execute(
+                self._q(f"SELECT count(*) FROM firewalls WHERE {clause}"), params
+            ).fetchone()[0]
+            rows = conn.execute(self._q(page_sql), page_params).fetchall()
+        return int(total), [firewall_from_row(row) for row in rows]
+
+    def rename_firewall(self, project_id: str, firewall_id: str, name: str, now_ms: int) -> bool:
+        with (
+            self._write() as conn,
+            self._unique(lambda: NameConflict(f"A firewall named {name!r} already exists")),
+        ):
+            cur = conn.execute(
+                self._q(
+                    "UPDATE firewalls SET name = ?, updated_ms = ? WHERE project_id = ? AND id = ? AND status <> 4"
+                ),
+                (name, now_ms, project_id, firewall_id),
+            )
+            return bool(cur.rowcount == 1)
+
+    def start_delete(
+        self, project_id: str, firewall_id: str, allowed: frozenset[FirewallStatus], job: Job
+    ) -> FirewallStatus | None:
+        with self._write() as conn:
+            row = conn.execute(
+                self._q(
+                    "SELECT status FROM firewalls WHERE project_id = ? AND id = ? AND status <> 4"
+                    + self.lock_rows
+                ),
+                (project_id, firewall_id),
+            ).fetchone()
+            if row is None:
+                return None
+            status = FirewallStatus(row[0])
+            if status in allowed:
+                conn.execute(
+                    self._q("UPDATE firewalls SET status = ?, updated_ms = ? WHERE id = ?"),
+                    (int(FirewallStatus.DELETING), job.begin_ms, firewall_id),
+                )
+                conn.execute(self.sql["insert_job"], job_to_row(job))
+                self._notify_jobs(conn)
+            return status
+
+    # -- jobs
+
+    def get_job(self, project_id: str, job_id: str) -> Job | None:
+        row = self._one(self.sql["select_job"], (project_id, job_id))
+        return None if row is None else job_from_row(row)
+
+    def job_steps(self, job_id: str) -> list[tuple[int, str, str, int]]:
+        """The completed steps of a job: ``(index, step, worker, completed_ms)``."""
+        with self._read() as conn:
+            rows = conn.execute(
+                self._q(
+                    "SELECT step_index, step, worker, completed_ms FROM job_steps WHERE job_id = ? ORDER BY step_index"
+                ),
+                (job_id,),
+            ).fetchall()
+        return [tuple(row) for row in rows]  # type: ignore[misc]
+
+    def claim_due_job(self, now_ms: int, owner: str, lease_ms: int) -> Job | None:
+        with self._write() as conn:
+            row = conn.execute(
+                self.sql["claim_job"], (owner, now_ms + lease_ms, now_ms, now_ms, now_ms)
+            ).fetchone()
+        return None if row is None else job_from_row(row)
+
+    def save_job_progress(
+        self,
+        job: Job,
+        owner: str,
+        firewall_status: FirewallStatus | None,
+        completed: Sequence[tuple[int, str, int]] = (),
+    ) -> bool:
+        with self._write() as conn:
+            cur = conn.execute(
+                self.sql["save_job"],
+                (
+                    str(job.status),
+                    job.step_index,
+                    job.attempts,
+                    job.end_ms,
+                    job.run_after_ms,
+                    job.step_started_ms,
+                    job.lease_owner,
+                    job.lease_expires_ms,
+                    job.error_code,
+                    job.error_msg,
+                    job.updated_ms,
+                    job.id,
+                    owner,
+                ),
+            )
+            if cur.rowcount != 1:
+                return False
+            for index, step, at_ms in completed:
+                conn.execute(self.sql["log_step"], (job.id, index, step, owner, at_ms))
+            if firewall_status is not None:
+                conn.execute(
+                    self._q("UPDATE firewalls SET status = ?, updated_ms = ? WHERE id = ?"),
+                    (int(firewall_status), job.updated_ms, job.resource_id),
+                )
+            return True
+
+    def next_due_ms(self) -> int | None:
+        row = self._one(self.sql["next_due"], ())
+        return None if row is None or row[0] is None else int(row[0])
