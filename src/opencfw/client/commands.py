@@ -1,0 +1,366 @@
+"""The client commands (``opencfw job ...``, ``opencfw firewall ...``) and their arguments."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, NoReturn
+
+from opencfw.client import output
+from opencfw.client.display import LiveDisplay, LogDisplay, QuietDisplay
+from opencfw.client.session import DEFAULT_ENDPOINT, DEFAULT_REGION, ClientError, Connection, Exit, Target
+from opencfw.client.wait import Backoff, Outcome, Poll, retry_after_seconds, wait_for_job
+
+COMMANDS = ("job", "firewall")
+PAGE = 1024
+
+Handler = Callable[[Connection, argparse.Namespace, str], int]
+
+
+class ClientParser(argparse.ArgumentParser):
+    """Usage errors of the client commands exit 3: exit 2 means a wait timed out."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(int(Exit.USAGE), f"{self.prog}: error: {message}\n")
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def]
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|h)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+
+
+def duration(text: str) -> float:
+    """``20m``, ``1.5s``, ``500ms``, ``90`` (seconds) -> seconds."""
+    match = _DURATION.match(text.lower())
+    if not match:
+        raise argparse.ArgumentTypeError(f"not a duration (like 30s, 20m, 1h): {text!r}")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def positive_duration(text: str) -> float:
+    value = duration(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than zero: {text!r}")
+    return value
+
+
+def tag(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"a tag is KEY=VALUE, got {text!r}")
+    return key.strip(), value
+
+
+def edition(text: str) -> str:
+    for name in ("Standard", "Professional"):
+        if text.lower() == name.lower():
+            return name
+    raise argparse.ArgumentTypeError(f"the version is Standard or Professional, got {text!r}")
+
+
+def _common() -> argparse.ArgumentParser:
+    common = ClientParser(add_help=False)
+    where = common.add_argument_group("connection")
+    where.add_argument("--endpoint", help=f"CFW endpoint URL (OPENCFW_ENDPOINT, default {DEFAULT_ENDPOINT})")
+    where.add_argument("--region", help=f"region id (default {DEFAULT_REGION})")
+    where.add_argument("--project-id", help="project id (OPENCFW_PROJECT_ID)")
+    common.add_argument(
+        "-o",
+        "--output",
+        choices=output.FORMATS,
+        help="result format (default: table on a terminal, else json)",
+    )
+    return common
+
+
+def _wait_options(parser: argparse.ArgumentParser, *, switch: bool) -> None:
+    group = parser.add_argument_group("waiting")
+    if switch:
+        group.add_argument("--wait", action="store_true", help="wait until the job ends")
+    group.add_argument(
+        "--timeout", type=duration, default=1200.0, help="give up after this long (default 20m)"
+    )
+    group.add_argument(
+        "--interval", type=positive_duration, default=1.0, help="first pause between polls (default 1s)"
+    )
+    group.add_argument(
+        "--max-interval",
+        type=positive_duration,
+        default=10.0,
+        help="longest pause between polls; the pause doubles up to it (default 10s)",
+    )
+    group.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+
+
+ENV_HELP = """\
+credentials come from the environment, as for the official SDK:
+  CLOUD_SDK_AK, CLOUD_SDK_SK   access key and secret key
+exit codes: 0 success, 1 failed, 2 timed out, 3 usage or authentication error, 4 not found"""
+
+
+def register(subparsers: Any) -> None:
+    """Add ``job`` and ``firewall`` to the ``opencfw`` command's subparsers."""
+    common = _common()
+    fmt = argparse.RawDescriptionHelpFormatter
+
+    def group(name: str, help_text: str) -> Any:
+        parser = subparsers.add_parser(name, help=help_text, epilog=ENV_HELP, formatter_class=fmt)
+        parser.__class__ = ClientParser  # so that its usage errors, and its commands', exit 3
+        return parser.add_subparsers(dest=f"{name}_command", metavar="COMMAND", required=True)
+
+    def leaf(parent: Any, name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = parent.add_parser(
+            name, help=help_text, parents=[common], epilog=ENV_HELP, formatter_class=fmt
+        )
+        parser.set_defaults(client_handler=handler)
+        return parser
+
+    jobs = group("job", "read and wait for provisioning jobs (through the official SDK)")
+    leaf(jobs, "get", "show a job's status", job_get).add_argument("job_id", metavar="JOB_ID")
+    wait = leaf(jobs, "wait", "wait until a job succeeds or fails", job_wait)
+    wait.add_argument("job_id", metavar="JOB_ID")
+    _wait_options(wait, switch=False)
+
+    firewalls = group("firewall", "create, list, show and delete pay-per-use firewalls")
+    create = leaf(firewalls, "create", "create a pay-per-use firewall", firewall_create)
+    create.add_argument("name", metavar="NAME")
+    create.add_argument(
+        "--version", type=edition, default="Professional", help="Standard or Professional (default)"
+    )
+    create.add_argument(
+        "--tag", type=tag, action="append", default=[], metavar="KEY=VALUE", help="a tag (repeatable)"
+    )
+    _wait_options(create, switch=True)
+    leaf(firewalls, "list", "list the project's firewalls", firewall_list)
+    leaf(firewalls, "show", "show one firewall", firewall_show).add_argument("firewall_id", metavar="ID")
+    delete = leaf(firewalls, "delete", "delete a pay-per-use firewall", firewall_delete)
+    delete.add_argument("firewall_id", metavar="ID")
+    _wait_options(delete, switch=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a parsed client command; every error ends as one line on stderr and an exit code."""
+    fmt = output.choose_format(args.output, sys.stdout)
+    try:
+        target = Target.resolve(endpoint=args.endpoint, region=args.region, project_id=args.project_id)
+        try:
+            conn = Connection(target)
+        except ImportError:
+            raise ClientError(
+                "the client commands need the official SDK: pip install huaweicloudsdkcfw"
+            ) from None
+        return int(args.client_handler(conn, args, fmt))
+    except ClientError as exc:
+        output.error(exc)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("opencfw: interrupted\n")
+        return int(Exit.INTERRUPTED)
+
+
+# --- jobs ------------------------------------------------------------------------------------
+
+
+def _json_data(response: Any, what: str) -> Any:
+    body = response.to_json_object()
+    if not isinstance(body, dict) or "data" not in body:
+        raise ClientError(f"unexpected answer to {what}: no `data`")
+    return body["data"]
+
+
+def _read_job(conn: Connection, job_id: str) -> dict[str, Any]:
+    from huaweicloudsdkcfw.v1 import ListJobRequest
+
+    data = _json_data(conn.call("list_job", ListJobRequest(job_id=job_id)), "ListJob")
+    if not isinstance(data, dict):
+        raise ClientError("unexpected answer to ListJob: `data` is not an object")
+    return data
+
+
+def _job_text(job: dict[str, Any]) -> str:
+    extra = [("STEP", "step")] if job.get("step") else []
+    extra += [("PROGRESS", "progress")] if job.get("progress") is not None else []
+    return output.fields(job, [*output.JOB_FIELDS, *extra])
+
+
+def job_get(conn: Connection, args: argparse.Namespace, fmt: str) -> int:
+    job = _read_job(conn, args.job_id)
+    output.emit(job, fmt, _job_text(job))
+    return int(Exit.OK)
+
+
+def _display(args: argparse.Namespace, job_id: str) -> Any:
+    if args.quiet:
+        return QuietDisplay()
+    if sys.stderr.isatty():
+        return LiveDisplay(sys.stderr, job_id)
+    return LogDisplay(sys.stderr, job_id)
+
+
+def _wait(conn: Connection, args: argparse.Namespace, job_id: str) -> Outcome:
+    """Wait for ``job_id`` with the command's options; Ctrl-C leaves the job alone."""
+
+    def fetch() -> Poll:
+        try:
+            job = _read_job(conn, job_id)
+        except ClientError as exc:
+            if not exc.transient:
+                raise
+            return Poll(None, retry_after_seconds(conn.retry_after), exc)
+        return Poll(job, retry_after_seconds(conn.retry_after))
+
+    display = _display(args, job_id)
+    backoff = Backoff(initial=args.interval, cap=max(args.interval, args.max_interval))
+    try:
+        return wait_for_job(fetch, display, timeout=args.timeout, backoff=backoff)
+    except KeyboardInterrupt:
+        display.interrupted()
+        raise
+
+
+def _verdict(outcome: Outcome, job_id: str, fmt: str) -> int:
+    """Print the last job state and turn the outcome into an exit code."""
+    if outcome.job is not None:
+        output.emit(outcome.job, fmt, _job_text(outcome.job))
+    if outcome.timed_out:
+        cause = f"; last error: {outcome.last_error.message}" if outcome.last_error else ""
+        raise ClientError(
+            f"timed out after {outcome.elapsed:.0f}s waiting for job {job_id}{cause}", Exit.TIMED_OUT
+        )
+    if outcome.status == "Success":
+        return int(Exit.OK)
+    raise ClientError(f"job {job_id} ended {outcome.status}")
+
+
+def job_wait(conn: Connection, args: argparse.Namespace, fmt: str) -> int:
+    outcome = _wait(conn, args, args.job_id)
+    return _verdict(outcome, args.job_id, fmt)
+
+
+# --- firewalls -------------------------------------------------------------------------------
+
+
+def _created_at(record: dict[str, Any]) -> str:
+    try:
+        when = datetime.fromtimestamp(int(record["name"]) / 1000, UTC)
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        return "-"
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _firewall_text(record: dict[str, Any]) -> str:
+    flavor = record.get("flavor") if isinstance(record.get("flavor"), dict) else {}
+    row = {
+        **record,
+        "created": _created_at(record),
+        "eip_count": flavor.get("eip_count"),
+        "bandwidth": flavor.get("bandwidth"),
+    }
+    return output.fields(
+        row,
+        [
+            *output.FIREWALL_COLUMNS,
+            ("CREATED", "created"),
+            ("ENTERPRISE PROJECT", "enterprise_project_id"),
+            ("EIPS", "eip_count"),
+            ("BANDWIDTH", "bandwidth"),
+        ],
+    )
+
+
+def _read_firewall(conn: Connection, firewall_id: str) -> dict[str, Any]:
+    from huaweicloudsdkcfw.v1 import ListFirewallDetailRequest
+
+    request = ListFirewallDetailRequest(offset=0, limit=10, service_type=0, fw_instance_id=firewall_id)
+    data = _json_data(conn.call("list_firewall_detail", request), "ListFirewallDetail")
+    for record in (data or {}).get("records") or []:
+        if record.get("fw_instance_id") == firewall_id:
+            return dict(record)
+    raise ClientError(f"not found: no firewall {firewall_id}", Exit.NOT_FOUND)
+
+
+def firewall_create(conn: Connection, args: argparse.Namespace, fmt: str) -> int:
+    from huaweicloudsdkcfw.v1 import (
+        CreateFirewallReq,
+        CreateFirewallReqChargeInfo,
+        CreateFirewallReqFlavor,
+        CreateFirewallReqTags,
+        CreateFirewallRequest,
+    )
+
+    if len({key for key, _ in args.tag}) != len(args.tag):
+        raise ClientError("the same tag key is given twice", Exit.USAGE)
+    body = CreateFirewallReq(
+        name=args.name,
+        flavor=CreateFirewallReqFlavor(version=args.version),
+        charge_info=CreateFirewallReqChargeInfo(charge_mode="postPaid", is_auto_pay=True),
+        tags=[CreateFirewallReqTags(key=k, value=v) for k, v in args.tag] or None,
+    )
+    answer = conn.call("create_firewall", CreateFirewallRequest(body=body)).to_json_object() or {}
+    job_id = answer.get("job_id")
+    if not job_id:
+        raise ClientError("unexpected answer to CreateFirewall: no `job_id`")
+    if not args.wait:
+        human = output.fields(
+            {"id": job_id, "name": args.name, "job": job_id},
+            [("FIREWALL", "id"), ("NAME", "name"), ("JOB", "job")],
+        )
+        output.emit(answer, fmt, human)
+        return int(Exit.OK)
+    outcome = _wait(conn, args, job_id)
+    if outcome.status != "Success":
+        return _verdict(outcome, job_id, fmt)
+    record = _read_firewall(conn, job_id)
+    output.emit(record, fmt, _firewall_text(record))
+    return int(Exit.OK)
+
+
+def firewall_list(conn: Connection, args: argparse.Namespace, fmt: str) -> int:
+    from huaweicloudsdkcfw.v1 import ListFirewallListRequest, QueryFireWallInstanceDto
+
+    records: list[dict[str, Any]] = []
+    while True:
+        request = ListFirewallListRequest(body=QueryFireWallInstanceDto(limit=PAGE, offset=len(records)))
+        data = _json_data(conn.call("list_firewall_list", request), "ListFirewallList") or {}
+        page = data.get("records") or []
+        records += page
+        if not page or len(records) >= int(data.get("total") or 0):
+            break
+    output.emit(records, fmt, output.table(records, output.FIREWALL_COLUMNS) if records else "no firewalls")
+    return int(Exit.OK)
+
+
+def firewall_show(conn: Connection, args: argparse.Namespace, fmt: str) -> int:
+    record = _read_firewall(conn, args.firewall_id)
+    output.emit(record, fmt, _firewall_text(record))
+    return int(Exit.OK)
+
+
+def firewall_delete(conn: Connection, args: argparse.Namespace, fmt: str) -> int:
+    from huaweicloudsdkcfw.v1 import DeleteFirewallRequest
+
+    request = DeleteFirewallRequest(resource_id=args.firewall_id)
+    job_id = _json_data(conn.call("delete_firewall", request), "DeleteFirewall")
+    if not isinstance(job_id, str) or not job_id:
+        raise ClientError("unexpected answer to DeleteFirewall: `data` is not a job id")
+    if not args.wait:
+        answer = {"firewall_id": args.firewall_id, "job_id": job_id}
+        output.emit(answer, fmt, output.fields(answer, [("FIREWALL", "firewall_id"), ("JOB", "job_id")]))
+        return int(Exit.OK)
+    return _verdict(_wait(conn, args, job_id), job_id, fmt)
+
+
+def parse(argv: Sequence[str]) -> argparse.Namespace:
+    """Parse client argv alone, as ``opencfw`` does (for tests and embedding)."""
+    parser = ClientParser(prog="opencfw")
+    register(parser.add_subparsers(dest="command", metavar="COMMAND", required=True))
+    return parser.parse_args(list(argv))
