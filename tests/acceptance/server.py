@@ -30,7 +30,7 @@ def free_port() -> int:
 class Server:
     """One server process on a free port and a data directory of its own."""
 
-    def __init__(self, data_dir: Path, **settings: str) -> None:
+    def __init__(self, data_dir: Path, database_url: str | None = None, **settings: str) -> None:
         self.data_dir = data_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -45,6 +45,9 @@ class Server:
             "OPENCFW_PASSWORD": PASSWORD,
             **{f"OPENCFW_{k.upper()}": v for k, v in settings.items()},
         }
+        self.database_url = database_url
+        if database_url is not None:
+            self.env["OPENCFW_DATABASE_URL"] = database_url
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = data_dir.parent / f"server-{self.port}.log"
         self.startup_seconds = 0.0

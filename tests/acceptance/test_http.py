@@ -38,10 +38,10 @@ def test_token_flow(spawn):
     assert (status, body["error_code"]) == (401, "APIGW.0307")
 
 
-def test_restart_keeps_jobs_and_firewalls(tmp_path, sdk_home):
-    """Firewalls and jobs survive a restart on the same data directory, same ids and times."""
+def test_restart_keeps_jobs_and_firewalls(tmp_path, sdk_home, database_url):
+    """Firewalls and jobs survive a restart on the same store, same ids and times."""
     data = tmp_path / "durable"
-    first = Server(data, provision_seconds="0").start()
+    first = Server(data, database_url, provision_seconds="0").start()
     try:
         cfw = sdk.client(first.url)
         ids = [cfw.create_firewall(sdk.create_request(f"keep-{i}")).job_id for i in range(3)]
@@ -54,7 +54,7 @@ def test_restart_keeps_jobs_and_firewalls(tmp_path, sdk_home):
         }
     finally:
         assert first.stop() == 0
-    second = Server(data, provision_seconds="0").start()
+    second = Server(data, database_url, provision_seconds="0").start()
     try:
         # a token issued before the restart is still valid: the key comes from the master key
         after = {

@@ -94,10 +94,11 @@ def test_failed_outcome(spawn):
     assert sdk.detail(cfw, job_id).data.records[0].status == 6
 
 
-def add_other_account(data_dir: Path) -> None:
+def add_other_account(data_dir: Path, database_url: str | None) -> None:
     """A second account (domain, project, key) written into a stopped server's store."""
     settings = Settings(
         data_dir=data_dir,
+        database_url=Secret(database_url) if database_url else None,
         master_key=Secret(MASTER_KEY),
         domain="other",
         user="bob",
@@ -121,10 +122,10 @@ def expect_client_error(call, status: int, code: str, message: str | None = None
     return exc
 
 
-def test_errors_seen_through_the_sdk(tmp_path, spawn, monkeypatch):
+def test_errors_seen_through_the_sdk(tmp_path, spawn, monkeypatch, database_url):
     """Unknown job, another project's job, wrong SK, stale X-Sdk-Date and no credentials."""
     data = tmp_path / "two-accounts"
-    add_other_account(data)
+    add_other_account(data, database_url)
     srv = spawn(data_dir=data, provision_seconds="0")
     cfw = sdk.client(srv.url)
     job_id = cfw.create_firewall(sdk.create_request("mine")).job_id

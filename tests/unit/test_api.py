@@ -27,10 +27,11 @@ CREATE = {
 
 
 @pytest.fixture
-def env(tmp_path):
+def env(tmp_path, database_url):
     def make(**overrides):
         settings = Settings(
             data_dir=tmp_path / "data",
+            database_url=Secret(database_url) if database_url else None,
             project_id=P,
             access_key=AK,
             secret_key=Secret(SK),
