@@ -117,3 +117,53 @@ class Server:
         )
         assert status == 201, body
         return headers["X-Subject-Token"]
+
+
+class Worker:
+    """An ``opencfw worker`` process (the engine only)."""
+
+    def __init__(self, data_dir: Path, database_url: str | None, **settings: str) -> None:
+        self.env = Server(data_dir, database_url, **settings).env
+        self.data_dir = data_dir
+        self.log = data_dir.parent / f"worker-{id(self)}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 20.0) -> Worker:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "opencfw", "worker"],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        began = time.monotonic()
+        while b"opencfw: worker " not in self.log.read_bytes():
+            if self.proc.poll() is not None or time.monotonic() - began > timeout:
+                raise RuntimeError(f"worker did not start:\n{self.log.read_text()}")
+            time.sleep(0.02)
+        return self
+
+    @property
+    def owner_prefix(self) -> str:
+        assert self.proc is not None
+        return f":{self.proc.pid}:"
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait()
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.proc is None:
+            return 0
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        code = self.proc.returncode
+        self.proc = None
+        return code

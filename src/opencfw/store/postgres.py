@@ -60,7 +60,6 @@ class PostgresStore(SqlStore):
             kwargs={"autocommit": True, "connect_timeout": max(1, round(timeout))},
             # a connection that died with the server is found and replaced before it is used
             check=ConnectionPool.check_connection,
-            reconnect_timeout=0,
             name="opencfw",
         )
         self._opened = False
