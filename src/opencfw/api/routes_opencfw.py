@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from importlib import resources
 from typing import TYPE_CHECKING
 
 from opencfw import __version__
@@ -17,4 +19,17 @@ def health(rt: Runtime, req: Request) -> Response:
     return json_response(200, {"status": "ready", "version": __version__, "store": rt.store_kind})
 
 
-ROUTES = [Route("GET", "/_opencfw/health", health, auth="none")]
+@functools.cache
+def openapi_document() -> bytes:
+    """The OpenAPI 3.1 document of every route: a static file written from the spec."""
+    return resources.files("opencfw.api").joinpath("openapi.json").read_bytes()
+
+
+def openapi(rt: Runtime, req: Request) -> Response:
+    return Response(200, openapi_document(), [])
+
+
+ROUTES = [
+    Route("GET", "/_opencfw/health", health, auth="none"),
+    Route("GET", "/_opencfw/openapi.json", openapi, auth="none"),
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Annotated, Any, TypeVar
 
@@ -10,7 +11,8 @@ from msgspec import Meta, Struct
 
 from opencfw.domain.errors import BadParameter
 
-NAME_PATTERN = r"^[A-Za-z0-9_-]{1,48}$"
+# `\Z`, not `$`: msgspec matches with re.search, where `$` also matches before a final newline
+NAME_PATTERN = r"^[A-Za-z0-9_-]{1,48}\Z"
 PROJECT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 #: ids in paths and queries: printable, no separators, bounded
 RESOURCE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -52,7 +54,8 @@ class CreateFirewallIn(Struct):
 
 class ListFirewallsIn(Struct):
     limit: Annotated[int, Meta(ge=1, le=1024)]
-    offset: Annotated[int, Meta(ge=0)]
+    # bounded like ListFirewallDetail's offset: the store cannot page past a 64-bit integer
+    offset: Annotated[int, Meta(ge=0, le=2**31 - 1)]
     key_word: ShortText | None = None
     enterprise_project_id: Annotated[str, Meta(max_length=64)] | None = None
     tags: Annotated[list[TagIn], Meta(max_length=20)] | None = None
@@ -121,7 +124,20 @@ def decode_body(body: bytes, kind: type[T]) -> T:
         raise BadParameter(f"Invalid request body: {exc}") from exc
     except msgspec.DecodeError as exc:
         raise BadParameter(f"The request body is not valid JSON: {exc}") from exc
+    # msgspec keeps the last of repeated keys silently; a body that says two things is refused
+    try:
+        json.loads(body, object_pairs_hook=_refuse_duplicate_keys)
+    except RecursionError as exc:
+        raise BadParameter("The request body is not valid JSON: it is nested too deeply") from exc
     return result
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        repeated = next(key for key in keys if keys.count(key) > 1)
+        raise BadParameter(f"The request body is not valid JSON: the key {repeated[:64]!r} appears twice")
+    return dict(pairs)
 
 
 def as_bool(value: bool | str | None, field: str) -> bool:
@@ -130,7 +146,7 @@ def as_bool(value: bool | str | None, field: str) -> bool:
         return False
     if isinstance(value, bool):
         return value
-    lowered = value.strip().lower()
+    lowered = value.lower()
     if lowered in ("true", "false"):
         return lowered == "true"
     raise BadParameter(f"Invalid request body: `{field}` must be true or false, got {value!r}")
@@ -142,7 +158,7 @@ def query_int(query: dict[str, str], name: str, *, low: int, high: int, required
         if required:
             raise BadParameter(f"The query parameter `{name}` is required")
         return None
-    if not re.fullmatch(r"-?\d{1,10}", raw):
+    if not re.fullmatch(r"-?[0-9]{1,10}", raw):  # not \d, which also matches non-ASCII digits
         raise BadParameter(f"The query parameter `{name}` must be an integer, got {raw[:32]!r}")
     value = int(raw)
     if not low <= value <= high:
