@@ -2,15 +2,17 @@
 
 Installed with opencfw (entry point ``pytest11``). Fixtures:
 
-- ``opencfw_server``: one server for the whole session (settings from the ``opencfw_settings`` ini
-  option, ``KEY=VALUE`` lines such as ``provision_seconds=0.5``);
+- ``opencfw_server``: one server for the whole session;
 - ``opencfw_fresh_server``: a server of its own for one test, with settings from the
   ``@pytest.mark.opencfw(provision_seconds="0", provision_outcome="failed")`` marker;
 - ``opencfw_server_factory``: ``factory(**settings)`` starts more servers, all stopped after the test;
 - ``opencfw_client``: an official SDK ``CfwClient`` for ``opencfw_server``.
 
 Each server listens on a free port of 127.0.0.1, keeps its store in a temporary directory, and has its
-own project id and access key. Settings are the server's ``OPENCFW_*`` variables without the prefix.
+own project id and access key. Settings are the server's ``OPENCFW_*`` variables without the prefix,
+lower-case: ``provision_seconds`` (0.5 here unless set), ``provision_outcome``, ``delete_outcome``,
+``job_time_format``... The ini option ``opencfw_settings`` (``KEY=VALUE`` lines) sets them for every
+server; a marker or factory arguments override it for one test.
 """
 
 from __future__ import annotations
@@ -198,7 +200,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "opencfw_settings",
         type="linelist",
         default=[],
-        help="KEY=VALUE settings (OPENCFW_KEY without the prefix) of the session's opencfw_server",
+        help="KEY=VALUE settings (OPENCFW_KEY without the prefix) of every opencfw test server",
     )
 
 
@@ -222,12 +224,15 @@ def opencfw_server(
 
 
 @pytest.fixture
-def opencfw_server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def opencfw_server_factory(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Iterator[Any]:
     """``factory(**settings)`` starts a server of the test's own; all are stopped after the test."""
     started: list[OpencfwServer] = []
+    defaults = _ini_settings(pytestconfig)
 
     def factory(**settings: Any) -> OpencfwServer:
-        server = OpencfwServer(tmp_path_factory.mktemp("opencfw") / "data", **settings)
+        server = OpencfwServer(tmp_path_factory.mktemp("opencfw") / "data", **{**defaults, **settings})
         started.append(server)
         return server.start()
 
