@@ -95,7 +95,9 @@ def _bool(text: str, name: str) -> bool:
 def _database_url(text: str, name: str) -> Secret:
     value = _text(text, name)
     if not value.startswith(("postgresql://", "postgres://")):
-        raise ConfigError(f"{name} must be a postgresql:// URL (leave it unset for the embedded SQLite store)")
+        raise ConfigError(
+            f"{name} must be a postgresql:// URL (leave it unset for the embedded SQLite store)"
+        )
     return Secret(value)
 
 

@@ -20,7 +20,6 @@ from opencfw.store.sqlite import SqliteStore
 DATABASE_FILE = "opencfw.sqlite3"
 
 
-
 @dataclass
 class Runtime:
     settings: Settings

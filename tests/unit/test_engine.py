@@ -145,15 +145,15 @@ def test_a_lapsed_lease_is_taken_over(store, clock, firewalls):
     """A job leased by a worker that died is resumed by another once the lease lapses."""
     job_id = firewalls.create(P, spec())
     clock.advance(1.0)
-    dead = store.claim_due_job(clock.now_ms(), "dead-worker", 15_000)
-    assert dead is not None and dead.id == job_id
+    [dead] = store.claim_due_jobs(clock.now_ms(), "dead-worker", 15_000)
+    assert dead.id == job_id
     alive = Worker(store, clock, lease_ms=15_000)
     assert not alive.run_once()  # still leased
     clock.advance(15.0)
     assert alive.run_once()
     # the dead worker's late write is refused: it no longer holds the lease
     dead.step_index = 4
-    assert not store.save_job_progress(dead, "dead-worker", None)
+    assert store.save_jobs_progress("dead-worker", [(dead, None, [])]) == [False]
     for _ in range(4):  # each later step lasts 1 s from when it starts
         clock.advance(1.0)
         drain(alive)

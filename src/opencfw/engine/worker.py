@@ -32,38 +32,47 @@ class Worker:
         lease_ms: int = 15_000,
         poll_ms: int = 1_000,
         owner: str | None = None,
+        batch: int = 32,
     ) -> None:
         self.store = store
         self.clock = clock
         self.lease_ms = lease_ms
         self.poll_ms = poll_ms
+        #: jobs claimed together: one commit (one WAL flush) covers them all
+        self.batch = batch
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._wake: asyncio.Event | None = None
 
-    def run_once(self) -> bool:
-        """Claim one due job, complete every step of it that is due, and commit them together.
+    def run_once(self) -> int:
+        """Claim up to ``batch`` due jobs, complete every step of each that is due, and commit them
+        all in one transaction. Returns how many jobs were claimed (0: none was due).
 
-        False when no job was due. A step completes at most once: the save is conditional on
-        still holding the lease, and the step log's primary key refuses a second completion.
+        A step completes at most once: each save is conditional on still holding the lease, and
+        the step log's primary key refuses a second completion.
         """
-        job = self.store.claim_due_job(self.clock.now_ms(), self.owner, self.lease_ms)
-        if job is None:
-            return False
+        claimed = self.store.claim_due_jobs(self.clock.now_ms(), self.owner, self.lease_ms, self.batch)
+        if not claimed:
+            return 0
         now = self.clock.now_ms()
-        completed: list[tuple[int, str, int]] = []
-        firewall_status = None
-        while True:
-            completed.append((job.step_index, job.steps[job.step_index].name, now))
-            firewall_status = jobs.complete_step(job, now)
-            if job.status is not JobStatus.RUNNING or job.run_after_ms > now:
-                break
-        job.lease_owner = None
-        job.lease_expires_ms = None
-        if not self.store.save_job_progress(job, self.owner, firewall_status, completed):
-            log.warning("job %s: lease lost to another worker; leaving it", job.id)
-        elif job.status is not JobStatus.RUNNING:
-            log.info("job %s (%s) ended %s", job.id, job.kind, job.status)
-        return True
+        updates = []
+        for job in claimed:
+            completed: list[tuple[int, str, int]] = []
+            while True:
+                completed.append((job.step_index, job.steps[job.step_index].name, now))
+                firewall_status = jobs.complete_step(job, now)
+                if job.status is not JobStatus.RUNNING or job.run_after_ms > now:
+                    break
+            job.lease_owner = None
+            job.lease_expires_ms = None
+            updates.append((job, firewall_status, completed))
+        for (job, _, _), saved in zip(
+            updates, self.store.save_jobs_progress(self.owner, updates), strict=True
+        ):
+            if not saved:
+                log.warning("job %s: lease lost to another worker; leaving it", job.id)
+            elif job.status is not JobStatus.RUNNING:
+                log.info("job %s (%s) ended %s", job.id, job.kind, job.status)
+        return len(claimed)
 
     def wake(self) -> None:
         """Tell the loop that a job may have become due (called on the event loop's thread)."""

@@ -64,7 +64,9 @@ class Store(Protocol):
     def get_access_key(self, access_key: str) -> AccessKey | None: ...
 
     # -- firewalls and their jobs
-    def create_firewall(self, firewall: Firewall, job: Job, idempotency: tuple[str, str] | None = None) -> str:
+    def create_firewall(
+        self, firewall: Firewall, job: Job, idempotency: tuple[str, str] | None = None
+    ) -> str:
         """Insert a firewall and its creation job together; return the job id.
 
         With ``idempotency`` = ``(client token, request hash)``, a token already used in the project
@@ -104,19 +106,16 @@ class Store(Protocol):
 
     def get_job(self, project_id: str, job_id: str) -> Job | None: ...
 
-    def claim_due_job(self, now_ms: int, owner: str, lease_ms: int) -> Job | None:
-        """Atomically lease one running job whose current step is due."""
+    def claim_due_jobs(self, now_ms: int, owner: str, lease_ms: int, limit: int = 1) -> list[Job]:
+        """Atomically lease up to ``limit`` running jobs whose current step is due."""
         ...
 
-    def save_job_progress(
-        self,
-        job: Job,
-        owner: str,
-        firewall_status: FirewallStatus | None,
-        completed: Sequence[tuple[int, str, int]] = (),
-    ) -> bool:
-        """Write the job's new state, its firewall's status and the log of the steps it completed
-        (``(index, step, at_ms)``), if ``owner`` still holds the lease."""
+    def save_jobs_progress(
+        self, owner: str, updates: Sequence[tuple[Job, FirewallStatus | None, Sequence[tuple[int, str, int]]]]
+    ) -> list[bool]:
+        """In one transaction, for each ``(job, firewall status, completed steps)``: write the job's new
+        state, its firewall's status (when the job ended) and the log of the steps it completed
+        ``(index, step, at_ms)`` — if ``owner`` still holds the job's lease. One flag per job."""
         ...
 
     def job_steps(self, job_id: str) -> list[tuple[int, str, str, int]]:

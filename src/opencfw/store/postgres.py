@@ -34,7 +34,7 @@ def _dollar(sql: str) -> str:
 _PG_SQL = {name: _dollar(text) for name, text in SQL.items()}
 _PG_SQL["claim_job"] = _dollar(
     SQL["claim_job"].replace(
-        "ORDER BY run_after_ms LIMIT 1)", "ORDER BY run_after_ms LIMIT 1 FOR UPDATE SKIP LOCKED)"
+        "ORDER BY run_after_ms LIMIT ?)", "ORDER BY run_after_ms LIMIT ? FOR UPDATE SKIP LOCKED)"
     )
 )
 assert "SKIP LOCKED" in _PG_SQL["claim_job"]

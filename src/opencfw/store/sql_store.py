@@ -48,10 +48,10 @@ SQL: dict[str, str] = {
     "claim_job": f"""
         UPDATE jobs
            SET lease_owner = ?, lease_expires_ms = ?, attempts = attempts + 1, updated_ms = ?
-         WHERE id = (SELECT id FROM jobs
-                      WHERE status = 'Running' AND run_after_ms <= ?
-                        AND (lease_expires_ms IS NULL OR lease_expires_ms <= ?)
-                      ORDER BY run_after_ms LIMIT 1)
+         WHERE id IN (SELECT id FROM jobs
+                       WHERE status = 'Running' AND run_after_ms <= ?
+                         AND (lease_expires_ms IS NULL OR lease_expires_ms <= ?)
+                       ORDER BY run_after_ms LIMIT ?)
         RETURNING {JOB_COLUMNS}""",
     "save_job": """
         UPDATE jobs
@@ -91,6 +91,8 @@ LIST_FILTERS = {
 _tags = msgspec.json.Decoder(list[Tag])
 _steps = msgspec.json.Decoder(list[tuple[str, int]])
 Row = tuple[Any, ...]
+#: a job's new state, its firewall's new status (if it ended) and the steps completed ``(index, step, at_ms)``
+JobUpdate = tuple[Job, FirewallStatus | None, Sequence[tuple[int, str, int]]]
 
 
 def firewall_from_row(row: Row) -> Firewall:
@@ -479,49 +481,47 @@ class SqlStore:
             ).fetchall()
         return [tuple(row) for row in rows]  # type: ignore[misc]
 
-    def claim_due_job(self, now_ms: int, owner: str, lease_ms: int) -> Job | None:
+    def claim_due_jobs(self, now_ms: int, owner: str, lease_ms: int, limit: int = 1) -> list[Job]:
         with self._write() as conn:
-            row = conn.execute(
-                self.sql["claim_job"], (owner, now_ms + lease_ms, now_ms, now_ms, now_ms)
-            ).fetchone()
-        return None if row is None else job_from_row(row)
+            rows = conn.execute(
+                self.sql["claim_job"], (owner, now_ms + lease_ms, now_ms, now_ms, now_ms, limit)
+            ).fetchall()
+        return [job_from_row(row) for row in rows]
 
-    def save_job_progress(
-        self,
-        job: Job,
-        owner: str,
-        firewall_status: FirewallStatus | None,
-        completed: Sequence[tuple[int, str, int]] = (),
-    ) -> bool:
+    def save_jobs_progress(self, owner: str, updates: Sequence[JobUpdate]) -> list[bool]:
+        saved = []
         with self._write() as conn:
-            cur = conn.execute(
-                self.sql["save_job"],
-                (
-                    str(job.status),
-                    job.step_index,
-                    job.attempts,
-                    job.end_ms,
-                    job.run_after_ms,
-                    job.step_started_ms,
-                    job.lease_owner,
-                    job.lease_expires_ms,
-                    job.error_code,
-                    job.error_msg,
-                    job.updated_ms,
-                    job.id,
-                    owner,
-                ),
-            )
-            if cur.rowcount != 1:
-                return False
-            for index, step, at_ms in completed:
-                conn.execute(self.sql["log_step"], (job.id, index, step, owner, at_ms))
-            if firewall_status is not None:
-                conn.execute(
-                    self._q("UPDATE firewalls SET status = ?, updated_ms = ? WHERE id = ?"),
-                    (int(firewall_status), job.updated_ms, job.resource_id),
+            for job, firewall_status, completed in updates:
+                cur = conn.execute(
+                    self.sql["save_job"],
+                    (
+                        str(job.status),
+                        job.step_index,
+                        job.attempts,
+                        job.end_ms,
+                        job.run_after_ms,
+                        job.step_started_ms,
+                        job.lease_owner,
+                        job.lease_expires_ms,
+                        job.error_code,
+                        job.error_msg,
+                        job.updated_ms,
+                        job.id,
+                        owner,
+                    ),
                 )
-            return True
+                if cur.rowcount != 1:
+                    saved.append(False)  # the lease went to another worker: leave this job alone
+                    continue
+                for index, step, at_ms in completed:
+                    conn.execute(self.sql["log_step"], (job.id, index, step, owner, at_ms))
+                if firewall_status is not None:
+                    conn.execute(
+                        self._q("UPDATE firewalls SET status = ?, updated_ms = ? WHERE id = ?"),
+                        (int(firewall_status), job.updated_ms, job.resource_id),
+                    )
+                saved.append(True)
+        return saved
 
     def next_due_ms(self) -> int | None:
         row = self._one(self.sql["next_due"], ())
