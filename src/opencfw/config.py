@@ -163,6 +163,9 @@ class Settings:
     token_ttl_seconds: float = field(
         default=86400.0, metadata={"env": "OPENCFW_TOKEN_TTL", "parse": _duration_seconds}
     )
+    poll_seconds: float = field(
+        default=1.0, metadata={"env": "OPENCFW_POLL_INTERVAL", "parse": _duration_seconds}
+    )
     lease_seconds: float = field(
         default=15.0, metadata={"env": "OPENCFW_LEASE_SECONDS", "parse": _duration_seconds}
     )
@@ -188,6 +191,8 @@ class Settings:
         settings = replace(settings, **given)
         if settings.token_ttl_seconds <= 0:
             raise ConfigError("OPENCFW_TOKEN_TTL must be positive")
+        if not 0.01 <= settings.poll_seconds <= 3600:
+            raise ConfigError("OPENCFW_POLL_INTERVAL must be between 10ms and 1h")
         if settings.lease_seconds < 1:
             raise ConfigError("OPENCFW_LEASE_SECONDS must be at least 1 second")
         if settings.secret_key is not None and settings.access_key is None:

@@ -116,6 +116,11 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> tuple[Runti
         clock=clock,
         credentials=credentials,
         firewalls=Firewalls(store, clock, policy),
-        worker=Worker(store, clock, lease_ms=round(settings.lease_seconds * 1000)),
+        worker=Worker(
+            store,
+            clock,
+            lease_ms=round(settings.lease_seconds * 1000),
+            poll_ms=round(settings.poll_seconds * 1000),
+        ),
     )
     return runtime, result

@@ -235,3 +235,23 @@ def test_postgres_restart_under_load(tmp_path, sdk_home, pg_url):
     finally:
         subprocess.run([*_pg_cluster(), "start"], capture_output=True)
         srv.stop()
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_notify_wakes_an_idle_worker_in_another_process(tmp_path, sdk_home, pg_url):
+    """With a 60 s poll, a job created by the API process still starts at once: NOTIFY wakes the worker."""
+    data = tmp_path / "data"
+    api = Server(data, pg_url, run_worker="false", provision_seconds="0").start()
+    worker = Worker(data, pg_url, poll_interval="60s").start()
+    try:
+        token = api.token()
+        time.sleep(0.5)  # the worker is idle, waiting on its 60 s timer
+        for i in range(3):
+            began = time.monotonic()
+            job = create(api, token, f"wake-{i}")
+            done = wait_all_done(api, token, [job], timeout=10)
+            assert done[job] == "Success"
+            assert time.monotonic() - began < 3.0
+    finally:
+        worker.stop()
+        api.stop()
