@@ -6,6 +6,7 @@ import functools
 import hmac
 import secrets
 import string
+import threading
 import uuid
 from dataclasses import dataclass
 
@@ -24,6 +25,9 @@ from opencfw.store.base import Store
 
 #: a signed request's X-Sdk-Date may differ from the server clock by at most this much
 SIGNATURE_WINDOW_MS = 15 * 60 * 1000
+#: as the real gateway does: this many consecutive signature failures lock an AK for LOCK_MS
+LOCK_AFTER_FAILURES = 5
+LOCK_MS = 5 * 60 * 1000
 
 _AK_ALPHABET = string.ascii_uppercase + string.digits
 _SK_ALPHABET = string.ascii_letters + string.digits
@@ -77,6 +81,41 @@ class Principal:
     access_key: str | None = None
 
 
+class SignatureLockout:
+    """Consecutive signature failures per AK, and the AKs locked because of them.
+
+    Per process and in memory: behind a load balancer each API process counts on its own, so a
+    client guessing across N processes gets up to N times the attempts; a restart forgets locks.
+    Only keys that exist are tracked, so the table is bounded by the number of keys.
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self._lock = threading.Lock()
+        #: access key -> (consecutive failures, locked until ms or 0)
+        self._state: dict[str, tuple[int, int]] = {}
+
+    def locked_for_ms(self, access_key: str) -> int:
+        """How much longer ``access_key`` stays locked (0 when it is not)."""
+        with self._lock:
+            until = self._state.get(access_key, (0, 0))[1]
+            left = until - self.clock.now_ms()
+            if until and left <= 0:
+                del self._state[access_key]  # the lock lapsed: start counting afresh
+            return max(left, 0)
+
+    def failed(self, access_key: str) -> None:
+        with self._lock:
+            failures, _ = self._state.get(access_key, (0, 0))
+            failures += 1
+            until = self.clock.now_ms() + LOCK_MS if failures >= LOCK_AFTER_FAILURES else 0
+            self._state[access_key] = (failures, until)
+
+    def succeeded(self, access_key: str) -> None:
+        with self._lock:
+            self._state.pop(access_key, None)
+
+
 class Credentials:
     def __init__(self, store: Store, clock: Clock, box: SecretBox, *, token_ttl_ms: int) -> None:
         self.store = store
@@ -84,6 +123,7 @@ class Credentials:
         self.box = box
         self.tokens = TokenCodec(box.token_key)
         self.token_ttl_ms = token_ttl_ms
+        self.lockout = SignatureLockout(clock)
 
     # -- first start
 
@@ -195,6 +235,12 @@ class Credentials:
 
     def verify_token(self, token: str) -> Principal:
         claims = self.tokens.verify(token, self.clock.now_ms())
+        # base64 has several spellings of one MAC ('+' for '-', unused bits of the last character):
+        # only the exact text that was issued is a token, so re-issue it and compare
+        if not hmac.compare_digest(
+            self.tokens.issue(claims).encode(), token.encode("utf-8", "surrogateescape")
+        ):
+            raise Unauthenticated("Incorrect IAM authentication information: decrypt token fail")
         return Principal(claims.domain_id, claims.user_id, "token", project_id=claims.project_id)
 
     # -- AK/SK signatures
@@ -217,6 +263,13 @@ class Credentials:
         if algorithm not in signing.ALGORITHMS:
             raise Unauthenticated(
                 f"Incorrect IAM authentication information: unsupported algorithm {algorithm}"
+            )
+        locked_ms = self.lockout.locked_for_ms(ak)
+        if locked_ms:
+            # refused even when this signature is right: the lock is what stops guessing
+            raise Unauthenticated(
+                "Incorrect IAM authentication information: verify aksk signature fail: the AK is "
+                f"locked after {LOCK_AFTER_FAILURES} consecutive failures; retry in {-(-locked_ms // 1000)} s"
             )
         if "x-sdk-date" not in signed:
             raise Unauthenticated("Incorrect IAM authentication information: x-sdk-date is not signed")
@@ -253,7 +306,9 @@ class Credentials:
             signing.string_to_sign(algorithm, sdk_date, canonical),
         )
         if not hmac.compare_digest(expected.encode(), sig.encode()):
+            self.lockout.failed(ak)
             raise Unauthenticated("Incorrect IAM authentication information: verify aksk signature fail")
+        self.lockout.succeeded(ak)
         return Principal(key.domain_id, key.user_id, "aksk", access_key=ak)
 
     # -- authorisation
