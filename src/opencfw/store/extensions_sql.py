@@ -1,0 +1,203 @@
+"""The SQL behind opencfw's own extensions, shared by both stores: the event log, job listing,
+retention, and the admin operations. A mixin of ``sql_store.SqlStore`` (it uses its helpers)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
+
+import msgspec
+
+from opencfw.domain.models import FIREWALL_AFTER_JOB, Job, JobKind, JobStatus
+
+_encode = msgspec.json.encode
+
+# JOB_COLUMNS, duplicated from sql_store to keep the import one-way (sql_store imports this module)
+_JOB_COLUMNS = (
+    "id, project_id, kind, resource_id, status, steps, step_index, outcome, fail_at, attempts, "
+    "begin_ms, end_ms, run_after_ms, lease_owner, lease_expires_ms, error_code, error_msg, "
+    "updated_ms, step_started_ms"
+)
+
+Event = tuple[int, str, dict[str, Any], int]  # (seq, type, data, at_ms)
+
+
+class ExtensionsSql:
+    #: called after a commit that wrote events, with the projects concerned (set by the runtime)
+    on_events: Callable[[set[str]], None] | None = None
+    _job_from_row: ClassVar[Callable[[tuple[Any, ...]], Job]]
+
+    # provided by SqlStore
+    def _write(self) -> Any: ...
+    def _read(self) -> Any: ...
+    def _q(self, sql: str) -> str: ...
+
+    # -- the event log
+
+    def _lock_event_stream(self, conn: Any, project_id: str) -> None:
+        """Make commit order equal sequence order for a project's events (PostgreSQL)."""
+
+    def _emit(self, conn: Any, project_id: str, kind: str, data: dict[str, Any], at_ms: int) -> None:
+        self._lock_event_stream(conn, project_id)
+        conn.execute(
+            self._q("INSERT INTO events (project_id, type, data, at_ms) VALUES (?, ?, ?, ?)"),
+            (project_id, kind, _encode(data).decode(), at_ms),
+        )
+
+    def _announce(self, projects: Iterable[str]) -> None:
+        callback = self.on_events
+        wanted = set(projects)
+        if callback is not None and wanted:
+            callback(wanted)
+
+    def events_since(self, project_id: str, after_seq: int, limit: int = 500) -> list[Event]:
+        """The project's events with a sequence number above ``after_seq``, oldest first."""
+        with self._read() as conn:
+            rows = conn.execute(
+                self._q(
+                    "SELECT seq, type, data, at_ms FROM events WHERE project_id = ? AND seq > ? ORDER BY seq LIMIT ?"
+                ),
+                (project_id, after_seq, limit),
+            ).fetchall()
+        return [(int(seq), kind, msgspec.json.decode(data), int(at)) for seq, kind, data, at in rows]
+
+    def last_event_seq(self, project_id: str) -> int:
+        with self._read() as conn:
+            row = conn.execute(
+                self._q("SELECT coalesce(max(seq), 0) FROM events WHERE project_id = ?"), (project_id,)
+            ).fetchone()
+        return int(row[0])
+
+    # -- listing
+
+    def list_jobs(
+        self,
+        project_id: str,
+        *,
+        status: str | None = None,
+        kind: str | None = None,
+        resource_id: str | None = None,
+        created_after_ms: int | None = None,
+        created_before_ms: int | None = None,
+        before: tuple[int, str] | None = None,
+        limit: int = 50,
+    ) -> list[Job]:
+        """The project's jobs, newest first (by begin time, then id), strictly after ``before``."""
+        where = ["project_id = ?"]
+        params: list[object] = [project_id]
+        for clause, value in (
+            ("status = ?", status),
+            ("kind = ?", kind),
+            ("resource_id = ?", resource_id),
+            ("begin_ms >= ?", created_after_ms),
+            ("begin_ms < ?", created_before_ms),
+        ):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        if before is not None:
+            where.append("(begin_ms < ? OR (begin_ms = ? AND id < ?))")
+            params += [before[0], before[0], before[1]]
+        sql = (
+            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE {' AND '.join(where)} "
+            "ORDER BY begin_ms DESC, id DESC LIMIT ?"
+        )
+        with self._read() as conn:
+            rows = conn.execute(self._q(sql), [*params, limit]).fetchall()
+        return [self._job_from_row(row) for row in rows]
+
+    # -- retention
+
+    def purge_finished(self, ended_before_ms: int) -> int:
+        """Delete jobs that ended before the instant, with their step logs, the events and
+        idempotency keys as old, and firewalls deleted that long ago. Returns the jobs deleted."""
+        with self._write() as conn:
+            conn.execute(
+                self._q(
+                    "DELETE FROM job_steps WHERE job_id IN (SELECT id FROM jobs WHERE end_ms IS NOT NULL AND end_ms < ?)"
+                ),
+                (ended_before_ms,),
+            )
+            purged = conn.execute(
+                self._q("DELETE FROM jobs WHERE end_ms IS NOT NULL AND end_ms < ?"), (ended_before_ms,)
+            ).rowcount
+            conn.execute(self._q("DELETE FROM events WHERE at_ms < ?"), (ended_before_ms,))
+            conn.execute(self._q("DELETE FROM idempotency_keys WHERE created_ms < ?"), (ended_before_ms,))
+            conn.execute(
+                self._q("DELETE FROM firewalls WHERE status = 4 AND updated_ms < ?"), (ended_before_ms,)
+            )
+        return int(purged)
+
+    # -- admin operations
+
+    def finish_job_now(self, job_id: str, status: JobStatus, message: str | None, now_ms: int) -> Job | None:
+        """End a running job at once (any project), with its firewall, taking the lease from any
+        worker. None when the job does not exist or has already ended."""
+        with self._write() as conn:
+            row = conn.execute(
+                self._q(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ? AND status = 'Running'"), (job_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            job = self._job_from_row(row)
+            job.status = status
+            job.end_ms = now_ms
+            job.updated_ms = now_ms
+            if status is JobStatus.FAILED:
+                job.error_code = "CFW.00200016"
+                job.error_msg = message or "Failed by the administrator"
+            conn.execute(
+                self._q(
+                    "UPDATE jobs SET status = ?, end_ms = ?, updated_ms = ?, error_code = ?, error_msg = ?, "
+                    "lease_owner = NULL, lease_expires_ms = NULL WHERE id = ?"
+                ),
+                (str(status), now_ms, now_ms, job.error_code, job.error_msg, job_id),
+            )
+            firewall_status = FIREWALL_AFTER_JOB[(job.kind, status)]
+            conn.execute(
+                self._q("UPDATE firewalls SET status = ?, updated_ms = ? WHERE id = ?"),
+                (int(firewall_status), now_ms, job.resource_id),
+            )
+            self._emit(conn, job.project_id, "job.ended", job_event(job), now_ms)
+            self._emit(
+                conn,
+                job.project_id,
+                "firewall.status",
+                {"fw_instance_id": job.resource_id, "status": int(firewall_status)},
+                now_ms,
+            )
+        self._announce([job.project_id])
+        return job
+
+    def reset_project(self, project_id: str, now_ms: int) -> tuple[int, int]:
+        """Delete a project's firewalls, jobs and their traces. Returns (firewalls, jobs) deleted."""
+        with self._write() as conn:
+            conn.execute(
+                self._q("DELETE FROM job_steps WHERE job_id IN (SELECT id FROM jobs WHERE project_id = ?)"),
+                (project_id,),
+            )
+            jobs = conn.execute(self._q("DELETE FROM jobs WHERE project_id = ?"), (project_id,)).rowcount
+            firewalls = conn.execute(
+                self._q("DELETE FROM firewalls WHERE project_id = ? AND status <> 4"), (project_id,)
+            ).rowcount
+            conn.execute(self._q("DELETE FROM firewalls WHERE project_id = ?"), (project_id,))
+            conn.execute(self._q("DELETE FROM idempotency_keys WHERE project_id = ?"), (project_id,))
+            self._emit(conn, project_id, "project.reset", {"firewalls": firewalls, "jobs": jobs}, now_ms)
+        self._announce([project_id])
+        return int(firewalls), int(jobs)
+
+
+def job_event(job: Job) -> dict[str, Any]:
+    """The data of a job event: enough for a watcher to update its view without a read."""
+    return {
+        "job_id": job.id,
+        "kind": str(job.kind),
+        "resource_id": job.resource_id,
+        "status": str(job.status),
+        "step": job.steps[job.step_index].name if job.status is JobStatus.RUNNING else None,
+        "step_index": job.step_index,
+        "steps": len(job.steps),
+    }
+
+
+__all__ = ["Event", "ExtensionsSql", "JobKind", "job_event"]
