@@ -10,9 +10,10 @@ import msgspec
 from opencfw.api import schemas, views
 from opencfw.api.http import Request, Response, Route, json_response
 from opencfw.domain.errors import BadParameter
-from opencfw.domain.models import Edition, Tag
+from opencfw.domain.models import Edition, Firewall, Tag
 from opencfw.service import jobs
 from opencfw.service.firewalls import NewFirewall
+from opencfw.service.protection import Protection
 
 if TYPE_CHECKING:
     from opencfw.runtime import Runtime
@@ -88,6 +89,11 @@ def create_firewall(rt: Runtime, req: Request) -> Response:
     return json_response(200, {"job_id": job_id, "data": echo})
 
 
+def _records(rt: Runtime, project_id: str, firewalls: list[Firewall]) -> list[dict[str, Any]]:
+    vpc_objects = Protection(rt.store, rt.clock).vpc_border_objects(project_id) if firewalls else {}
+    return [views.firewall_record(fw, vpc_objects.get(fw.id)) for fw in firewalls]
+
+
 def firewall_detail(rt: Runtime, req: Request) -> Response:
     q = req.query
     offset = schemas.query_int(q, "offset", low=0, high=2**31 - 1)
@@ -106,7 +112,7 @@ def firewall_detail(rt: Runtime, req: Request) -> Response:
         "offset": offset,
         "limit": limit,
         "total": len(records),
-        "records": [views.firewall_record(fw) for fw in records],
+        "records": _records(rt, req.params["project_id"], records),
     }
     return json_response(200, {"data": data})
 
@@ -127,7 +133,7 @@ def firewall_list(rt: Runtime, req: Request) -> Response:
         "offset": body.offset,
         "project_id": project_id,
         "total": total,
-        "records": [views.firewall_record(fw) for fw in page],
+        "records": _records(rt, project_id, page),
     }
     return json_response(
         200,

@@ -41,7 +41,11 @@ def flavor(firewall: Firewall) -> dict[str, int]:
     }
 
 
-def firewall_record(firewall: Firewall) -> dict[str, Any]:
+def firewall_record(firewall: Firewall, vpc_object_id: str | None = None) -> dict[str, Any]:
+    """A firewall record; ``vpc_object_id`` is its VPC border object, once it has east-west protection."""
+    objects = [{"object_id": firewall.internet_object_id, "object_name": firewall.name, "type": 0}]
+    if vpc_object_id is not None:
+        objects.append({"object_id": vpc_object_id, "object_name": firewall.name, "type": 1})
     return {
         "fw_instance_id": firewall.id,
         "resource_id": firewall.id,
@@ -55,9 +59,7 @@ def firewall_record(firewall: Firewall) -> dict[str, Any]:
         "service_type": 0,
         "engine_type": 1,
         "flavor": flavor(firewall),
-        "protect_objects": [
-            {"object_id": firewall.internet_object_id, "object_name": firewall.name, "type": 0}
-        ],
+        "protect_objects": objects,
         "tags": tags_string(firewall),
         "support_ipv6": False,
         "is_old_firewall_instance": False,

@@ -27,6 +27,7 @@ from opencfw.domain.models import (
     StepPlan,
     Tag,
 )
+from opencfw.store.protection_sql import ProtectionSql
 
 FIREWALL_COLUMNS = (
     "id, project_id, name, enterprise_project_id, status, edition, extend_eip_count, "
@@ -191,7 +192,7 @@ def migrations(dialect: str) -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-class SqlStore:
+class SqlStore(ProtectionSql):
     """Everything of ``base.Store`` that is plain SQL. Subclasses provide the connection plumbing."""
 
     dialect: ClassVar[str]
