@@ -9,7 +9,7 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from opencfw.api import routes_cfw, routes_iam, routes_opencfw, routes_terraform, schemas
+from opencfw.api import routes_cfw, routes_iam, routes_opencfw, schemas
 from opencfw.api.http import JSON_CONTENT_TYPE, Request, Response, Router, json_response
 from opencfw.domain.errors import (
     BadParameter,
@@ -41,15 +41,16 @@ def error_response(exc: OpenCfwError, request_id: str) -> Response:
     headers: list[tuple[bytes, bytes]] = []
     if isinstance(exc, MethodNotAllowed):
         headers.append((b"allow", ", ".join(exc.allowed).encode()))
+    if isinstance(exc, PayloadTooLarge):
+        # the rest of the body is never read: close, or a client could stream on forever
+        headers.append((b"connection", b"close"))
     return json_response(exc.http_status, body, headers)
 
 
 class App:
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
-        self.router = Router(
-            routes_cfw.ROUTES + routes_iam.ROUTES + routes_opencfw.ROUTES + routes_terraform.ROUTES
-        )
+        self.router = Router(routes_cfw.ROUTES + routes_iam.ROUTES + routes_opencfw.ROUTES)
         self._stop = asyncio.Event()
         self._engine: asyncio.Task[None] | None = None
 

@@ -120,14 +120,13 @@ def decode_body(body: bytes, kind: type[T]) -> T:
         raise BadParameter("The request body is empty; a JSON object is required")
     try:
         result: T = decoder.decode(body)
+        # msgspec keeps the last of repeated keys silently; a body that says two things is refused
+        json.loads(body, object_pairs_hook=_refuse_duplicate_keys)
     except msgspec.ValidationError as exc:
         raise BadParameter(f"Invalid request body: {exc}") from exc
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, ValueError) as exc:  # ValueError: bad JSON or bad UTF-8 for json
         raise BadParameter(f"The request body is not valid JSON: {exc}") from exc
-    # msgspec keeps the last of repeated keys silently; a body that says two things is refused
-    try:
-        json.loads(body, object_pairs_hook=_refuse_duplicate_keys)
-    except RecursionError as exc:
+    except RecursionError as exc:  # from either decoder, on absurd nesting
         raise BadParameter("The request body is not valid JSON: it is nested too deeply") from exc
     return result
 
