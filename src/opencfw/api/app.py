@@ -9,7 +9,7 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from opencfw.api import routes_cfw, routes_iam, routes_opencfw, schemas
+from opencfw.api import routes_cfw, routes_iam, routes_opencfw, routes_terraform, schemas
 from opencfw.api.http import JSON_CONTENT_TYPE, Request, Response, Router, json_response
 from opencfw.domain.errors import (
     BadParameter,
@@ -50,7 +50,9 @@ def error_response(exc: OpenCfwError, request_id: str) -> Response:
 class App:
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
-        self.router = Router(routes_cfw.ROUTES + routes_iam.ROUTES + routes_opencfw.ROUTES)
+        self.router = Router(
+            routes_cfw.ROUTES + routes_iam.ROUTES + routes_opencfw.ROUTES + routes_terraform.ROUTES
+        )
         self._stop = asyncio.Event()
         self._engine: asyncio.Task[None] | None = None
 
