@@ -90,7 +90,12 @@ def _sdk_region_variable(region: str) -> str:
 
 def print_bootstrap(result: BootstrapResult, settings: Settings) -> None:
     endpoint = f"http://{settings.host}:{settings.port}"
-    if result.created or result.generated_password or result.generated_secret_key:
+    if (
+        result.created
+        or result.generated_password
+        or result.generated_secret_key
+        or result.generated_admin_token
+    ):
         out = [
             "",
             f"opencfw: created the first account in {settings.data_dir}",
@@ -104,6 +109,8 @@ def print_bootstrap(result: BootstrapResult, settings: Settings) -> None:
             out.append(f"  access key     {result.access_key}")
         if result.generated_secret_key:
             out.append(f"  secret key     {result.generated_secret_key}")
+        if result.generated_admin_token:
+            out.append(f"  admin token    {result.generated_admin_token}  (for /_opencfw/admin/...)")
             out += [
                 "",
                 "  point the official SDK at this server:",
@@ -129,14 +136,16 @@ def _serve(settings: Settings) -> int:
                 self.force_exit = True
             else:
                 self.should_exit = True
+                app.begin_draining()  # end event streams, so their connections can close
 
     from opencfw.api.app import App
     from opencfw.runtime import build_runtime
 
     runtime, result = build_runtime(settings)
     print_bootstrap(result, settings)
+    app = App(runtime)
     config = uvicorn.Config(
-        App(runtime),
+        app,
         host=settings.host,
         port=settings.port,
         lifespan="on",
@@ -144,6 +153,7 @@ def _serve(settings: Settings) -> int:
         access_log=False,
         log_level="info" if settings.log_level in ("debug", "info") else settings.log_level,
         server_header=False,
+        timeout_graceful_shutdown=10,
     )
     try:
         Server(config).run()

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from opencfw.domain.durations import parse_seconds
+
 DEFAULT_PORT = 9449
 
 
@@ -44,21 +46,12 @@ def default_data_dir(environ: Mapping[str, str] = os.environ) -> Path:
 
 
 def _duration_seconds(text: str, name: str) -> float:
-    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-    raw = text.strip().lower()
-    for suffix in ("ms", "s", "m", "h", "d"):
-        if raw.endswith(suffix):
-            number, scale = raw[: -len(suffix)], units[suffix]
-            break
-    else:
-        number, scale = raw, 1.0
     try:
-        value = float(number) * scale
+        return parse_seconds(text)
     except ValueError:
-        raise ConfigError(f"{name} must be a duration such as 3, 1.5s or 2m, got {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise ConfigError(f"{name} must be a non-negative duration, got {text!r}")
-    return value
+        raise ConfigError(
+            f"{name} must be a non-negative duration such as 3, 1.5s or 2m, got {text!r}"
+        ) from None
 
 
 def _choice(text: str, name: str, choices: tuple[str, ...]) -> str:
@@ -99,6 +92,23 @@ def _database_url(text: str, name: str) -> Secret:
             f"{name} must be a postgresql:// URL (leave it unset for the embedded SQLite store)"
         )
     return Secret(value)
+
+
+def _fraction(text: str, name: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise ConfigError(f"{name} must be a number from 0 to 1, got {text!r}")
+    return value
+
+
+def _integer(text: str, name: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {text!r}") from None
 
 
 def _text(text: str, name: str) -> str:
@@ -165,6 +175,20 @@ class Settings:
     )
     poll_seconds: float = field(
         default=1.0, metadata={"env": "OPENCFW_POLL_INTERVAL", "parse": _duration_seconds}
+    )
+    clock: str = field(
+        default="system",
+        metadata={"env": "OPENCFW_CLOCK", "parse": lambda t, n: _choice(t, n, ("system", "manual"))},
+    )
+    failure_rate: float = field(default=0.0, metadata={"env": "OPENCFW_FAILURE_RATE", "parse": _fraction})
+    failure_seed: int | None = field(
+        default=None, metadata={"env": "OPENCFW_FAILURE_SEED", "parse": _integer}
+    )
+    job_retention_seconds: float = field(
+        default=30 * 86400.0, metadata={"env": "OPENCFW_JOB_RETENTION", "parse": _duration_seconds}
+    )
+    admin_token: Secret | None = field(
+        default=None, metadata={"env": "OPENCFW_ADMIN_TOKEN", "parse": lambda t, n: Secret(_text(t, n))}
     )
     lease_seconds: float = field(
         default=15.0, metadata={"env": "OPENCFW_LEASE_SECONDS", "parse": _duration_seconds}

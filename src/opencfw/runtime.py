@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from opencfw.config import Settings
-from opencfw.domain.clock import Clock
+from opencfw.domain.clock import Clock, ManualClock
 from opencfw.engine.worker import Worker
-from opencfw.service.credentials import BootstrapResult, BootstrapSpec, Credentials
+from opencfw.service.changes import ChangeHub
+from opencfw.service.credentials import BootstrapResult, BootstrapSpec, Credentials, admin_token
+from opencfw.service.faults import FaultInjector
 from opencfw.service.firewalls import Firewalls
 from opencfw.service.jobs import ProvisioningPolicy
 from opencfw.service.secrets import SecretBox, load_master_key
@@ -18,6 +23,7 @@ from opencfw.store.base import SchemaMissing, Store
 from opencfw.store.sqlite import SqliteStore
 
 DATABASE_FILE = "opencfw.sqlite3"
+T = TypeVar("T")
 
 
 @dataclass
@@ -36,6 +42,15 @@ class Runtime:
     )
     #: short reads run on the event loop itself (SQLite: ~30 µs); over a network they go to threads
     inline_reads: bool = True
+    #: the clock of provisioning timers: the wall clock, or a manual one (OPENCFW_CLOCK=manual)
+    #: that only the admin API moves; authentication always uses the wall clock
+    manual_clock: ManualClock | None = None
+    #: the admin credential (never a project's AK/SK or token)
+    admin_token: str = ""
+    hub: ChangeHub = field(default_factory=ChangeHub)
+    faults: FaultInjector = field(default_factory=FaultInjector)
+    #: set when the server starts to stop: event streams and waits end
+    draining: asyncio.Event = field(default_factory=asyncio.Event)
     loop: asyncio.AbstractEventLoop | None = None
 
     def wake_engine(self) -> None:
@@ -44,20 +59,35 @@ class Runtime:
             with contextlib.suppress(RuntimeError):  # the loop is closing
                 self.loop.call_soon_threadsafe(self.worker.wake)
 
-    def start_listening(self) -> None:
-        """Wake the engine when another process inserts a job (PostgreSQL LISTEN/NOTIFY)."""
+    def announce(self, projects: set[str]) -> None:
+        """Safe from any thread: the projects' jobs or firewalls changed (wakes waiters and streams)."""
+        if self.loop is not None:
+            with contextlib.suppress(RuntimeError):
+                self.loop.call_soon_threadsafe(self.hub.notify, projects)
+
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Connect notifications to this event loop (once per process)."""
+        if self.loop is loop:
+            return
+        self.loop = loop
+        self.store.on_events = self.announce
         listen = getattr(self.store, "listen", None)
-        if listen is not None:
-            listen(self.wake_engine)
+        if listen is not None:  # PostgreSQL: hear the other processes too
+            listen(self.wake_engine, self.announce)
+
+    async def read(self, fn: Callable[..., T], *args: object) -> T:
+        """Run a store read where reads belong: inline on SQLite, on a thread otherwise."""
+        if self.inline_reads:
+            return fn(*args)
+        return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+
+    async def write(self, fn: Callable[..., T], *args: object) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.writer, fn, *args)
 
     async def run_engine(self, stop: asyncio.Event) -> None:
         """Run the job engine on the current loop until ``stop`` is set."""
-        self.loop = asyncio.get_running_loop()
-        self.start_listening()
-        try:
-            await self.worker.run(stop, self.writer)
-        finally:
-            self.loop = None
+        self.attach(asyncio.get_running_loop())
+        await self.worker.run(stop, self.writer)
 
     def close(self) -> None:
         self.writer.shutdown(wait=True)
@@ -74,8 +104,16 @@ def open_store(settings: Settings) -> tuple[Store, str]:
 
 
 def build_runtime(settings: Settings, clock: Clock | None = None) -> tuple[Runtime, BootstrapResult]:
-    """Open and migrate the store, check the master key, create or confirm the first account."""
-    clock = clock or Clock()
+    """Open and migrate the store, check the master key, create or confirm the first account.
+
+    ``clock`` (tests) drives everything; otherwise authentication uses the wall clock and
+    provisioning the wall clock or, with OPENCFW_CLOCK=manual, a manual one.
+    """
+    auth_clock = clock or Clock()
+    manual = None
+    if clock is None and settings.clock == "manual":
+        manual = ManualClock(auth_clock.now_ms())
+    clock = clock or manual or auth_clock
     store, kind = open_store(settings)
     if settings.migrate_on_start:
         store.migrate()
@@ -87,7 +125,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> tuple[Runti
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     master = load_master_key(settings.data_dir, settings.master_key.reveal() if settings.master_key else None)
     credentials = Credentials(
-        store, clock, SecretBox(master), token_ttl_ms=round(settings.token_ttl_seconds * 1000)
+        store, auth_clock, SecretBox(master), token_ttl_ms=round(settings.token_ttl_seconds * 1000)
     )
     credentials.check_master_key()
     result = credentials.bootstrap(
@@ -105,6 +143,11 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> tuple[Runti
         duration_ms=round(settings.provision_seconds * 1000),
         outcome=settings.provision_outcome,
         delete_outcome=settings.delete_outcome,
+        failure_rate=settings.failure_rate,
+        seed=settings.failure_seed,
+    )
+    admin = admin_token(
+        store, credentials.box, settings.admin_token.reveal() if settings.admin_token else None
     )
     postgres = kind == "postgres"
     runtime = Runtime(
@@ -121,6 +164,11 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> tuple[Runti
             clock,
             lease_ms=round(settings.lease_seconds * 1000),
             poll_ms=round(settings.poll_seconds * 1000),
+            retention_ms=round(settings.job_retention_seconds * 1000),
         ),
+        manual_clock=manual,
+        admin_token=admin.value,
     )
+    if admin.generated:
+        result = dataclasses.replace(result, generated_admin_token=admin.value)
     return runtime, result

@@ -29,16 +29,16 @@ CREATE = {
 @pytest.fixture
 def env(tmp_path, database_url):
     def make(**overrides):
-        settings = Settings(
-            data_dir=tmp_path / "data",
-            database_url=Secret(database_url) if database_url else None,
-            project_id=P,
-            access_key=AK,
-            secret_key=Secret(SK),
-            password=Secret("pw"),
-            provision_seconds=0,
-            **overrides,
-        )
+        values = {
+            "data_dir": tmp_path / "data",
+            "database_url": Secret(database_url) if database_url else None,
+            "project_id": P,
+            "access_key": AK,
+            "secret_key": Secret(SK),
+            "password": Secret("pw"),
+            "provision_seconds": 0,
+        }
+        settings = Settings(**{**values, **overrides})
         clock = ManualClock(START_MS)
         runtime, _ = build_runtime(settings, clock)
         return runtime, clock, AsgiClient(App(runtime))

@@ -12,6 +12,7 @@ from opencfw.engine.worker import Worker
 from opencfw.service import jobs
 from opencfw.service.firewalls import Firewalls, NewFirewall
 from opencfw.service.jobs import ProvisioningPolicy
+from opencfw.store.sql_store import firewall_to_row, job_to_row
 from opencfw.store.sqlite import SqliteStore
 
 P = "a" * 32
@@ -19,6 +20,14 @@ P = "a" * 32
 
 def spec(name="fw1"):
     return NewFirewall(name, "0", Edition.PROFESSIONAL, 0, 0, 0, [])
+
+
+class FirewallRecorder:
+    """Stands in for a store to capture the rows a create would write."""
+
+    def create_firewall(self, firewall, job, idempotency=None):
+        self.created = (firewall, job)
+        return job.id
 
 
 def open_store(tmp_path, database_url):
@@ -36,10 +45,16 @@ def test_upgrade_from_the_first_schema_keeps_data(tmp_path, database_url, clock)
         assert store.schema_version() == 0
         assert store.migrate(target=1) == [1]
         assert store.schema_version() == 1
-        fws = Firewalls(store, clock, ProvisioningPolicy(duration_ms=0))
-        # version 1 has no idempotency table: create without a client token
-        job_id = fws.create(P, spec("old"))
+        # rows as the version-1 code wrote them: a firewall and its job, nothing else
+        recorder = FirewallRecorder()
+        Firewalls(recorder, clock, ProvisioningPolicy(duration_ms=0)).create(P, spec("old"))
+        firewall, job = recorder.created
+        job_id = job.id
+        with store._write() as conn:
+            conn.execute(store.sql["insert_firewall"], firewall_to_row(firewall))
+            conn.execute(store.sql["insert_job"], job_to_row(job))
         applied = store.migrate()
+        fws = Firewalls(store, clock, ProvisioningPolicy(duration_ms=0))
         assert applied and applied[0] == 2 and store.schema_version() == applied[-1]
         assert store.migrate() == []
         assert fws.get(P, job_id).name == "old"

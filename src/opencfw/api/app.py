@@ -4,12 +4,22 @@ errors become the documented JSON body."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hmac
 import logging
 import os
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from opencfw.api import routes_cfw, routes_iam, routes_opencfw, routes_terraform, schemas
+from opencfw.api import (
+    routes_admin,
+    routes_cfw,
+    routes_iam,
+    routes_opencfw,
+    routes_tasks,
+    routes_terraform,
+    schemas,
+)
 from opencfw.api.http import JSON_CONTENT_TYPE, Request, Response, Router, json_response
 from opencfw.domain.errors import (
     BadParameter,
@@ -20,6 +30,7 @@ from opencfw.domain.errors import (
     PayloadTooLarge,
     Unauthenticated,
 )
+from opencfw.service.faults import ERROR_CODES, Fault
 
 if TYPE_CHECKING:
     from opencfw.runtime import Runtime
@@ -51,7 +62,12 @@ class App:
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
         self.router = Router(
-            routes_cfw.ROUTES + routes_iam.ROUTES + routes_opencfw.ROUTES + routes_terraform.ROUTES
+            routes_cfw.ROUTES
+            + routes_iam.ROUTES
+            + routes_opencfw.ROUTES
+            + routes_terraform.ROUTES
+            + routes_tasks.ROUTES
+            + routes_admin.ROUTES
         )
         self._stop = asyncio.Event()
         self._engine: asyncio.Task[None] | None = None
@@ -77,11 +93,18 @@ class App:
 
     async def startup(self) -> None:
         self._stop.clear()
+        self.rt.attach(asyncio.get_running_loop())
         if self.rt.settings.run_worker:
             self._engine = asyncio.create_task(self.rt.run_engine(self._stop))
 
+    def begin_draining(self) -> None:
+        """The server is stopping: end event streams and waits so their connections can close."""
+        self.rt.draining.set()
+        self.rt.hub.notify_all()
+
     async def shutdown(self) -> None:
         """Stop claiming jobs; a step being written is finished first (its lease then lapses)."""
+        self.begin_draining()
         self._stop.set()
         if self._engine is not None:
             await self._engine
@@ -90,7 +113,14 @@ class App:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = os.urandom(16).hex()
+        fault = None
+        if not scope["path"].startswith("/_opencfw/"):
+            fault = self.rt.faults.match(scope["method"], scope["path"])
         try:
+            if fault is not None:
+                await self._injected(fault, request_id, send)
+                if fault.status is not None or fault.drop:
+                    return
             response = await self._handle(scope, receive, request_id)
         except OpenCfwError as exc:
             response = error_response(exc, request_id)
@@ -98,13 +128,68 @@ class App:
             log.exception("unhandled error serving request %s", request_id)
             response = error_response(InternalError(), request_id)
         headers = [
-            (b"content-type", JSON_CONTENT_TYPE),
-            (b"content-length", str(len(response.body)).encode()),
+            (b"content-type", response.content_type),
             (b"x-request-id", request_id.encode()),
             *response.headers,
         ]
+        if response.stream is None:
+            headers.append((b"content-length", str(len(response.body)).encode()))
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
-        await send({"type": "http.response.body", "body": response.body})
+        if response.stream is None:
+            await send({"type": "http.response.body", "body": response.body})
+        else:
+            await self._stream(response, receive, send)
+
+    async def _stream(self, response: Response, receive: Receive, send: Send) -> None:
+        """Send a streamed body until it ends or the client goes away."""
+        assert response.stream is not None
+        stream = response.stream
+
+        async def pump() -> None:
+            async for chunk in stream:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+
+        async def disconnected() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+
+        tasks = [asyncio.ensure_future(pump()), asyncio.ensure_future(disconnected())]
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await stream.aclose()  # type: ignore[attr-defined]
+        with contextlib.suppress(OSError, RuntimeError):
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def _injected(self, fault: Fault, request_id: str, send: Send) -> None:
+        """Apply an injected fault: latency first, then an error answer or a dropped connection."""
+        if fault.latency_ms:
+            await asyncio.sleep(fault.latency_ms / 1000)
+        if fault.drop:
+            # start an answer and abandon it: the server closes the connection mid-response
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-length", b"1024"), (b"x-request-id", request_id.encode())],
+                }
+            )
+        elif fault.status is not None:
+            exc = OpenCfwError(f"Injected fault {fault.id}")
+            exc.error_code = ERROR_CODES[fault.status]
+            exc.http_status = fault.status
+            exc.gateway = exc.error_code.startswith("APIGW")
+            response = error_response(exc, request_id)
+            headers = [
+                (b"content-type", JSON_CONTENT_TYPE),
+                (b"content-length", str(len(response.body)).encode()),
+                (b"x-request-id", request_id.encode()),
+            ]
+            await send({"type": "http.response.start", "status": fault.status, "headers": headers})
+            await send({"type": "http.response.body", "body": response.body})
 
     async def _handle(self, scope: Scope, receive: Receive, request_id: str) -> Response:
         route, params = self.router.match(scope["method"], scope["path"])
@@ -124,10 +209,15 @@ class App:
         )
         req.params = params
         req.body = await self._read_body(headers, receive)
-        if route.auth != "none":
+        if route.auth == "admin":
+            self._authenticate_admin(req)
+        elif route.auth != "none":
             req.principal = self._authenticate(req)
             if route.auth == "project":
                 self._authorize(req.principal, req)
+        if route.mode == "async":
+            response: Response = await route.handler(self.rt, req)
+            return response
         if route.mode == "inline" and self.rt.inline_reads:
             return route.handler(self.rt, req)
         loop = asyncio.get_running_loop()
@@ -173,6 +263,16 @@ class App:
                 "Incorrect IAM authentication information: unsupported Authorization scheme"
             )
         raise Unauthenticated("Incorrect IAM authentication information: x-auth-token not found")
+
+    def _authenticate_admin(self, req: Request) -> None:
+        given = req.headers.get("x-opencfw-admin-token")
+        authorization = req.headers.get("authorization", "")
+        if given is None and authorization.lower().startswith("bearer "):
+            given = authorization[7:].strip()
+        if not given:
+            raise Unauthenticated("The admin API needs the admin token (Authorization: Bearer ...)")
+        if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), self.rt.admin_token.encode()):
+            raise Unauthenticated("The admin token is not valid")
 
     def _authorize(self, principal: Principal, req: Request) -> None:
         project_id = req.params["project_id"]

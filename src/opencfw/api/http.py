@@ -7,7 +7,7 @@ handler runs (design.md), so this is a few small classes instead of a framework.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qsl
@@ -68,6 +68,9 @@ class Response:
     status: int
     body: bytes
     headers: list[tuple[bytes, bytes]]
+    #: a streamed body (Server-Sent Events): sent chunk by chunk after ``body``
+    stream: AsyncIterator[bytes] | None = None
+    content_type: bytes = JSON_CONTENT_TYPE
 
 
 def json_response(status: int, payload: Any, headers: list[tuple[bytes, bytes]] | None = None) -> Response:
@@ -75,10 +78,11 @@ def json_response(status: int, payload: Any, headers: list[tuple[bytes, bytes]] 
 
 
 #: where a handler runs: on the event loop (short reads), on the single writer thread (anything
-#: that writes), or on the shared thread pool (slow CPU work such as password hashing)
-Mode = Literal["inline", "write", "thread"]
+#: that writes), on the shared thread pool (slow CPU work such as password hashing), or as a
+#: coroutine on the event loop (waiting, streaming; it does its own store calls via the runtime)
+Mode = Literal["inline", "write", "thread", "async"]
 #: what a route requires: a caller allowed on the path's project, any authenticated caller, or none
-Auth = Literal["project", "caller", "none"]
+Auth = Literal["project", "caller", "admin", "none"]
 Handler = Callable[[Any, Request], Response]
 
 _PARAM = re.compile(r"\{(\w+)\}")

@@ -10,7 +10,7 @@ import msgspec
 from opencfw.api import schemas, views
 from opencfw.api.http import Request, Response, Route, json_response
 from opencfw.domain.errors import BadParameter
-from opencfw.domain.models import Edition, Firewall, Tag
+from opencfw.domain.models import Edition, Firewall, JobStatus, Tag
 from opencfw.service import jobs
 from opencfw.service.firewalls import NewFirewall
 from opencfw.service.protection import Protection
@@ -25,7 +25,11 @@ _EDITION_NAMES = {Edition.STANDARD: "Standard", Edition.PROFESSIONAL: "Professio
 def list_job(rt: Runtime, req: Request) -> Response:
     job_id = schemas.path_id(req.params["job_id"], "job_id")
     job = jobs.get_job(rt.store, req.params["project_id"], job_id)
-    return json_response(200, {"data": views.job_data(job, rt.settings.job_time_format)})
+    # a harmless addition to the documented answer: when a running job is worth asking about again
+    headers = []
+    if job.status is JobStatus.RUNNING:
+        headers.append((b"retry-after", str(views.retry_after_seconds(job, rt.clock.now_ms())).encode()))
+    return json_response(200, {"data": views.job_data(job, rt.settings.job_time_format)}, headers)
 
 
 def create_firewall(rt: Runtime, req: Request) -> Response:

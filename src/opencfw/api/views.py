@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -78,3 +79,74 @@ def firewall_record(firewall: Firewall, vpc_object_id: str | None = None) -> dic
             }
         ],
     }
+
+
+def iso_ms(ms: int) -> str:
+    """Extension times: UTC with milliseconds, ``2026-01-05T08:15:01.250Z``."""
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def progress(job: Job, now_ms: int) -> int:
+    """0-100: the share of the job's planned time (or of its steps, if it takes no time) done."""
+    if job.status is JobStatus.SUCCESS:
+        return 100
+    total = sum(s.duration_ms for s in job.steps)
+    done_steps = job.step_index
+    if total == 0:
+        return min(99, 100 * done_steps // len(job.steps))
+    done = sum(s.duration_ms for s in job.steps[:done_steps])
+    if job.status is JobStatus.RUNNING:
+        done += min(max(now_ms - job.step_started_ms, 0), job.steps[job.step_index].duration_ms)
+    return min(99, 100 * done // total)
+
+
+def retry_after_seconds(job: Job, now_ms: int) -> int:
+    """How long until the running job is likely to have changed: its current step's end, 1-60 s."""
+    remaining_ms = max(job.run_after_ms - now_ms, 0)
+    return max(1, min(60, -(-remaining_ms // 1000)))
+
+
+def job_extended(job: Job, log: list[tuple[int, str, str, int]] | None, now_ms: int) -> dict[str, Any]:
+    """The extension's job: the documented fields plus kind, resource, progress, steps (when the
+    step log is given), attempts and, for a failed job, the error."""
+    completed = {index: at for index, _, _, at in log or []}
+    steps = []
+    for index, plan in enumerate(job.steps):
+        started = job.begin_ms if index == 0 else completed.get(index - 1)
+        ended = completed.get(index)
+        if job.status is JobStatus.FAILED and index == job.step_index:
+            state = "failed"
+        elif ended is not None:
+            state = "done"
+        elif job.status is JobStatus.RUNNING and index == job.step_index:
+            state, started = "running", job.step_started_ms
+        else:
+            state, started = "pending", None
+        steps.append(
+            {
+                "name": plan.name,
+                "status": state,
+                "planned_seconds": plan.duration_ms / 1000,
+                "started_at": iso_ms(started) if started is not None else None,
+                "ended_at": iso_ms(ended) if ended is not None else None,
+            }
+        )
+    data: dict[str, Any] = {
+        "id": job.id,
+        "kind": str(job.kind),
+        "resource_id": job.resource_id,
+        "status": str(job.status),
+        "begin_time": iso_ms(job.begin_ms),
+        "end_time": iso_ms(job.end_ms)
+        if job.end_ms is not None and job.status is not JobStatus.RUNNING
+        else None,
+        "progress": progress(job, now_ms),
+        "current_step": job.current_step,
+        "steps": steps,
+        "attempts": job.attempts,
+    }
+    if log is None:
+        del data["steps"]
+    if job.status is JobStatus.FAILED:
+        data["error"] = {"code": job.error_code, "message": job.error_msg}
+    return data

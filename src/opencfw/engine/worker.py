@@ -22,6 +22,9 @@ from opencfw.store.base import Store
 
 log = logging.getLogger("opencfw.engine")
 
+#: the meta key that pauses every worker sharing the store (admin API)
+PAUSE_KEY = "engine_paused"
+
 
 class Worker:
     def __init__(
@@ -33,6 +36,7 @@ class Worker:
         poll_ms: int = 1_000,
         owner: str | None = None,
         batch: int = 32,
+        retention_ms: int = 30 * 86400 * 1000,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -40,6 +44,9 @@ class Worker:
         self.poll_ms = poll_ms
         #: jobs claimed together: one commit (one WAL flush) covers them all
         self.batch = batch
+        #: finished jobs older than this are purged (checked once a minute)
+        self.retention_ms = retention_ms
+        self._next_purge_ms = 0
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._wake: asyncio.Event | None = None
 
@@ -50,6 +57,8 @@ class Worker:
         A step completes at most once: each save is conditional on still holding the lease, and
         the step log's primary key refuses a second completion.
         """
+        if self.store.get_meta(PAUSE_KEY) == "1":
+            return 0
         claimed = self.store.claim_due_jobs(self.clock.now_ms(), self.owner, self.lease_ms, self.batch)
         if not claimed:
             return 0
@@ -74,6 +83,17 @@ class Worker:
                 log.info("job %s (%s) ended %s", job.id, job.kind, job.status)
         return len(claimed)
 
+    def purge_if_due(self) -> int:
+        """Delete finished jobs past the retention period (at most once a minute)."""
+        now = self.clock.now_ms()
+        if now < self._next_purge_ms:
+            return 0
+        self._next_purge_ms = now + 60_000
+        purged = self.store.purge_finished(now - self.retention_ms)
+        if purged:
+            log.info("purged %d jobs finished more than %d s ago", purged, self.retention_ms // 1000)
+        return purged
+
     def wake(self) -> None:
         """Tell the loop that a job may have become due (called on the event loop's thread)."""
         if self._wake is not None:
@@ -86,6 +106,7 @@ class Worker:
         backoff = 0.1
         while not stop.is_set():
             try:
+                await loop.run_in_executor(executor, self.purge_if_due)
                 if await loop.run_in_executor(executor, self.run_once):
                     backoff = 0.1
                     continue

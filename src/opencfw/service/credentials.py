@@ -67,6 +67,7 @@ class BootstrapResult:
     #: generated values only: a value given by the operator is never echoed back
     generated_password: str | None
     generated_secret_key: str | None
+    generated_admin_token: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,3 +334,23 @@ class Credentials:
 @functools.cache
 def _dummy_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
+
+
+@dataclass(frozen=True, slots=True)
+class AdminToken:
+    value: str
+    #: created on this start (to be shown once)
+    generated: bool
+
+
+def admin_token(store: Store, box: SecretBox, given: str | None) -> AdminToken:
+    """The admin credential: ``given`` (OPENCFW_ADMIN_TOKEN), else the one kept encrypted in the
+    store, else a new one (kept for the next starts)."""
+    if given:
+        return AdminToken(given, False)
+    stored = store.get_meta("admin_token")
+    if stored is not None:
+        return AdminToken(box.decrypt(stored.encode()), False)
+    token = "ocfwadm-" + secrets.token_urlsafe(24)
+    store.set_meta("admin_token", box.encrypt(token).decode())
+    return AdminToken(token, True)

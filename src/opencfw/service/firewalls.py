@@ -17,7 +17,7 @@ from opencfw.domain.models import (
     JobKind,
     Tag,
 )
-from opencfw.service.jobs import ProvisioningPolicy, new_job
+from opencfw.service.jobs import PlanOverrides, ProvisioningPolicy, new_job, overrides_from_tags
 from opencfw.store.base import Store
 
 
@@ -57,6 +57,7 @@ class Firewalls:
         Returns the job id. ``idempotency`` is ``(client token, request hash)``: a repeated request
         returns the first one's job id instead of creating another firewall.
         """
+        overrides = overrides_from_tags(spec.tags)
         now = self.clock.now_ms()
         firewall_id = self.new_id()
         firewall = Firewall(
@@ -81,6 +82,7 @@ class Firewalls:
             resource_id=firewall_id,
             policy=self.policy,
             now_ms=now,
+            overrides=overrides,
         )
         return self.store.create_firewall(firewall, job, idempotency)
 
@@ -137,6 +139,9 @@ class Firewalls:
 
     def delete(self, project_id: str, firewall_id: str) -> Job:
         """Start deleting a pay-per-use firewall; the returned job is readable like any other."""
+        # the firewall's reserved tags script its deletion too (its status is checked atomically below)
+        current = self.store.get_firewall(project_id, firewall_id)
+        overrides = overrides_from_tags(current.tags) if current is not None else PlanOverrides()
         job = new_job(
             job_id=self.new_id(),
             project_id=project_id,
@@ -144,6 +149,7 @@ class Firewalls:
             resource_id=firewall_id,
             policy=self.policy,
             now_ms=self.clock.now_ms(),
+            overrides=overrides,
         )
         before = self.store.start_delete(project_id, firewall_id, DELETABLE, job)
         if before is None:

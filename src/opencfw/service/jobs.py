@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
+import threading
 from dataclasses import dataclass
 
-from opencfw.domain.errors import NotFound
+from opencfw.domain.durations import parse_seconds
+from opencfw.domain.errors import BadParameter, NotFound
 from opencfw.domain.models import (
     DEFAULT_FAIL_AT,
     FIREWALL_AFTER_JOB,
@@ -14,6 +17,7 @@ from opencfw.domain.models import (
     JobKind,
     JobStatus,
     StepPlan,
+    Tag,
     check_firewall_transition,
     check_job_transition,
 )
@@ -25,28 +29,137 @@ OUTCOMES = ("success", "failed")
 _FIREWALL_DURING_JOB = {JobKind.CREATE: FirewallStatus.CREATING, JobKind.DELETE: FirewallStatus.DELETING}
 
 
+#: firewall tag keys that script that firewall's jobs (spec: "Scripting the provisioning")
+TAG_OUTCOME = "opencfw:outcome"
+TAG_DURATION = "opencfw:duration"
+TAG_FAIL_AT = "opencfw:fail-at"
+TAG_DELETE_OUTCOME = "opencfw:delete-outcome"
+RESERVED_PREFIX = "opencfw:"
+RESERVED_TAGS = (TAG_OUTCOME, TAG_DURATION, TAG_FAIL_AT, TAG_DELETE_OUTCOME)
+#: the longest a scripted job may take
+MAX_DURATION_MS = 7 * 86400 * 1000
+
+
 @dataclass(frozen=True, slots=True)
+class PlanOverrides:
+    """What a firewall's reserved tags ask of its jobs (None: the server's default)."""
+
+    outcome: str | None = None
+    duration_ms: int | None = None
+    fail_at: str | None = None
+    delete_outcome: str | None = None
+
+
+def overrides_from_tags(tags: list[Tag]) -> PlanOverrides:
+    """Read the reserved ``opencfw:*`` tags; a bad value is a 400 naming the tag."""
+    given = {t.key: t.value for t in tags if t.key.startswith(RESERVED_PREFIX)}
+    unknown = sorted(set(given) - set(RESERVED_TAGS))
+    if unknown:
+        raise BadParameter(f"Unknown reserved tag `{unknown[0]}`: use one of {', '.join(RESERVED_TAGS)}")
+
+    def outcome(key: str) -> str | None:
+        value = given.get(key)
+        if value is None:
+            return None
+        if value.strip().lower() not in OUTCOMES:
+            raise BadParameter(f"Invalid tag `{key}`: must be success or failed, got {value[:32]!r}")
+        return value.strip().lower()
+
+    duration_ms = None
+    if TAG_DURATION in given:
+        try:
+            duration_ms = round(parse_seconds(given[TAG_DURATION]) * 1000)
+        except ValueError:
+            duration_ms = -1
+        if not 0 <= duration_ms <= MAX_DURATION_MS:
+            raise BadParameter(
+                f"Invalid tag `{TAG_DURATION}`: must be a duration such as 0, 1.5s or 2m (at most 7d), "
+                f"got {given[TAG_DURATION][:32]!r}"
+            )
+    fail_at = given.get(TAG_FAIL_AT)
+    create_outcome = outcome(TAG_OUTCOME)
+    if fail_at is not None:
+        if fail_at not in STEPS[JobKind.CREATE]:
+            raise BadParameter(
+                f"Invalid tag `{TAG_FAIL_AT}`: must be one of {', '.join(STEPS[JobKind.CREATE])}, got {fail_at[:32]!r}"
+            )
+        if create_outcome == "success":
+            raise BadParameter(f"Tags `{TAG_FAIL_AT}` and `{TAG_OUTCOME}`=success contradict each other")
+        create_outcome = "failed"
+    return PlanOverrides(create_outcome, duration_ms, fail_at, outcome(TAG_DELETE_OUTCOME))
+
+
 class ProvisioningPolicy:
-    """How long jobs take and how they end, server-wide."""
+    """How long jobs take and how they end, server-wide, with random failures at a given rate
+    (reproducible with a seed). Replaced whole, never changed in place, when the admin API changes
+    the defaults."""
 
-    duration_ms: int = 3000
-    outcome: str = "success"
-    delete_outcome: str = "success"
+    def __init__(
+        self,
+        duration_ms: int = 3000,
+        outcome: str = "success",
+        delete_outcome: str = "success",
+        failure_rate: float = 0.0,
+        seed: int | None = None,
+    ) -> None:
+        self.duration_ms = duration_ms
+        self.outcome = outcome
+        self.delete_outcome = delete_outcome
+        self.failure_rate = failure_rate
+        self.seed = seed
+        self._rng = random.Random(seed)  # noqa: S311 - test scripting, not security
+        self._lock = threading.Lock()
 
-    def plan(self, kind: JobKind) -> tuple[list[StepPlan], str, str | None]:
+    def describe(self) -> dict[str, object]:
+        return {
+            "duration_seconds": self.duration_ms / 1000,
+            "outcome": self.outcome,
+            "delete_outcome": self.delete_outcome,
+            "failure_rate": self.failure_rate,
+            "seed": self.seed,
+        }
+
+    def _random_failure(self) -> bool:
+        if self.failure_rate <= 0:
+            return False
+        with self._lock:
+            return self._rng.random() < self.failure_rate
+
+    def plan(
+        self, kind: JobKind, overrides: PlanOverrides = PlanOverrides()
+    ) -> tuple[list[StepPlan], str, str | None]:
         """The steps of a new job, its outcome and the step at which it fails (if it does)."""
         names = STEPS[kind]
+        total = self.duration_ms if overrides.duration_ms is None else overrides.duration_ms
         # spread the total over the steps; the remainder goes to the last one
-        share, rest = divmod(self.duration_ms, len(names))
+        share, rest = divmod(total, len(names))
         steps = [StepPlan(name, share + (rest if i == len(names) - 1 else 0)) for i, name in enumerate(names)]
-        outcome = self.outcome if kind is JobKind.CREATE else self.delete_outcome
-        return steps, outcome, DEFAULT_FAIL_AT[kind] if outcome == "failed" else None
+        chosen = overrides.outcome if kind is JobKind.CREATE else overrides.delete_outcome
+        if chosen is None:
+            chosen = (
+                "failed"
+                if self._random_failure()
+                else (self.outcome if kind is JobKind.CREATE else self.delete_outcome)
+            )
+        fail_at = None
+        if chosen == "failed":
+            fail_at = (
+                overrides.fail_at if kind is JobKind.CREATE and overrides.fail_at else DEFAULT_FAIL_AT[kind]
+            )
+        return steps, chosen, fail_at
 
 
 def new_job(
-    *, job_id: str, project_id: str, kind: JobKind, resource_id: str, policy: ProvisioningPolicy, now_ms: int
+    *,
+    job_id: str,
+    project_id: str,
+    kind: JobKind,
+    resource_id: str,
+    policy: ProvisioningPolicy,
+    now_ms: int,
+    overrides: PlanOverrides = PlanOverrides(),
 ) -> Job:
-    steps, outcome, fail_at = policy.plan(kind)
+    steps, outcome, fail_at = policy.plan(kind, overrides)
     return Job(
         id=job_id,
         project_id=project_id,

@@ -11,8 +11,9 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from opencfw.domain.accounts import AccessKey, Domain, Project, User
-from opencfw.domain.models import Firewall, FirewallStatus, Job, Tag
+from opencfw.domain.models import Firewall, FirewallStatus, Job, JobStatus, Tag
 from opencfw.domain.protection import EastWest, EastWestStatus, IpsSettings, ProtectedObject
+from opencfw.store.extensions_sql import Event
 
 
 class SchemaMissing(RuntimeError):
@@ -125,6 +126,44 @@ class Store(Protocol):
 
     def next_due_ms(self) -> int | None:
         """When the earliest running job's current step is due (or its lease lapses)."""
+        ...
+
+    # -- extensions: the event log, job listing, retention, admin operations (extensions_sql.py)
+
+    #: called after a commit that wrote events, with the projects concerned
+    on_events: Callable[[set[str]], None] | None
+
+    def events_since(self, project_id: str, after_seq: int, limit: int = 500) -> list[Event]:
+        """The project's events ``(seq, type, data, at_ms)`` above ``after_seq``, oldest first."""
+        ...
+
+    def last_event_seq(self, project_id: str) -> int: ...
+
+    def list_jobs(
+        self,
+        project_id: str,
+        *,
+        status: str | None = None,
+        kind: str | None = None,
+        resource_id: str | None = None,
+        created_after_ms: int | None = None,
+        created_before_ms: int | None = None,
+        before: tuple[int, str] | None = None,
+        limit: int = 50,
+    ) -> list[Job]:
+        """The project's jobs, newest first (begin time, then id), strictly after ``before``."""
+        ...
+
+    def purge_finished(self, ended_before_ms: int) -> int:
+        """Delete jobs (and their traces) that ended before the instant; return how many."""
+        ...
+
+    def finish_job_now(self, job_id: str, status: JobStatus, message: str | None, now_ms: int) -> Job | None:
+        """End a running job of any project at once; None if it does not exist or has ended."""
+        ...
+
+    def reset_project(self, project_id: str, now_ms: int) -> tuple[int, int]:
+        """Delete a project's firewalls and jobs; return how many of each."""
         ...
 
     # -- protection: IPS settings, east-west protection, tags (protection_sql.py)

@@ -25,6 +25,8 @@ from opencfw.store.sql_store import LIST_FILTERS, SQL, SqlStore
 log = logging.getLogger("opencfw.store")
 
 CHANNEL = "opencfw_jobs"
+#: payload: the project whose event log grew
+EVENTS_CHANNEL = "opencfw_events"
 
 
 def _dollar(sql: str) -> str:
@@ -105,23 +107,38 @@ class PostgresStore(SqlStore):
     def _notify_jobs(self, conn: Any) -> None:
         conn.execute(f"NOTIFY {CHANNEL}")
 
-    def listen(self, callback: Callable[[], None]) -> None:
-        """Call ``callback`` (from a background thread) whenever a job is inserted anywhere."""
-        thread = threading.Thread(target=self._listen, args=(callback,), name="opencfw-listen", daemon=True)
+    def _lock_event_stream(self, conn: Any, project_id: str) -> None:
+        # an event's sequence number is taken at insert, its visibility comes at commit: holding a
+        # per-project lock until commit keeps the two in the same order, so a reader that resumes
+        # "after seq N" never misses an event committed later with a smaller number
+        conn.execute("SELECT pg_advisory_xact_lock(74638502, hashtext(%s))", (project_id,))
+        conn.execute("SELECT pg_notify(%s, %s)", (EVENTS_CHANNEL, project_id))
+
+    def listen(self, on_job: Callable[[], None], on_events: Callable[[set[str]], None] | None = None) -> None:
+        """From a background thread: call ``on_job`` whenever a job is inserted anywhere, and
+        ``on_events`` with the project whose event log grew (in any process)."""
+        thread = threading.Thread(
+            target=self._listen, args=(on_job, on_events), name="opencfw-listen", daemon=True
+        )
         thread.start()
         self._listeners.append(thread)
 
-    def _listen(self, callback: Callable[[], None]) -> None:
+    def _listen(self, on_job: Callable[[], None], on_events: Callable[[set[str]], None] | None) -> None:
         backoff = 0.2
         while not self._closing.is_set():
             try:
                 with psycopg.connect(self.url, autocommit=True, connect_timeout=3) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
+                    if on_events is not None:
+                        conn.execute(f"LISTEN {EVENTS_CHANNEL}")
                     backoff = 0.2
-                    callback()  # anything inserted while we were not listening
+                    on_job()  # anything inserted while we were not listening
                     while not self._closing.is_set():
-                        for _ in conn.notifies(timeout=1.0, stop_after=1):
-                            callback()
+                        for note in conn.notifies(timeout=1.0, stop_after=1):
+                            if note.channel == CHANNEL:
+                                on_job()
+                            elif on_events is not None:
+                                on_events({note.payload})
             except psycopg.Error as exc:
                 log.warning("LISTEN connection lost (%s); retrying in %.1f s", type(exc).__name__, backoff)
                 self._closing.wait(backoff)

@@ -8,6 +8,7 @@ written with ``?`` placeholders; the PostgreSQL store rewrites them once, at imp
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from importlib import resources
@@ -27,6 +28,7 @@ from opencfw.domain.models import (
     StepPlan,
     Tag,
 )
+from opencfw.store.extensions_sql import ExtensionsSql, job_event
 from opencfw.store.protection_sql import ProtectionSql
 
 FIREWALL_COLUMNS = (
@@ -192,10 +194,11 @@ def migrations(dialect: str) -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-class SqlStore(ProtectionSql):
+class SqlStore(ProtectionSql, ExtensionsSql):
     """Everything of ``base.Store`` that is plain SQL. Subclasses provide the connection plumbing."""
 
     dialect: ClassVar[str]
+    _job_from_row = staticmethod(job_from_row)
     sql: ClassVar[dict[str, str]] = SQL
     list_filters: ClassVar[dict[str, str]] = LIST_FILTERS
     #: the driver's unique-violation exception classes
@@ -257,8 +260,9 @@ class SqlStore(ProtectionSql):
             for version, name, text in migrations(self.dialect):
                 if version in done or (target is not None and version > target):
                     continue
-                # the .sql files hold plain DDL: no ";" inside strings, functions or triggers
-                for statement in text.split(";"):
+                # the .sql files hold plain DDL: comments are dropped, then ";" ends a statement
+                # (so no ";" inside strings, functions or triggers)
+                for statement in re.sub(r"--[^\n]*", "", text).split(";"):
                     if statement.strip():
                         conn.execute(statement)
                 conn.execute(
@@ -386,7 +390,16 @@ class SqlStore(ProtectionSql):
             with self._unique(lambda: NameConflict(f"A firewall named {firewall.name!r} already exists")):
                 conn.execute(self.sql["insert_firewall"], firewall_to_row(firewall))
             conn.execute(self.sql["insert_job"], job_to_row(job))
+            self._emit(
+                conn,
+                firewall.project_id,
+                "firewall.created",
+                {"fw_instance_id": firewall.id, "name": firewall.name, "status": int(firewall.status)},
+                job.begin_ms,
+            )
+            self._emit(conn, job.project_id, "job.created", job_event(job), job.begin_ms)
             self._notify_jobs(conn)
+        self._announce([job.project_id])
         return job.id
 
     def get_firewall(self, project_id: str, firewall_id: str) -> Firewall | None:
@@ -440,7 +453,14 @@ class SqlStore(ProtectionSql):
                 ),
                 (name, now_ms, project_id, firewall_id),
             )
-            return bool(cur.rowcount == 1)
+            renamed = cur.rowcount == 1
+            if renamed:
+                self._emit(
+                    conn, project_id, "firewall.renamed", {"fw_instance_id": firewall_id, "name": name}, now_ms
+                )
+        if renamed:
+            self._announce([project_id])
+        return renamed
 
     def start_delete(
         self, project_id: str, firewall_id: str, allowed: frozenset[FirewallStatus], job: Job
@@ -462,8 +482,18 @@ class SqlStore(ProtectionSql):
                     (int(FirewallStatus.DELETING), job.begin_ms, firewall_id),
                 )
                 conn.execute(self.sql["insert_job"], job_to_row(job))
+                self._emit(
+                    conn,
+                    project_id,
+                    "firewall.status",
+                    {"fw_instance_id": firewall_id, "status": int(FirewallStatus.DELETING)},
+                    job.begin_ms,
+                )
+                self._emit(conn, project_id, "job.created", job_event(job), job.begin_ms)
                 self._notify_jobs(conn)
-            return status
+        if status in allowed:
+            self._announce([project_id])
+        return status
 
     # -- jobs
 
@@ -490,9 +520,13 @@ class SqlStore(ProtectionSql):
         return [job_from_row(row) for row in rows]
 
     def save_jobs_progress(self, owner: str, updates: Sequence[JobUpdate]) -> list[bool]:
-        saved = []
+        saved = [False] * len(updates)
+        # one project after another: the per-project event locks (PostgreSQL) are always taken in
+        # the same order, so two batches can never deadlock
+        order = sorted(range(len(updates)), key=lambda i: updates[i][0].project_id)
         with self._write() as conn:
-            for job, firewall_status, completed in updates:
+            for i in order:
+                job, firewall_status, completed = updates[i]
                 cur = conn.execute(
                     self.sql["save_job"],
                     (
@@ -512,16 +546,25 @@ class SqlStore(ProtectionSql):
                     ),
                 )
                 if cur.rowcount != 1:
-                    saved.append(False)  # the lease went to another worker: leave this job alone
-                    continue
+                    continue  # the lease went to another worker: leave this job alone
                 for index, step, at_ms in completed:
                     conn.execute(self.sql["log_step"], (job.id, index, step, owner, at_ms))
+                kind = "job.progress" if job.status is JobStatus.RUNNING else "job.ended"
+                self._emit(conn, job.project_id, kind, job_event(job), job.updated_ms)
                 if firewall_status is not None:
                     conn.execute(
                         self._q("UPDATE firewalls SET status = ?, updated_ms = ? WHERE id = ?"),
                         (int(firewall_status), job.updated_ms, job.resource_id),
                     )
-                saved.append(True)
+                    self._emit(
+                        conn,
+                        job.project_id,
+                        "firewall.status",
+                        {"fw_instance_id": job.resource_id, "status": int(firewall_status)},
+                        job.updated_ms,
+                    )
+                saved[i] = True
+        self._announce(job.project_id for (job, _, _), ok in zip(updates, saved, strict=True) if ok)
         return saved
 
     def next_due_ms(self) -> int | None:
