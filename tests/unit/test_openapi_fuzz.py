@@ -55,9 +55,12 @@ DOCUMENT = Path(__file__).parents[2] / "src" / "opencfw" / "api" / "openapi.json
 SCHEMA = schemathesis.openapi.from_path(DOCUMENT)
 SCHEMA.config.generation.update(with_security_parameters=False, allow_x00=True)
 SCHEMA.app = TARGET = Target()
-OPERATIONS = {op.label: op for op in (result.ok() for result in SCHEMA.get_all_operations())}
-#: examples per operation and generation mode; 10 operations x 2 modes stay well under 2 minutes
-EXAMPLES = 200
+#: every operation but the event stream (an answer that never ends; tests/acceptance covers it)
+OPERATIONS = {
+    op.label: op
+    for op in (result.ok() for result in SCHEMA.get_all_operations())
+    if not op.definition.raw.get("x-opencfw-stream")
+}
 ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 CHECKS = [
     not_a_server_error,
@@ -160,6 +163,8 @@ RUNS = [
     for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
     if mode is GenerationMode.POSITIVE or _has_inputs(label)
 ]
+#: examples per operation and mode: ~6000 cases in all (~70 s), however many routes there are
+EXAMPLES = max(50, 6000 // len(RUNS))
 
 
 @pytest.mark.parametrize(("label", "mode"), RUNS)
