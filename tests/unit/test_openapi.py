@@ -72,7 +72,9 @@ def test_every_operation_documents_errors_with_their_body(api):
                     else operation["responses"][code]
                 )
                 assert "X-Request-Id" in response["headers"], (method, path, code)
-                assert "schema" in response["content"]["application/json"], (method, path, code)
+                streamed = operation.get("x-opencfw-stream") and code == "200"
+                media = "text/event-stream" if streamed else "application/json"
+                assert "schema" in response["content"][media], (method, path, code)
 
 
 def test_document_is_served_unauthenticated(api):
