@@ -108,11 +108,18 @@ class ProtectionSql:
 
     # -- protected objects
 
-    def _find_object(self, conn: Any, project_id: str, object_id: str) -> ProtectedObject | None:
-        row = conn.execute(self._q(PROTECTION_SQL["internet_object"]), (project_id, object_id)).fetchone()
+    def _find_object(
+        self, conn: Any, project_id: str, object_id: str, lock: bool = False
+    ) -> ProtectedObject | None:
+        """The object and its firewall; ``lock`` (in a write transaction) locks the owning rows, so
+        that concurrent changes of one object's settings queue instead of overwriting each other."""
+        suffix = self.lock_rows if lock else ""
+        row = conn.execute(
+            self._q(PROTECTION_SQL["internet_object"] + suffix), (project_id, object_id)
+        ).fetchone()
         if row is not None:
             return ProtectedObject(object_id, row[0], ObjectType.INTERNET_BORDER)
-        row = conn.execute(self._q(PROTECTION_SQL["vpc_object"]), (project_id, object_id)).fetchone()
+        row = conn.execute(self._q(PROTECTION_SQL["vpc_object"] + suffix), (project_id, object_id)).fetchone()
         if row is not None:
             return ProtectedObject(object_id, row[0], ObjectType.VPC_BORDER)
         return None
@@ -145,12 +152,10 @@ class ProtectionSql:
         Returns the new settings, or None when there is no such object. ``change`` may raise.
         """
         with self._write() as conn:
-            found = self._find_object(conn, project_id, object_id)
+            found = self._find_object(conn, project_id, object_id, lock=True)
             if found is None:
                 return None
-            row = conn.execute(
-                self._q(PROTECTION_SQL["select_ips"] + self.lock_rows), (object_id,)
-            ).fetchone()
+            row = conn.execute(self._q(PROTECTION_SQL["select_ips"]), (object_id,)).fetchone()
             current = (
                 IpsSettings(object_id)
                 if row is None
