@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from opencfw.store.sqlite import SqliteStore
 
 DATABASE_FILE = "opencfw.sqlite3"
 T = TypeVar("T")
+FINISHED_JOB_SECONDS = 10.0
+FINISHED_JOB_LIMIT = 100_000
 
 
 @dataclass
@@ -49,9 +52,18 @@ class Runtime:
     admin_token: str = ""
     hub: ChangeHub = field(default_factory=ChangeHub)
     faults: FaultInjector = field(default_factory=FaultInjector)
+    #: answers of finished jobs, ready to send: (expires at, monotonic seconds; body)
+    finished_jobs: dict[tuple[str, str], tuple[float, bytes]] = field(default_factory=dict)
     #: set when the server starts to stop: event streams and waits end
     draining: asyncio.Event = field(default_factory=asyncio.Event)
     loop: asyncio.AbstractEventLoop | None = None
+
+    def remember_finished(self, key: tuple[str, str], body: bytes) -> None:
+        """Keep a finished job's answer for FINISHED_JOB_SECONDS (bounded): a job purged or reset
+        meanwhile reads as gone at most that much later."""
+        if len(self.finished_jobs) >= FINISHED_JOB_LIMIT:
+            self.finished_jobs.clear()
+        self.finished_jobs[key] = (time.monotonic() + FINISHED_JOB_SECONDS, body)
 
     def wake_engine(self) -> None:
         """Safe from any thread: the engine looks for due jobs now instead of at its next timer."""

@@ -21,7 +21,7 @@ from opencfw.domain import signing
 from opencfw.domain.accounts import AccessKey
 from opencfw.domain.clock import ManualClock
 from opencfw.domain.errors import Unauthenticated
-from opencfw.service.credentials import LOCK_AFTER_FAILURES, LOCK_MS, Credentials
+from opencfw.service.credentials import KEY_CACHE_MS, LOCK_AFTER_FAILURES, LOCK_MS, Credentials
 from opencfw.service.secrets import SecretBox
 from tests.unit import test_api
 from tests.unit.test_api import AK, CREATE, OTHER, SK, START_MS, P, assert_error, call, token_for
@@ -189,6 +189,7 @@ def test_revoked_access_key_is_refused(api):
     assert send(client, "GET", JOB_URL, list(h.items())).status == 400  # valid: the job does not exist
     key = runtime.store.get_access_key(AK)
     runtime.store.put_access_key(dataclasses.replace(key, active=False), clock.now_ms())
+    clock.advance(KEY_CACHE_MS / 1000)  # a key is re-read from the store at most this often
     h = signed_headers(clock, "GET", JOB_URL)
     assert_error(send(client, "GET", JOB_URL, list(h.items())), 401, "APIGW.0301", "not found or revoked")
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from opencfw.domain import signing
 from opencfw.domain.accounts import AccessKey, Domain, Project, User
 from opencfw.domain.clock import Clock
-from opencfw.domain.errors import Forbidden, Unauthenticated
+from opencfw.domain.errors import Forbidden, TokenExpired, Unauthenticated
 from opencfw.service.secrets import (
     SecretBox,
     TokenClaims,
@@ -26,6 +26,12 @@ from opencfw.store.base import Store
 #: a signed request's X-Sdk-Date may differ from the server clock by at most this much
 SIGNATURE_WINDOW_MS = 15 * 60 * 1000
 #: as the real gateway does: this many consecutive signature failures lock an AK for LOCK_MS
+#: an AK/SK pair is read from the store (and decrypted) at most this often per process; a revoked
+#: or changed key takes effect within this time
+KEY_CACHE_MS = 2000
+#: the remembered tokens, keys and projects are forgotten past this many entries
+_CACHE_LIMIT = 50_000
+
 LOCK_AFTER_FAILURES = 5
 LOCK_MS = 5 * 60 * 1000
 
@@ -125,6 +131,13 @@ class Credentials:
         self.tokens = TokenCodec(box.token_key)
         self.token_ttl_ms = token_ttl_ms
         self.lockout = SignatureLockout(clock)
+        self._verified_tokens: dict[str, TokenClaims] = {}
+        self._keys: dict[str, tuple[int, tuple[AccessKey, str] | None]] = {}
+        self._project_domains: dict[str, str] = {}
+
+    def forget_keys(self) -> None:
+        """Drop remembered AK/SK pairs (after this process changed one)."""
+        self._keys.clear()
 
     # -- first start
 
@@ -235,14 +248,37 @@ class Credentials:
         return self.tokens.issue(claims), claims, user, domain, project
 
     def verify_token(self, token: str) -> Principal:
-        claims = self.tokens.verify(token, self.clock.now_ms())
-        # base64 has several spellings of one MAC ('+' for '-', unused bits of the last character):
-        # only the exact text that was issued is a token, so re-issue it and compare
-        if not hmac.compare_digest(
-            self.tokens.issue(claims).encode(), token.encode("utf-8", "surrogateescape")
-        ):
-            raise Unauthenticated("Incorrect IAM authentication information: decrypt token fail")
+        # a token's text never changes meaning, so a verified one is remembered (bounded) and only
+        # its expiry is checked again: the job read is polled far more than anything else is called
+        claims = self._verified_tokens.get(token)
+        if claims is None:
+            claims = self.tokens.verify(token, self.clock.now_ms())
+            # base64 has several spellings of one MAC ('+' for '-', unused bits of the last
+            # character): only the exact text that was issued is a token, so re-issue and compare
+            if not hmac.compare_digest(
+                self.tokens.issue(claims).encode(), token.encode("utf-8", "surrogateescape")
+            ):
+                raise Unauthenticated("Incorrect IAM authentication information: decrypt token fail")
+            if len(self._verified_tokens) >= _CACHE_LIMIT:
+                self._verified_tokens.clear()
+            self._verified_tokens[token] = claims
+        elif self.clock.now_ms() >= claims.expires_ms:
+            raise TokenExpired("The token has expired")
         return Principal(claims.domain_id, claims.user_id, "token", project_id=claims.project_id)
+
+    def _access_key(self, ak: str) -> tuple[AccessKey, str] | None:
+        """The key and its secret, remembered for KEY_CACHE_MS: a revoked or changed key
+        takes effect within that time, and no request pays a store read and a decryption."""
+        now = self.clock.now_ms()
+        cached = self._keys.get(ak)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        key = self.store.get_access_key(ak)
+        found = None if key is None or not key.active else (key, self.box.decrypt(key.secret_enc))
+        if len(self._keys) >= _CACHE_LIMIT:
+            self._keys.clear()
+        self._keys[ak] = (now + KEY_CACHE_MS, found)
+        return found
 
     # -- AK/SK signatures
 
@@ -289,11 +325,12 @@ class Credentials:
                 "Incorrect IAM authentication information: "
                 "the X-Sdk-Date is more than 15 minutes from the server time"
             )
-        key = self.store.get_access_key(ak)
-        if key is None or not key.active:
+        found = self._access_key(ak)
+        if found is None:
             raise Unauthenticated(
                 "Incorrect IAM authentication information: AK access key not found or revoked"
             )
+        key, secret = found
         if not body:
             body_hash = signing.payload_hash(algorithm, b"")
         elif headers.get("x-sdk-content-sha256") == signing.UNSIGNED_PAYLOAD:
@@ -302,9 +339,7 @@ class Credentials:
             body_hash = signing.payload_hash(algorithm, body)
         canonical = signing.canonical_request(method, raw_path, raw_query, headers, signed, body_hash)
         expected = signing.signature(
-            algorithm,
-            self.box.decrypt(key.secret_enc),
-            signing.string_to_sign(algorithm, sdk_date, canonical),
+            algorithm, secret, signing.string_to_sign(algorithm, sdk_date, canonical)
         )
         if not hmac.compare_digest(expected.encode(), sig.encode()):
             self.lockout.failed(ak)
@@ -319,8 +354,13 @@ class Credentials:
         if principal.project_id is not None:
             allowed = hmac.compare_digest(principal.project_id, project_id)
         else:
-            project = self.store.get_project(project_id)
-            allowed = project is not None and project.domain_id == principal.domain_id
+            # a project never moves to another account: remember whose each one is
+            domain_id = self._project_domains.get(project_id)
+            if domain_id is None:
+                project = self.store.get_project(project_id)
+                if project is not None:
+                    domain_id = self._project_domains[project.id] = project.domain_id
+            allowed = domain_id is not None and domain_id == principal.domain_id
         if not allowed:
             raise Forbidden("The IAM user is not authorized to access this project")
 
