@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from opencfw import __version__, client
+from opencfw import __version__, client, credentials_cli
 from opencfw.config import ConfigError, Settings
 from opencfw.domain.errors import OpenCfwError
 from opencfw.service.credentials import BootstrapResult
@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("version", help="print the version")
     client.register(commands)
+    credentials_cli.register(commands)
     return parser
 
 
@@ -225,6 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(settings)
         if args.command == "worker":
             return _worker(settings)
+        if args.command == "credentials":
+            return credentials_cli.run(args, settings, print_bootstrap)
         return _migrate(settings)
     except (ConfigError, UsageError) as exc:
         print(f"opencfw: error: {exc}", file=sys.stderr)

@@ -18,6 +18,7 @@ from opencfw.api import (
     routes_opencfw,
     routes_tasks,
     routes_terraform,
+    routes_ui,
     schemas,
 )
 from opencfw.api.http import JSON_CONTENT_TYPE, Request, Response, Router, json_response
@@ -68,6 +69,7 @@ class App:
             + routes_terraform.ROUTES
             + routes_tasks.ROUTES
             + routes_admin.ROUTES
+            + routes_ui.ROUTES
         )
         self._stop = asyncio.Event()
         self._engine: asyncio.Task[None] | None = None

@@ -166,6 +166,10 @@ class Store(Protocol):
         """Delete a project's firewalls and jobs; return how many of each."""
         ...
 
+    def list_access_keys(self) -> list[tuple[str, str, str, str, int]]:
+        """``(access_key, user, domain, status, created_ms)`` of every AK/SK pair, oldest first."""
+        ...
+
     # -- protection: IPS settings, east-west protection, tags (protection_sql.py)
     def get_protected_object(self, project_id: str, object_id: str) -> ProtectedObject | None:
         """A protected object of one of the project's existing firewalls (type 0 or 1)."""

@@ -187,6 +187,23 @@ class ExtensionsSql:
         return int(firewalls), int(jobs)
 
 
+class KeysSql:
+    """Listing the AK/SK pairs (never their secrets), for `opencfw credentials list`."""
+
+    def _read(self) -> Any: ...
+    def _q(self, sql: str) -> str: ...
+
+    def list_access_keys(self) -> list[tuple[str, str, str, str, int]]:
+        """``(access_key, user, domain, status, created_ms)`` of every key, oldest first."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT k.access_key, u.name, d.name, k.status, k.created_ms FROM access_keys k "
+                "JOIN users u ON u.id = k.user_id JOIN domains d ON d.id = u.domain_id "
+                "ORDER BY k.created_ms, k.access_key"
+            ).fetchall()
+        return [(str(a), str(u), str(d), str(st), int(c)) for a, u, d, st, c in rows]
+
+
 def job_event(job: Job) -> dict[str, Any]:
     """The data of a job event: enough for a watcher to update its view without a read."""
     return {
@@ -200,4 +217,4 @@ def job_event(job: Job) -> dict[str, Any]:
     }
 
 
-__all__ = ["Event", "ExtensionsSql", "JobKind", "job_event"]
+__all__ = ["Event", "ExtensionsSql", "JobKind", "KeysSql", "job_event"]

@@ -28,7 +28,7 @@ from opencfw.domain.models import (
     StepPlan,
     Tag,
 )
-from opencfw.store.extensions_sql import ExtensionsSql, job_event
+from opencfw.store.extensions_sql import ExtensionsSql, KeysSql, job_event
 from opencfw.store.protection_sql import ProtectionSql
 
 FIREWALL_COLUMNS = (
@@ -194,7 +194,7 @@ def migrations(dialect: str) -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-class SqlStore(ProtectionSql, ExtensionsSql):
+class SqlStore(ProtectionSql, ExtensionsSql, KeysSql):
     """Everything of ``base.Store`` that is plain SQL. Subclasses provide the connection plumbing."""
 
     dialect: ClassVar[str]
@@ -456,7 +456,11 @@ class SqlStore(ProtectionSql, ExtensionsSql):
             renamed = cur.rowcount == 1
             if renamed:
                 self._emit(
-                    conn, project_id, "firewall.renamed", {"fw_instance_id": firewall_id, "name": name}, now_ms
+                    conn,
+                    project_id,
+                    "firewall.renamed",
+                    {"fw_instance_id": firewall_id, "name": name},
+                    now_ms,
                 )
         if renamed:
             self._announce([project_id])

@@ -1,0 +1,389 @@
+// The opencfw dashboard: sign-in, the project's firewalls and tasks kept live from the event
+// stream, a task's steps on a time axis, and the admin's actions behind a confirmation.
+"use strict";
+
+const API = "/_opencfw/ui/api";
+const $ = (id) => document.getElementById(id);
+const state = { session: null, firewalls: [], jobs: [], selected: null, detail: null, source: null, timer: null };
+
+// -- helpers
+
+function el(tag, props, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props || {})) {
+    if (key === "class") node.className = value;
+    else if (key === "data") Object.assign(node.dataset, value);
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) {
+    if (child !== null && child !== undefined) node.append(child);
+  }
+  return node;
+}
+
+const ms = (iso) => (iso ? Date.parse(iso) : null);
+
+function when(iso) {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  return d.toLocaleString(undefined, { dateStyle: "short", timeStyle: "medium" });
+}
+
+function span(milliseconds) {
+  if (milliseconds === null || milliseconds < 0) return "—";
+  const s = milliseconds / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${Math.round(s % 60)} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+class Unauthorised extends Error {}
+
+async function api(method, path, body) {
+  const headers = { Accept: "application/json" };
+  if (method !== "GET") {
+    headers["Content-Type"] = "application/json";
+    if (state.session) headers["X-Opencfw-Csrf"] = state.session.csrf;
+  }
+  const reply = await fetch(API + path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "same-origin",
+    cache: "no-store",
+  });
+  const data = await reply.json().catch(() => ({}));
+  if (reply.status === 401 && path !== "/session") throw new Unauthorised(data.error_msg);
+  if (!reply.ok) throw new Error(data.error_msg || `HTTP ${reply.status}`);
+  return data;
+}
+
+// -- sign-in and sign-out
+
+function showSignIn(message) {
+  stopLive();
+  state.session = null;
+  $("dashboard").hidden = true;
+  $("sign-out").hidden = $("who").hidden = $("live").hidden = true;
+  $("sign-in").hidden = false;
+  $("sign-in-error").textContent = message || "";
+  $("in-password").value = "";
+  $("in-token").value = "";
+  const first = document.querySelector("#sign-in-form input:checked");
+  if (first) first.focus();
+}
+
+function methodChanged() {
+  const admin = document.querySelector("input[name=method]:checked").value === "admin";
+  document.querySelector(".for-password").hidden = admin;
+  document.querySelector(".for-admin").hidden = !admin;
+  for (const input of document.querySelectorAll(".for-password input")) input.required = !admin;
+  $("in-token").required = admin;
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const body = { method: form.get("method"), project: form.get("project").trim() };
+  if (body.method === "admin") body.token = form.get("token");
+  else Object.assign(body, { domain: form.get("domain"), user: form.get("user"), password: form.get("password") });
+  const button = event.target.querySelector("button[type=submit]");
+  button.disabled = true;
+  try {
+    const reply = await fetch(API + "/session", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify(body),
+      credentials: "same-origin",
+    });
+    const data = await reply.json().catch(() => ({}));
+    if (!reply.ok) {
+      $("sign-in-error").textContent = data.error_msg || `Sign-in failed (HTTP ${reply.status})`;
+      return;
+    }
+    start(data);
+  } catch (err) {
+    $("sign-in-error").textContent = `Sign-in failed: ${err.message}`;
+  } finally {
+    button.disabled = false;
+    $("in-password").value = "";
+    $("in-token").value = "";
+  }
+}
+
+async function signOut() {
+  try {
+    await api("DELETE", "/session");
+  } catch (err) {
+    // the session is gone either way
+  }
+  showSignIn("Signed out.");
+}
+
+// -- the dashboard
+
+function start(session) {
+  state.session = session;
+  $("sign-in").hidden = true;
+  $("dashboard").hidden = false;
+  $("sign-out").hidden = $("who").hidden = $("live").hidden = false;
+  const role = session.kind === "admin" ? "admin" : "read-only";
+  $("who").textContent = `Project ${session.project_id} · ${role}`;
+  $("admin").hidden = !session.can_act;
+  document.body.classList.toggle("can-act", session.can_act);
+  refresh();
+  startLive();
+  $("main").focus();
+}
+
+let pending = null;
+function refreshSoon() {
+  if (pending) return;
+  pending = setTimeout(() => {
+    pending = null;
+    refresh();
+  }, 120);
+}
+
+async function refresh() {
+  if (!state.session) return;
+  try {
+    const status = $("job-filter").value;
+    const query = status ? `?limit=200&status=${encodeURIComponent(status)}` : "?limit=200";
+    const [fw, jobs, engine] = await Promise.all([
+      api("GET", "/firewalls"),
+      api("GET", "/jobs" + query),
+      api("GET", "/engine"),
+    ]);
+    state.firewalls = fw.firewalls;
+    state.jobs = jobs.jobs;
+    $("engine-state").textContent = engine.paused ? "paused" : "running";
+    $("pause").disabled = engine.paused;
+    $("resume").disabled = !engine.paused;
+    renderFirewalls();
+    renderJobs();
+    if (state.selected) await loadTimeline(state.selected);
+  } catch (err) {
+    if (err instanceof Unauthorised) showSignIn(err.message);
+    else console.error(err);
+  }
+}
+
+function renderFirewalls() {
+  const filter = $("fw-filter").value;
+  const rows = state.firewalls.filter((f) => !filter || f.status === filter);
+  const body = $("firewalls").tBodies[0];
+  body.replaceChildren(
+    ...rows.map((f) =>
+      el(
+        "tr",
+        { data: { id: f.id } },
+        el("td", { "data-label": "Name" }, f.name),
+        el("td", { "data-label": "Id", class: "id" }, f.id),
+        el("td", { "data-label": "Status" }, el("span", { class: `badge s-${f.status.replace(" ", "-")}` }, f.status)),
+        el("td", { "data-label": "Edition" }, f.edition),
+        el("td", { "data-label": "Tags" }, ...Object.entries(f.tags).map(([k, v]) => el("span", { class: "tag" }, `${k}=${v}`))),
+        el("td", { "data-label": "Created" }, when(f.created_at)),
+      ),
+    ),
+  );
+  $("fw-count").textContent = `(${rows.length})`;
+  $("fw-empty").hidden = rows.length > 0;
+}
+
+function jobDuration(job) {
+  const end = job.end_time ? ms(job.end_time) : Date.now();
+  return end - ms(job.begin_time);
+}
+
+function renderJobs() {
+  const names = Object.fromEntries(state.firewalls.map((f) => [f.id, f.name]));
+  const body = $("jobs").tBodies[0];
+  body.replaceChildren(
+    ...state.jobs.map((job) => {
+      const actions = el(
+        "div",
+        { class: "row-actions" },
+        el("button", { type: "button", onclick: () => selectJob(job.id), "aria-label": `Timeline of task ${job.id}` }, "Timeline"),
+      );
+      if (state.session.can_act && job.status === "Running") {
+        actions.append(
+          el("button", { type: "button", onclick: () => finishJob(job, "complete") }, "Complete"),
+          el("button", { type: "button", class: "danger", onclick: () => finishJob(job, "fail") }, "Fail"),
+        );
+      }
+      const failure = job.error ? `${job.error.code}: ${job.error.message}` : "";
+      return el(
+        "tr",
+        { data: { id: job.id, status: job.status }, class: job.id === state.selected ? "selected" : "" },
+        el("td", { "data-label": "Task" }, `${job.kind} ${names[job.resource_id] || job.resource_id}`),
+        el("td", { "data-label": "Status" }, el("span", { class: `badge s-${job.status}` }, job.status)),
+        el("td", { "data-label": "Step" }, job.current_step || "—"),
+        el(
+          "td",
+          { "data-label": "Progress" },
+          el("progress", { max: "100", value: String(job.progress), "aria-label": `Progress ${job.progress}%` }),
+          ` ${job.progress}%`,
+        ),
+        el("td", { "data-label": "Began" }, when(job.begin_time)),
+        el("td", { "data-label": "Ended" }, when(job.end_time)),
+        el("td", { "data-label": "Duration", class: "duration", data: { begin: job.begin_time, end: job.end_time || "" } }, span(jobDuration(job))),
+        el("td", { "data-label": "Failure" }, failure),
+        el("td", {}, actions),
+      );
+    }),
+  );
+  $("job-count").textContent = `(${state.jobs.length})`;
+  $("job-empty").hidden = state.jobs.length > 0;
+}
+
+// running tasks' durations move every second without asking the server
+function tick() {
+  for (const cell of document.querySelectorAll("#jobs td.duration")) {
+    if (!cell.dataset.end) cell.textContent = span(Date.now() - ms(cell.dataset.begin));
+  }
+}
+
+// -- the timeline
+
+async function selectJob(jobId) {
+  state.selected = jobId;
+  for (const row of $("jobs").tBodies[0].rows) row.classList.toggle("selected", row.dataset.id === jobId);
+  await loadTimeline(jobId);
+  $("timeline").scrollIntoView({ behavior: "smooth", block: "nearest" });
+}
+
+async function loadTimeline(jobId) {
+  try {
+    const { data } = await api("GET", `/jobs/${encodeURIComponent(jobId)}`);
+    state.detail = data;
+    renderTimeline(data);
+  } catch (err) {
+    if (err instanceof Unauthorised) throw err;
+    state.selected = null;
+    $("timeline").hidden = true;
+  }
+}
+
+function renderTimeline(job) {
+  const begin = ms(job.begin_time);
+  const now = Date.now();
+  // where each step lies: its real times, or (not yet run) its plan after the one before
+  let cursor = begin;
+  const bars = job.steps.map((step) => {
+    const planned = step.planned_seconds * 1000;
+    const from = step.started_at ? ms(step.started_at) : cursor;
+    const to = step.ended_at ? ms(step.ended_at) : step.status === "running" || step.status === "failed" ? Math.max(job.end_time ? ms(job.end_time) : now, from) : from + planned;
+    cursor = Math.max(to, cursor);
+    const took = to - from;
+    const slow = step.status !== "pending" && took > planned * 1.5 + 200;
+    return { step, from, to, took, planned, slow };
+  });
+  const end = Math.max(cursor, begin + 1);
+  const total = end - begin;
+  const chart = $("tl-chart");
+  chart.replaceChildren(
+    ...bars.map(({ step, from, to, took, planned, slow }) => {
+      const kind = step.status === "failed" ? "failed" : slow ? "slow" : step.status;
+      const label = step.status === "pending" ? `planned ${span(planned)}` : `${span(took)} (planned ${span(planned)})`;
+      const seg = el("div", { class: `seg ${kind}`, title: `${step.name}: ${step.status}, ${label}` }, step.status === "pending" ? "" : span(took));
+      seg.style.left = `${(100 * (from - begin)) / total}%`;
+      seg.style.width = `${(100 * Math.max(to - from, 0)) / total}%`;
+      return el(
+        "div",
+        { class: "lane", data: { step: step.name, status: kind } },
+        el("span", { class: "name" }, step.name),
+        el("div", { class: "track", role: "img", "aria-label": `${step.name}: ${step.status}${slow ? ", slower than planned" : ""}, ${label}` }, seg),
+      );
+    }),
+    el("div", { class: "axis", "aria-hidden": "true" }, ...[0, 0.25, 0.5, 0.75, 1].map((f) => el("span", {}, span(total * f)))),
+  );
+  $("tl-job").textContent = `${job.kind} ${job.id} · ${job.status}`;
+  $("timeline").hidden = false;
+}
+
+// -- admin actions, each confirmed first
+
+function confirmed(text, action) {
+  const dialog = $("confirm");
+  $("confirm-text").textContent = text;
+  $("confirm-ok").textContent = action;
+  dialog.returnValue = "";
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok"), { once: true });
+    dialog.showModal();
+    dialog.querySelector("button[value=cancel]").focus();
+  });
+}
+
+async function act(text, action, method, path, body) {
+  if (!(await confirmed(text, action))) return;
+  try {
+    await api(method, path, body);
+  } catch (err) {
+    if (err instanceof Unauthorised) return showSignIn(err.message);
+    alert(err.message);
+  }
+  refresh();
+}
+
+function finishJob(job, how) {
+  const text = how === "fail" ? `Fail the running task ${job.id} now? Its firewall fails with it.` : `Complete the running task ${job.id} now?`;
+  const body = how === "fail" ? { message: "Failed from the dashboard" } : undefined;
+  return act(text, how === "fail" ? "Fail task" : "Complete task", "POST", `/jobs/${encodeURIComponent(job.id)}/${how}`, body);
+}
+
+// -- live updates from the project's event stream
+
+const EVENTS = ["firewall.created", "firewall.status", "firewall.renamed", "job.created", "job.progress", "job.ended", "project.reset"];
+
+function startLive() {
+  stopLive();
+  const source = new EventSource(API + "/events");
+  state.source = source;
+  const live = $("live");
+  source.onopen = () => {
+    live.textContent = "Live";
+    live.classList.add("on");
+    refreshSoon();
+  };
+  for (const kind of EVENTS) source.addEventListener(kind, refreshSoon);
+  source.onerror = async () => {
+    live.textContent = "Reconnecting…";
+    live.classList.remove("on");
+    if (source.readyState === EventSource.CLOSED) {
+      // the server refused the stream: is the session still good?
+      const reply = await fetch(API + "/session", { credentials: "same-origin", cache: "no-store" });
+      if (reply.status === 401) return showSignIn("The session has ended: sign in again.");
+      setTimeout(() => state.session && startLive(), 2000);
+    }
+  };
+  state.timer = setInterval(tick, 1000);
+}
+
+function stopLive() {
+  if (state.source) state.source.close();
+  if (state.timer) clearInterval(state.timer);
+  state.source = state.timer = null;
+}
+
+// -- wiring
+
+document.addEventListener("DOMContentLoaded", async () => {
+  $("sign-in-form").addEventListener("submit", signIn);
+  for (const radio of document.querySelectorAll("input[name=method]")) radio.addEventListener("change", methodChanged);
+  $("sign-out").addEventListener("click", signOut);
+  $("fw-filter").addEventListener("change", renderFirewalls);
+  $("job-filter").addEventListener("change", refresh);
+  $("pause").addEventListener("click", () => act("Pause the engine? No worker sharing the store claims jobs until it is resumed.", "Pause", "POST", "/engine/pause"));
+  $("resume").addEventListener("click", () => act("Resume the engine?", "Resume", "POST", "/engine/resume"));
+  $("reset").addEventListener("click", () =>
+    act(`Reset project ${state.session.project_id}? All its firewalls and tasks are deleted.`, "Reset project", "POST", "/reset"),
+  );
+  methodChanged();
+  const reply = await fetch(API + "/session", { credentials: "same-origin", cache: "no-store" });
+  if (reply.ok) start(await reply.json());
+  else showSignIn();
+});
