@@ -233,7 +233,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"opencfw: error: {exc}", file=sys.stderr)
         return 2
     except (MasterKeyError, SchemaMissing, OpenCfwError, OSError) as exc:
-        print(f"opencfw: error: {exc}", file=sys.stderr)
+        # at the command line the cause helps (a read-only or full disk, a locked file), where an
+        # API client only gets the documented "System busy"
+        cause = f": {exc.__cause__}" if isinstance(exc, OpenCfwError) and exc.__cause__ else ""
+        print(f"opencfw: error: {exc}{cause}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
