@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -200,19 +201,49 @@ class Settings:
             "parse": lambda t, n: _choice(t, n, ("debug", "info", "warning", "error")),
         },
     )
+    log_format: str = field(
+        default="auto",
+        metadata={
+            "env": "OPENCFW_LOG_FORMAT",
+            "parse": lambda t, n: _choice(t, n, ("auto", "human", "json")),
+        },
+    )
+    metrics: bool = field(default=True, metadata={"env": "OPENCFW_METRICS", "parse": _bool})
+    metrics_token: Secret | None = field(
+        default=None, metadata={"env": "OPENCFW_METRICS_TOKEN", "parse": lambda t, n: Secret(_text(t, n))}
+    )
 
     @classmethod
-    def load(cls, environ: Mapping[str, str] = os.environ, **overrides: Any) -> Settings:
-        """Defaults, then OPENCFW_* variables, then ``overrides`` (flags; None means not given)."""
+    def load(
+        cls, environ: Mapping[str, str] = os.environ, config: Path | None = None, **overrides: Any
+    ) -> Settings:
+        """Defaults, then the configuration file, then OPENCFW_* variables, then ``overrides``
+        (flags; None means not given). The file is ``config`` or OPENCFW_CONFIG, when either is set."""
+        return cls.resolve(environ, config, **overrides)[0]
+
+    @classmethod
+    def resolve(
+        cls, environ: Mapping[str, str] = os.environ, config: Path | None = None, **overrides: Any
+    ) -> tuple[Settings, dict[str, str]]:
+        """The settings and, per field, where its value came from (default, file, environment, flag)."""
         values: dict[str, Any] = {}
+        sources = {f.name: "default" for f in fields(cls)}
+        path = config if config is not None else _config_path(environ)
+        if path is not None:
+            for name, (raw, key) in _read_file(path).items():
+                f = _FIELDS[name]
+                values[name] = f.metadata["parse"](raw, f"{key} in {path}")
+                sources[name] = f"file {path}"
         for f in fields(cls):
             raw = environ.get(f.metadata["env"])
             if raw is not None and raw != "":
                 values[f.name] = f.metadata["parse"](raw, f.metadata["env"])
+                sources[f.name] = f"environment {f.metadata['env']}"
         values.setdefault("data_dir", default_data_dir(environ))
         settings = cls(**values)
         given = {k: v for k, v in overrides.items() if v is not None}
         settings = replace(settings, **given)
+        sources.update({k: "flag" for k in given})
         if settings.token_ttl_seconds <= 0:
             raise ConfigError("OPENCFW_TOKEN_TTL must be positive")
         if not 0.01 <= settings.poll_seconds <= 3600:
@@ -221,9 +252,69 @@ class Settings:
             raise ConfigError("OPENCFW_LEASE_SECONDS must be at least 1 second")
         if settings.secret_key is not None and settings.access_key is None:
             raise ConfigError("OPENCFW_SECRET_KEY is set without OPENCFW_ACCESS_KEY")
-        return settings
+        return settings, sources
+
+    def shown(self) -> list[tuple[str, str]]:
+        """``(file key, value)`` of every setting, secrets masked (for ``opencfw config show``)."""
+        out = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None:
+                text = "(unset)"
+            elif isinstance(value, Secret):
+                text = "**********"
+            elif isinstance(value, bool):
+                text = "true" if value else "false"
+            else:
+                text = str(value)
+            out.append((file_key(f.metadata["env"]), text))
+        return out
 
     @staticmethod
     def variables() -> list[tuple[str, str]]:
         """``(variable, field)`` pairs, for help texts and docs."""
         return [(f.metadata["env"], f.name) for f in fields(Settings)]
+
+
+CONFIG_VARIABLE = "OPENCFW_CONFIG"
+
+
+def file_key(variable: str) -> str:
+    """The configuration file's key of a setting: its variable without OPENCFW_, lower case."""
+    return variable.removeprefix("OPENCFW_").lower()
+
+
+#: field name by file key, and the fields by name
+_BY_KEY = {file_key(f.metadata["env"]): f.name for f in fields(Settings)}
+_FIELDS = {f.name: f for f in fields(Settings)}
+
+
+def _config_path(environ: Mapping[str, str]) -> Path | None:
+    raw = environ.get(CONFIG_VARIABLE)
+    return Path(raw).expanduser() if raw else None
+
+
+def _read_file(path: Path) -> dict[str, tuple[str, str]]:
+    """``{field: (value as text, file key)}`` from a TOML file of ``key = value`` lines."""
+    try:
+        with open(path, "rb") as handle:
+            document = tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(
+            f"{CONFIG_VARIABLE}: cannot read the configuration file {path}: {exc.strerror}"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"the configuration file {path} is not valid TOML: {exc}") from None
+    out: dict[str, tuple[str, str]] = {}
+    for key, value in document.items():
+        name = _BY_KEY.get(key)
+        if name is None:
+            raise ConfigError(f"unknown setting {key!r} in {path}")
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, int | float | str):
+            text = str(value)
+        else:
+            raise ConfigError(f"{key} in {path} must be a string, number or boolean")
+        out[name] = (text, key)
+    return out

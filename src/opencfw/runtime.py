@@ -14,6 +14,9 @@ from typing import TypeVar
 from opencfw.config import Settings
 from opencfw.domain.clock import Clock, ManualClock
 from opencfw.engine.worker import Worker
+from opencfw.observability.http import Observer, passthrough
+from opencfw.observability.jobs import ObservedFirewalls
+from opencfw.observability.metrics import Metrics
 from opencfw.service.changes import ChangeHub
 from opencfw.service.credentials import BootstrapResult, BootstrapSpec, Credentials, admin_token
 from opencfw.service.faults import FaultInjector
@@ -57,6 +60,11 @@ class Runtime:
     #: set when the server starts to stop: event streams and waits end
     draining: asyncio.Event = field(default_factory=asyncio.Event)
     loop: asyncio.AbstractEventLoop | None = None
+    #: Prometheus metrics (None with OPENCFW_METRICS=false) and the per-request hook of the API
+    metrics: Metrics | None = None
+    observer: Observer = field(default_factory=passthrough)
+    #: ``starting`` until the server listens (the CLI sets it), then ``ready``; draining is ``draining``
+    phase: str = "ready"
 
     def remember_finished(self, key: tuple[str, str], body: bytes) -> None:
         """Keep a finished job's answer for FINISHED_JOB_SECONDS (bounded): a job purged or reset
@@ -162,6 +170,11 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> tuple[Runti
         store, credentials.box, settings.admin_token.reveal() if settings.admin_token else None
     )
     postgres = kind == "postgres"
+    metrics = Metrics() if settings.metrics else None
+    if metrics is not None:
+        metrics.watch_store(store, clock)
+    # a line per request when JSON logs are asked for explicitly, or at debug level
+    log_requests = settings.log_format == "json" or settings.log_level == "debug"
     runtime = Runtime(
         settings=settings,
         writer=ThreadPoolExecutor(max_workers=8 if postgres else 1, thread_name_prefix="opencfw-writer"),
@@ -170,16 +183,19 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> tuple[Runti
         store_kind=kind,
         clock=clock,
         credentials=credentials,
-        firewalls=Firewalls(store, clock, policy),
+        firewalls=ObservedFirewalls(store, clock, policy, metrics=metrics),
         worker=Worker(
             store,
             clock,
             lease_ms=round(settings.lease_seconds * 1000),
             poll_ms=round(settings.poll_seconds * 1000),
             retention_ms=round(settings.job_retention_seconds * 1000),
+            metrics=metrics,
         ),
         manual_clock=manual,
         admin_token=admin.value,
+        metrics=metrics,
+        observer=Observer(metrics, log_requests),
     )
     if admin.generated:
         result = dataclasses.replace(result, generated_admin_token=admin.value)

@@ -74,6 +74,8 @@ def test_every_operation_documents_errors_with_their_body(api):
                 assert "X-Request-Id" in response["headers"], (method, path, code)
                 streamed = operation.get("x-opencfw-stream") and code == "200"
                 media = "text/event-stream" if streamed else "application/json"
+                if "text/plain" in response["content"]:  # the Prometheus exposition
+                    media = "text/plain"
                 if operation.get("x-opencfw-static") and code == "200":  # the dashboard's page and assets
                     media = next(iter(response["content"]))
                 assert "schema" in response["content"][media], (method, path, code)

@@ -76,7 +76,7 @@ class App:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            await self._http(scope, receive, send)
+            await self.rt.observer(self._http, scope, receive, send)  # metrics and the request log
         elif scope["type"] == "lifespan":
             await self._lifespan(receive, send)
 
@@ -210,6 +210,7 @@ class App:
             request_id=request_id,
         )
         req.params = params
+        scope["opencfw.route"], scope["opencfw.request"] = route, req  # for the observer
         req.body = await self._read_body(headers, receive)
         if route.auth == "admin":
             self._authenticate_admin(req)

@@ -13,12 +13,16 @@ import os
 import socket
 import uuid
 from concurrent.futures import Executor
+from typing import TYPE_CHECKING
 
 from opencfw.domain.clock import Clock
 from opencfw.domain.errors import StoreUnavailable
 from opencfw.domain.models import JobStatus
 from opencfw.service import jobs
 from opencfw.store.base import Store
+
+if TYPE_CHECKING:
+    from opencfw.observability.metrics import Metrics
 
 log = logging.getLogger("opencfw.engine")
 
@@ -37,6 +41,7 @@ class Worker:
         owner: str | None = None,
         batch: int = 32,
         retention_ms: int = 30 * 86400 * 1000,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -49,6 +54,8 @@ class Worker:
         self._next_purge_ms = 0
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._wake: asyncio.Event | None = None
+        #: counts claims, resumptions, endings and loop heartbeats (None: not exported)
+        self.metrics = metrics
 
     def run_once(self) -> int:
         """Claim up to ``batch`` due jobs, complete every step of each that is due, and commit them
@@ -65,6 +72,20 @@ class Worker:
         now = self.clock.now_ms()
         updates = []
         for job in claimed:
+            if job.attempts > 1:
+                log.info(
+                    "job %s resumed at step %s after an expired lease",
+                    job.id,
+                    job.steps[job.step_index].name,
+                    extra={
+                        "event": "job.resumed",
+                        "job_id": job.id,
+                        "step": job.steps[job.step_index].name,
+                        "attempts": job.attempts,
+                    },
+                )
+            if self.metrics is not None:
+                self.metrics.job_claimed(job)
             completed: list[tuple[int, str, int]] = []
             while True:
                 completed.append((job.step_index, job.steps[job.step_index].name, now))
@@ -74,13 +95,41 @@ class Worker:
             job.lease_owner = None
             job.lease_expires_ms = None
             updates.append((job, firewall_status, completed))
-        for (job, _, _), saved in zip(
+        for (job, _, completed), saved in zip(
             updates, self.store.save_jobs_progress(self.owner, updates), strict=True
         ):
             if not saved:
-                log.warning("job %s: lease lost to another worker; leaving it", job.id)
-            elif job.status is not JobStatus.RUNNING:
-                log.info("job %s (%s) ended %s", job.id, job.kind, job.status)
+                log.warning(
+                    "job %s: lease lost to another worker; leaving it",
+                    job.id,
+                    extra={"event": "job.lease_lost", "job_id": job.id},
+                )
+                continue
+            if log.isEnabledFor(logging.DEBUG):
+                for _, step, _ in completed:
+                    log.debug(
+                        "job %s completed step %s",
+                        job.id,
+                        step,
+                        extra={"event": "job.step", "job_id": job.id, "kind": str(job.kind), "step": step},
+                    )
+            if job.status is not JobStatus.RUNNING:
+                if self.metrics is not None:
+                    self.metrics.job_finished(job)
+                step = job.steps[min(job.step_index, len(job.steps) - 1)].name
+                log.info(
+                    "job %s (%s) ended %s",
+                    job.id,
+                    job.kind,
+                    job.status,
+                    extra={
+                        "event": "job.ended",
+                        "job_id": job.id,
+                        "kind": str(job.kind),
+                        "step": step,
+                        "outcome": str(job.status),
+                    },
+                )
         return len(claimed)
 
     def purge_if_due(self) -> int:
@@ -105,6 +154,8 @@ class Worker:
         self._wake = asyncio.Event()
         backoff = 0.1
         while not stop.is_set():
+            if self.metrics is not None:
+                self.metrics.beat()
             try:
                 await loop.run_in_executor(executor, self.purge_if_due)
                 if await loop.run_in_executor(executor, self.run_once):
@@ -113,6 +164,8 @@ class Worker:
                 due = await loop.run_in_executor(executor, self.store.next_due_ms)
                 backoff = 0.1
             except StoreUnavailable as exc:
+                if self.metrics is not None:
+                    self.metrics.store_error("engine")
                 log.warning("store unavailable in the engine (%s); retrying in %.1f s", exc, backoff)
                 await self._sleep(stop, backoff)
                 backoff = min(backoff * 2, 5.0)
