@@ -5,13 +5,22 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 from opencfw.client import output
 from opencfw.client.display import LiveDisplay, LogDisplay, QuietDisplay
-from opencfw.client.session import DEFAULT_ENDPOINT, DEFAULT_REGION, ClientError, Connection, Exit, Target
+from opencfw.client.session import (
+    DEFAULT_ENDPOINT,
+    DEFAULT_REGION,
+    ClientError,
+    Connection,
+    Exit,
+    Extensions,
+    Target,
+)
 from opencfw.client.wait import Backoff, Outcome, Poll, retry_after_seconds, wait_for_job
 
 COMMANDS = ("job", "firewall")
@@ -126,6 +135,10 @@ def register(subparsers: Any) -> None:
 
     jobs = group("job", "read and wait for provisioning jobs (through the official SDK)")
     leaf(jobs, "get", "show a job's status", job_get).add_argument("job_id", metavar="JOB_ID")
+    listing = leaf(jobs, "list", "list the project's jobs, newest first (opencfw servers only)", job_list)
+    listing.add_argument("--status", choices=("Running", "Success", "Failed"))
+    listing.add_argument("--kind", choices=("create", "delete"))
+    listing.add_argument("--limit", type=int, default=50, choices=range(1, 201), metavar="1-200")
     wait = leaf(jobs, "wait", "wait until a job succeeds or fails", job_wait)
     wait.add_argument("job_id", metavar="JOB_ID")
     _wait_options(wait, switch=False)
@@ -206,11 +219,33 @@ def _display(args: argparse.Namespace, job_id: str) -> Any:
     return LogDisplay(sys.stderr, job_id)
 
 
+#: the longest one server-side wait lasts before the client asks again (the server allows 60 s);
+#: on a terminal a second, so that the live line's elapsed time keeps moving
+SERVER_WAIT_SECONDS = 20.0
+LIVE_SERVER_WAIT_SECONDS = 1.0
+
+
 def _wait(conn: Connection, args: argparse.Namespace, job_id: str) -> Outcome:
-    """Wait for ``job_id`` with the command's options; Ctrl-C leaves the job alone."""
+    """Wait for ``job_id`` with the command's options; Ctrl-C leaves the job alone.
+
+    Against opencfw the server itself waits (``?wait=``) and reports the step and progress; any
+    other endpoint is polled with capped exponential backoff, honouring ``Retry-After``.
+    """
+    extensions = Extensions(conn.target)
+    began = time.monotonic()
+    display = _display(args, job_id)
+    longest = LIVE_SERVER_WAIT_SECONDS if isinstance(display, LiveDisplay) else SERVER_WAIT_SECONDS
 
     def fetch() -> Poll:
         try:
+            if extensions.available is not False:
+                remaining = args.timeout - (time.monotonic() - began)
+                wait = max(0.0, min(longest, remaining))
+                body = extensions.get(f"jobs/{job_id}", {"wait": f"{wait:.1f}"}, timeout=wait + 10)
+                if body is not None and isinstance(body.get("data"), dict):
+                    data = body["data"]
+                    job = {**data, "step": data.get("current_step")}
+                    return Poll(job, 0.0)
             job = _read_job(conn, job_id)
         except ClientError as exc:
             if not exc.transient:
@@ -218,13 +253,16 @@ def _wait(conn: Connection, args: argparse.Namespace, job_id: str) -> Outcome:
             return Poll(None, retry_after_seconds(conn.retry_after), exc)
         return Poll(job, retry_after_seconds(conn.retry_after))
 
-    display = _display(args, job_id)
     backoff = Backoff(initial=args.interval, cap=max(args.interval, args.max_interval))
     try:
-        return wait_for_job(fetch, display, timeout=args.timeout, backoff=backoff)
+        outcome = wait_for_job(fetch, display, timeout=args.timeout, backoff=backoff)
     except KeyboardInterrupt:
         display.interrupted()
         raise
+    if extensions.available and outcome.job is not None:
+        # print the documented answer, whatever the wait looked at
+        outcome.job = _read_job(conn, job_id)
+    return outcome
 
 
 def _verdict(outcome: Outcome, job_id: str, fmt: str) -> int:
@@ -244,6 +282,36 @@ def _verdict(outcome: Outcome, job_id: str, fmt: str) -> int:
 def job_wait(conn: Connection, args: argparse.Namespace, fmt: str) -> int:
     outcome = _wait(conn, args, args.job_id)
     return _verdict(outcome, args.job_id, fmt)
+
+
+JOB_LIST_COLUMNS = (
+    ("ID", "id"),
+    ("KIND", "kind"),
+    ("STATUS", "status"),
+    ("STEP", "current_step"),
+    ("PROGRESS", "progress"),
+    ("BEGIN", "begin_time"),
+    ("END", "end_time"),
+)
+
+
+def job_list(conn: Connection, args: argparse.Namespace, fmt: str) -> int:
+    """The project's jobs, newest first (opencfw's extension; the real cloud has no such call)."""
+    query = {"limit": str(args.limit)}
+    if args.status:
+        query["status"] = args.status
+    if args.kind:
+        query["kind"] = args.kind
+    body = Extensions(conn.target).get("jobs", query, timeout=30)
+    if body is None:
+        raise ClientError(
+            f"{conn.target.endpoint} does not list jobs: `job list` needs an opencfw server "
+            "(the real cloud has no such call)",
+            Exit.USAGE,
+        )
+    jobs = body.get("jobs") or []
+    output.emit(jobs, fmt, output.table(jobs, JOB_LIST_COLUMNS))
+    return int(Exit.OK)
 
 
 # --- firewalls -------------------------------------------------------------------------------

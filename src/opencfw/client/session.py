@@ -8,6 +8,7 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -140,6 +141,72 @@ class Connection:
             ) from None
         except exceptions.SdkException as exc:
             raise ClientError(_first_line(exc.error_msg) or type(exc).__name__) from None
+
+
+class Extensions:
+    """opencfw's own /_opencfw/v1/ routes, signed like the SDK signs (the SDK does not know
+    them). ``available`` turns False at the first sign that the endpoint does not serve them."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.available: bool | None = None
+
+    def get(self, path: str, query: Mapping[str, str], timeout: float) -> dict[str, Any] | None:
+        """GET ``/_opencfw/v1/{project_id}/{path}``; None when the endpoint has no such route."""
+        import json
+        import time
+        import urllib.error
+        import urllib.request
+        from urllib.parse import quote, urlencode, urlsplit
+
+        from opencfw.domain import signing
+
+        if self.available is False:
+            return None
+        resource = f"/_opencfw/v1/{quote(self.target.project_id, safe='')}/{path}"
+        query_string = urlencode(sorted(query.items()))
+        url = f"{self.target.endpoint}{resource}" + (f"?{query_string}" if query_string else "")
+        headers = {
+            "host": urlsplit(self.target.endpoint).netloc,
+            "x-sdk-date": time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()),
+            "x-project-id": self.target.project_id,
+        }
+        prefix = urlsplit(self.target.endpoint).path.rstrip("/")
+        headers["authorization"] = signing.sign_headers(
+            access_key=self.target.access_key,
+            secret_key=self.target.secret_key,
+            method="GET",
+            path=prefix + resource,
+            query=query_string,
+            headers=headers,
+        )
+        # the endpoint was checked to be http(s) in Target.resolve
+        request = urllib.request.Request(url, headers={k: v for k, v in headers.items() if k != "host"})  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as reply:  # noqa: S310 - http(s) only
+                body = json.loads(reply.read())
+                self.available = True
+                return body if isinstance(body, dict) else None
+        except urllib.error.HTTPError as exc:
+            try:
+                payload = json.loads(exc.read() or b"{}")
+            except ValueError:
+                payload = {}
+            code = payload.get("error_code") if isinstance(payload, dict) else None
+            if exc.code in (404, 405) or not isinstance(payload, dict) or code is None:
+                # not an opencfw server (the real cloud has no such route)
+                self.available = False
+                return None
+            message = str(payload.get("error_msg") or f"HTTP {exc.code}")
+            answer = SimpleNamespace(
+                status_code=exc.code,
+                error_msg=message,
+                error_code=code,
+                request_id=exc.headers.get("X-Request-Id"),
+            )
+            raise _from_response(answer) from None
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+            raise ClientError(f"cannot reach {self.target.endpoint}: {exc}", transient=True) from None
 
 
 def _silence_sdk_loggers() -> None:

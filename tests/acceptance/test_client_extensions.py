@@ -1,0 +1,76 @@
+"""The client on opencfw's extensions: `job list`, and `job wait` waiting server-side; against an
+endpoint without them (the real cloud), a clear message or plain polling."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+
+import pytest
+
+from tests.acceptance.server import Server
+from tests.acceptance.test_client_commands import as_json, cli, error_line
+
+
+@pytest.fixture(scope="module")
+def srv(tmp_path_factory, sdk_home):
+    server = Server(tmp_path_factory.mktemp("cli-ext") / "data", provision_seconds="0.6").start()
+    yield server
+    server.stop()
+
+
+def test_job_list_newest_first_with_filters(srv):
+    """job list shows the project's jobs newest first, filtered by status and kind."""
+    first = as_json(cli(srv, "firewall", "create", "listed-1", "--wait"))["fw_instance_id"]
+    second = as_json(cli(srv, "firewall", "create", "listed-2"))["job_id"]
+    listed = as_json(cli(srv, "job", "list", "--limit", "5"))
+    ids = [job["id"] for job in listed]
+    assert ids.index(second) < ids.index(first)
+    assert {"kind", "progress", "current_step"} <= set(listed[0])
+    done = as_json(cli(srv, "job", "list", "--status", "Success", "--kind", "create"))
+    assert first in [job["id"] for job in done] and all(job["status"] == "Success" for job in done)
+    table = cli(srv, "job", "list", "--output", "table")
+    assert table.returncode == 0 and "KIND" in table.stdout and first in table.stdout
+
+
+def test_job_wait_uses_the_servers_wait(srv):
+    """Waiting on opencfw takes a handful of requests, not one per interval (server-side wait)."""
+    job_id = as_json(cli(srv, "firewall", "create", "waited"))["job_id"]
+    result = cli(
+        srv, "job", "wait", job_id, "--interval", "0.05", "--max-interval", "0.05", "--output", "json"
+    )
+    assert result.returncode == 0, result.stderr
+    assert as_json(result)["status"] == "Success"
+    assert set(as_json(result)) == {"id", "status", "begin_time", "end_time"}  # the documented answer
+    # log lines on stderr name the steps only the extension reports
+    assert "step " in result.stderr
+
+
+class NotOpencfw(http.server.BaseHTTPRequestHandler):
+    """An endpoint that knows no /_opencfw/ route, like the real cloud."""
+
+    def do_GET(self):
+        body = b"<html>not found</html>"
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_job_list_against_another_cloud_says_why():
+    """job list against an endpoint without the extensions exits 3 with a one-line reason."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotOpencfw)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        endpoint = f"http://127.0.0.1:{httpd.server_address[1]}"
+        result = cli(None, "job", "list", env={"OPENCFW_ENDPOINT": endpoint})
+        assert result.returncode == 3
+        assert "needs an opencfw server" in error_line(result)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
