@@ -80,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("--data-dir", type=Path, help="where the store lives (OPENCFW_DATA_DIR)")
 
     commands.add_parser("version", help="print the version")
+    completion = commands.add_parser(
+        "completion", help='print a shell completion script: eval "$(opencfw completion bash)"'
+    )
+    completion.add_argument("shell", choices=("bash", "zsh", "tcsh"))
     client.register(commands)
     credentials_cli.register(commands)
     return parser
@@ -211,6 +215,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "version":
             print(f"opencfw {__version__}")
+            return 0
+        if args.command == "completion":
+            import shtab
+
+            print(shtab.complete(build_parser(), shell=args.shell))
             return 0
         settings = Settings.load(
             host=getattr(args, "host", None),
