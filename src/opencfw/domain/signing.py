@@ -6,12 +6,12 @@ with them. The scheme is spec section 5; the official SDK's own vectors are unit
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
-from calendar import timegm
 from collections.abc import Iterable, Mapping
-from time import strptime
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl, quote, unquote_to_bytes
 
 SHA256 = "SDK-HMAC-SHA256"
@@ -38,6 +38,7 @@ def _encode(value: str) -> str:
     return quote(value, safe="~", errors="surrogateescape")
 
 
+@functools.lru_cache(maxsize=4096)  # pollers send the same few paths again and again
 def canonical_uri(raw_path: bytes) -> str:
     """Decode the whole path, split on ``/``, re-encode each segment, end in ``/``."""
     decoded = unquote_to_bytes(raw_path).decode("utf-8", "surrogateescape")
@@ -112,9 +113,19 @@ def parse_sdk_date(value: str) -> int:
     if not _DATE_RE.match(value):
         raise SignatureFormatError("malformed X-Sdk-Date")
     try:
-        return timegm(strptime(value, "%Y%m%dT%H%M%SZ")) * 1000
+        # datetime() checks the ranges (month 13, day 31 of April...); strptime costs 10x more
+        when = datetime(
+            int(value[0:4]),
+            int(value[4:6]),
+            int(value[6:8]),
+            int(value[9:11]),
+            int(value[11:13]),
+            int(value[13:15]),
+            tzinfo=UTC,
+        )
     except ValueError as exc:
         raise SignatureFormatError("malformed X-Sdk-Date") from exc
+    return int(when.timestamp()) * 1000
 
 
 def sign_headers(
