@@ -134,7 +134,8 @@ def test_live_dashboard_in_chromium(chromium, spawn, shots):
 
 def test_admin_action_behind_a_confirmation(chromium, spawn, shots):
     """Signed in with the admin token, cancelling the dialog changes nothing; confirming fails the
-    running task, which the page shows at once; a password session has no action buttons."""
+    running task, which the page shows at once; a step stalled by pausing the engine stands out
+    on the timeline; a password session has no action buttons."""
     from playwright.sync_api import expect
 
     srv = spawn(provision_seconds="60", admin_token=ADMIN_TOKEN)
@@ -163,12 +164,18 @@ def test_admin_action_behind_a_confirmation(chromium, spawn, shots):
     expect(row).to_contain_text("Failed from the dashboard")
     assert sdk.wait_job(cfw, row.get_attribute("data-id"), timeout=1) == "Failed"
 
+    # a paused engine stalls a new task's first step: the timeline shows it growing past its plan
     page.get_by_role("button", name="Pause engine").click()
     dialog.get_by_role("button", name="Pause").click()
     expect(page.locator("#engine-state")).to_have_text("paused")
+    cfw.create_firewall(sdk.create_request("stalled", {"opencfw:duration": "1s"}))
+    job_row(page, "stalled").get_by_role("button", name="Timeline").click()
+    expect(page.locator('#tl-chart .lane[data-step="validate"]')).to_have_attribute("data-status", "slow")
+    shots(page, "slow-step")
     page.get_by_role("button", name="Resume engine").click()
     dialog.get_by_role("button", name="Resume").click()
     expect(page.locator("#engine-state")).to_have_text("running")
+    expect(job_row(page, "stalled")).to_contain_text("Success")
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 

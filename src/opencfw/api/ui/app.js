@@ -239,11 +239,13 @@ function renderJobs() {
   $("job-empty").hidden = state.jobs.length > 0;
 }
 
-// running tasks' durations move every second without asking the server
+// running tasks' durations, and the running step on the timeline, move every second without
+// asking the server: a step that stalls grows past its plan and turns "slow" while it happens
 function tick() {
   for (const cell of document.querySelectorAll("#jobs td.duration")) {
     if (!cell.dataset.end) cell.textContent = span(Date.now() - ms(cell.dataset.begin));
   }
+  if (state.detail && state.detail.status === "Running" && !$("timeline").hidden) renderTimeline(state.detail);
 }
 
 // -- the timeline
