@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import logging
+import contextlib
+import os
 import signal
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from opencfw import __version__, client, credentials_cli
+from opencfw import __version__, backup, client, credentials_cli
 from opencfw.config import ConfigError, Settings
 from opencfw.domain.errors import OpenCfwError
+from opencfw.observability import logs
 from opencfw.service.credentials import BootstrapResult
 from opencfw.service.secrets import MasterKeyError
 from opencfw.store.base import SchemaMissing
@@ -22,8 +25,9 @@ class UsageError(Exception):
 
 
 def _env_help() -> str:
-    lines = ["settings (each also read from its environment variable):"]
+    lines = ["settings (each also read from its environment variable, or from the --config file):"]
     lines += [f"  {env:<28} {name}" for env, name in Settings.variables()]
+    lines += [f"  {'OPENCFW_CONFIG':<28} the configuration file (opencfw.toml), like --config"]
     return "\n".join(lines)
 
 
@@ -46,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to bind (OPENCFW_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (OPENCFW_PORT, default 9449)")
     serve.add_argument("--data-dir", type=Path, help="where the store lives (OPENCFW_DATA_DIR)")
+    _add_config(serve)
+    _add_log_format(serve)
     serve.add_argument(
         "--no-worker",
         dest="run_worker",
@@ -68,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     worker.add_argument("--data-dir", type=Path, help="where the store lives (OPENCFW_DATA_DIR)")
+    _add_config(worker)
+    _add_log_format(worker)
     worker.add_argument(
         "--no-migrate",
         dest="migrate_on_start",
@@ -78,15 +86,51 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="create or upgrade the store's schema, then exit")
     migrate.add_argument("--data-dir", type=Path, help="where the store lives (OPENCFW_DATA_DIR)")
+    _add_config(migrate)
+
+    config = commands.add_parser("config", help="the effective configuration")
+    config_commands = config.add_subparsers(dest="config_command", metavar="COMMAND", required=True)
+    show = config_commands.add_parser(
+        "show", help="print every setting, where its value came from, secrets masked"
+    )
+    show.add_argument("--data-dir", type=Path, help="where the store lives (OPENCFW_DATA_DIR)")
+    _add_config(show)
+
+    take = commands.add_parser(
+        "backup", help="copy the SQLite store consistently to FILE, also while the server runs"
+    )
+    take.add_argument("file", type=Path, metavar="FILE")
+    take.add_argument("--data-dir", type=Path, help="where the store lives (OPENCFW_DATA_DIR)")
+    _add_config(take)
+    put = commands.add_parser(
+        "restore", help="replace the SQLite store by the backup FILE (the server must be stopped)"
+    )
+    put.add_argument("file", type=Path, metavar="FILE")
+    put.add_argument("--data-dir", type=Path, help="where the store lives (OPENCFW_DATA_DIR)")
+    _add_config(put)
 
     commands.add_parser("version", help="print the version")
     completion = commands.add_parser(
-        "completion", help='print a shell completion script: eval "$(opencfw completion bash)"'
+        "completion", help="print a shell completion script: eval \"$(opencfw completion bash)\""
     )
     completion.add_argument("shell", choices=("bash", "zsh", "tcsh"))
     client.register(commands)
     credentials_cli.register(commands)
     return parser
+
+
+def _add_config(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", type=Path, metavar="FILE", help="configuration file, opencfw.toml (OPENCFW_CONFIG)"
+    )
+
+
+def _add_log_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--log-format",
+        choices=("auto", "human", "json"),
+        help="human, json (a line per request too) or auto: human on a terminal (OPENCFW_LOG_FORMAT)",
+    )
 
 
 def _sdk_region_variable(region: str) -> str:
@@ -143,10 +187,15 @@ def _serve(settings: Settings) -> int:
                 self.should_exit = True
                 app.begin_draining()  # end event streams, so their connections can close
 
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            runtime.phase = "ready"  # the lifespan ran and the sockets listen
+
     from opencfw.api.app import App
     from opencfw.runtime import build_runtime
 
     runtime, result = build_runtime(settings)
+    runtime.phase = "starting"
     print_bootstrap(result, settings)
     app = App(runtime)
     config = uvicorn.Config(
@@ -156,6 +205,7 @@ def _serve(settings: Settings) -> int:
         lifespan="on",
         http="httptools",
         access_log=False,
+        log_config=None,  # uvicorn's own records go through the handler logs.configure installed
         log_level="info" if settings.log_level in ("debug", "info") else settings.log_level,
         server_header=False,
         timeout_graceful_shutdown=10,
@@ -190,6 +240,50 @@ def _worker(settings: Settings) -> int:
     return 0
 
 
+def _held(settings: Settings) -> contextlib.AbstractContextManager[None]:
+    """A server or worker on the SQLite store holds its data directory (a restore then refuses)."""
+    if settings.database_url is not None:
+        return contextlib.nullcontext()
+    return backup.held(settings.data_dir)
+
+
+def _config_show(settings: Settings, sources: dict[str, str]) -> int:
+    from dataclasses import fields
+
+    names = [f.name for f in fields(Settings)]
+    rows = [(key, value, sources[name]) for (key, value), name in zip(settings.shown(), names, strict=True)]
+    width = max(len(key) for key, _, _ in rows)
+    value_width = min(max(len(value) for _, value, _ in rows), 48)
+    for key, value, source in rows:
+        print(f"{key:<{width}}  {value:<{value_width}}  {source}")
+    return 0
+
+
+def _backup(settings: Settings, file: Path) -> int:
+    from opencfw.runtime import DATABASE_FILE
+
+    if settings.database_url is not None:
+        raise UsageError(
+            "backup copies the SQLite store; for PostgreSQL use pg_dump (see the README's Operating section)"
+        )
+    backup.backup(settings.data_dir / DATABASE_FILE, file)
+    print(f"opencfw: backed up {settings.data_dir / DATABASE_FILE} to {file}")
+    return 0
+
+
+def _restore(settings: Settings, file: Path) -> int:
+    from opencfw.runtime import DATABASE_FILE
+
+    if settings.database_url is not None:
+        raise UsageError("restore fills the SQLite store; for PostgreSQL use pg_restore or psql")
+    kept = backup.restore(file, settings.data_dir / DATABASE_FILE)
+    print(
+        f"opencfw: restored {file} into {settings.data_dir}"
+        + (f" (the previous store is kept as {kept})" if kept else "")
+    )
+    return 0
+
+
 def _migrate(settings: Settings) -> int:
     from opencfw.runtime import open_store
 
@@ -221,24 +315,33 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             print(shtab.complete(build_parser(), shell=args.shell))
             return 0
-        settings = Settings.load(
+        settings, sources = Settings.resolve(
+            os.environ,
+            getattr(args, "config", None),
             host=getattr(args, "host", None),
             port=getattr(args, "port", None),
             data_dir=getattr(args, "data_dir", None),
             run_worker=getattr(args, "run_worker", None),
             migrate_on_start=getattr(args, "migrate_on_start", None),
+            log_format=getattr(args, "log_format", None),
         )
-        logging.basicConfig(
-            level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
+        logs.configure(settings.log_level, settings.log_format)
+        if args.command == "config":
+            return _config_show(settings, sources)
+        if args.command == "backup":
+            return _backup(settings, args.file)
+        if args.command == "restore":
+            return _restore(settings, args.file)
         if args.command == "serve":
-            return _serve(settings)
+            with _held(settings):
+                return _serve(settings)
         if args.command == "worker":
-            return _worker(settings)
+            with _held(settings):
+                return _worker(settings)
         if args.command == "credentials":
             return credentials_cli.run(args, settings, print_bootstrap)
         return _migrate(settings)
-    except (ConfigError, UsageError) as exc:
+    except (ConfigError, UsageError, backup.BackupError) as exc:
         print(f"opencfw: error: {exc}", file=sys.stderr)
         return 2
     except (MasterKeyError, SchemaMissing, OpenCfwError, OSError) as exc:

@@ -134,6 +134,7 @@ def test_json_request_log_has_every_field(made, caplog):
     """With JSON logs each request logs one line with id, route, project, status, duration, auth."""
     _runtime, _clock, client = made(log_format="json")
     caplog.set_level(logging.INFO, logger="opencfw.request")
+    caplog.clear()
     reply = call(client, "GET", f"/v3/{P}/jobs/nope")
     records = [r for r in caplog.records if r.name == "opencfw.request"]
     assert len(records) == 1
