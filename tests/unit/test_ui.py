@@ -3,6 +3,8 @@ isolation, the admin's actions and sign-out, on both stores."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from opencfw.config import Secret
@@ -264,3 +266,30 @@ def test_sessions_survive_a_restart_with_the_same_master_key(env):  # noqa: F811
     value = headers["cookie"]
     altered = value[:-5] + ("A" if value[-5] != "A" else "B") + value[-4:]
     assert_error(second.request("GET", f"{A}/session", headers={"cookie": altered}), 401, "APIGW.0301")
+
+
+def test_the_event_stream_ends_with_the_session(ui, monkeypatch):
+    """The session's event stream sends events while it lasts and ends at the first keep-alive
+    after a sign-out, instead of streaming on to a signed-out browser."""
+    from opencfw.api import routes_tasks, routes_ui
+    from opencfw.api.http import Request
+
+    runtime, _, client = ui
+    monkeypatch.setattr(routes_tasks, "KEEPALIVE_SECONDS", 0.05)
+    headers, _ = session_of(sign_in(client))
+
+    async def scenario():
+        runtime.attach(asyncio.get_running_loop())
+        req = Request(
+            method="GET", path=f"{A}/events", raw_path=b"", raw_query=b"", headers=headers, request_id="r"
+        )
+        reply = await routes_ui.events(runtime, req)
+        chunks = [await asyncio.wait_for(anext(reply.stream), 5) for _ in range(2)]
+        routes_ui._sessions(runtime).end(
+            routes_ui._sessions(runtime).verify(headers["cookie"].split("=", 1)[1])
+        )
+        with pytest.raises(StopAsyncIteration):
+            await asyncio.wait_for(anext(reply.stream), 5)
+        return chunks
+
+    assert asyncio.run(scenario()) == [b"retry: 2000\n\n", b": keep-alive\n\n"]
