@@ -103,6 +103,13 @@ async function signIn(event) {
       $("sign-in-error").textContent = data.error_msg || `Sign-in failed (HTTP ${reply.status})`;
       return;
     }
+    // a browser keeps a Secure cookie only over HTTPS or on 127.0.0.1/localhost
+    const kept = await fetch(API + "/session", { credentials: "same-origin", cache: "no-store" });
+    if (!kept.ok) {
+      $("sign-in-error").textContent =
+        "The browser did not keep the session cookie: open the dashboard over HTTPS (or at 127.0.0.1).";
+      return;
+    }
     start(data);
   } catch (err) {
     $("sign-in-error").textContent = `Sign-in failed: ${err.message}`;
