@@ -1,17 +1,20 @@
 """Prometheus metrics, kept in a registry per runtime (never the library's global one).
 
-Per-request cost is kept small: the labelled children of a (route, method, status) are looked up
-once and cached, so a request costs one dict lookup, one counter increment and one histogram
-observation. Job counts that live in the store (running now, queue depth) are read at scrape time.
+Per-request cost is kept small: the request hook runs on the event loop's thread only, so it
+counts into plain lists (a dict lookup, two additions and a bisect, ~0.5 us) instead of the
+library's lock-guarded children (~3 us per request); a collector turns those counts into the
+library's metric families at scrape time. Job counts that live in the store (running now, queue
+depth) are read at scrape time too.
 """
 
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 from opencfw.domain.errors import StoreUnavailable
@@ -64,22 +67,48 @@ class _StoreCollector:
         yield queued
 
 
+class _RequestCollector:
+    """The request counts and latency histograms, from the hook's plain counters."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def describe(self) -> list[Any]:
+        return []
+
+    def collect(self) -> Iterator[Any]:
+        requests = CounterMetricFamily(
+            "opencfw_http_requests", "HTTP requests answered", labels=["route", "method", "status"]
+        )
+        latency = HistogramMetricFamily(
+            "opencfw_http_request_duration_seconds",
+            "Time from the request's arrival to its answer's start",
+            labels=["route", "method"],
+        )
+        merged: dict[tuple[str, str], tuple[list[int], float]] = {}
+        for (route, method, status), (count, total, buckets) in list(self.metrics.requests.items()):
+            requests.add_metric([route, method, str(status)], count)
+            counts, seconds = merged.get((route, method), ([0] * len(buckets), 0.0))
+            merged[(route, method)] = ([a + b for a, b in zip(counts, buckets, strict=True)], seconds + total)
+        for (route, method), (counts, seconds) in merged.items():
+            cumulative, running = [], 0
+            for bound, count in zip((*map(str, BUCKETS), "+Inf"), counts, strict=True):
+                running += count
+                cumulative.append((bound, running))
+            latency.add_metric([route, method], cumulative, seconds)
+        yield requests
+        yield latency
+
+
 class Metrics:
     """Every metric opencfw exports, in a registry of its own."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=False)
         r = self.registry
-        self._requests = Counter(
-            "opencfw_http_requests", "HTTP requests answered", ["route", "method", "status"], registry=r
-        )
-        self._latency = Histogram(
-            "opencfw_http_request_duration_seconds",
-            "Time from the request's arrival to its answer's start",
-            ["route", "method"],
-            buckets=BUCKETS,
-            registry=r,
-        )
+        #: (route, method, status) -> [count, seconds, per-bucket counts]: written by the event loop only
+        self.requests: dict[tuple[str, str, int], list[Any]] = {}
+        r.register(_RequestCollector(self))
         self.jobs_created = Counter("opencfw_jobs_created", "Jobs created", ["kind"], registry=r)
         self.jobs_finished = Counter(
             "opencfw_jobs_finished", "Jobs ended by a worker", ["kind", "outcome"], registry=r
@@ -97,7 +126,6 @@ class Metrics:
         self._store_errors = Counter(
             "opencfw_store_errors", "Store unavailable (StoreUnavailable)", ["component"], registry=r
         )
-        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def watch_store(self, store: Store, clock: Clock) -> None:
         self.registry.register(_StoreCollector(self, store, clock))
@@ -105,16 +133,13 @@ class Metrics:
     # -- hooks
 
     def request(self, route: str, method: str, status: int, seconds: float) -> None:
-        key = (route, method, status)
-        children = self._children.get(key)
-        if children is None:
-            children = (
-                self._requests.labels(route, method, str(status)),
-                self._latency.labels(route, method),
-            )
-            self._children[key] = children
-        children[0].inc()
-        children[1].observe(seconds)
+        """One answered request (on the event loop's thread)."""
+        stats = self.requests.get((route, method, status))
+        if stats is None:
+            stats = self.requests[(route, method, status)] = [0, 0.0, [0] * (len(BUCKETS) + 1)]
+        stats[0] += 1
+        stats[1] += seconds
+        stats[2][bisect_left(BUCKETS, seconds)] += 1
 
     def store_error(self, component: str) -> None:
         self._store_errors.labels(component).inc()
