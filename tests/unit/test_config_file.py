@@ -92,3 +92,11 @@ def test_cli_reports_a_bad_file_without_traceback(tmp_path, capsys):
     assert main(["serve", "--config", str(path)]) == 2
     err = capsys.readouterr().err
     assert "colour" in err and "Traceback" not in err
+
+
+def test_the_example_file_in_deploy_loads():
+    """deploy/opencfw.toml is a valid configuration file."""
+    from pathlib import Path
+
+    settings = Settings.load({}, Path(__file__).parents[2] / "deploy" / "opencfw.toml")
+    assert settings.host == "0.0.0.0" and settings.log_format == "json"
