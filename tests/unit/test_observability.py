@@ -60,8 +60,7 @@ def value(samples, name, **labels) -> float:
 
 
 def test_counters_equal_the_scripted_workload(made):
-    """After 3 creates, 7 job reads, 2 unknown paths, 1 delete and the engine's run, each counter
-    equals what was done, labelled by route template, never by raw path."""
+    """Each counter equals what a scripted workload did, labelled by route template, not raw path."""
     runtime, _clock, client = made()
     jobs = [
         call(client, "POST", f"/v2/{P}/firewall", {**CREATE, "name": f"fw-{i}"}).json["job_id"]
@@ -158,3 +157,18 @@ def test_health_reports_the_phase(made):
     client.app.begin_draining()
     reply = client.request("GET", "/_opencfw/health")
     assert (reply.status, reply.json["status"]) == (503, "draining")
+
+
+def test_store_errors_are_counted(made, monkeypatch):
+    """A request that meets StoreUnavailable answers 503 and counts one api store error."""
+    from opencfw.domain.errors import StoreUnavailable
+
+    runtime, _, client = made()
+
+    def down() -> int:
+        raise StoreUnavailable()
+
+    monkeypatch.setattr(runtime.store, "schema_version", down)
+    assert client.request("GET", "/_opencfw/health").status == 503
+    monkeypatch.undo()
+    assert value(scrape(client), "opencfw_store_errors_total", component="api") == 1
