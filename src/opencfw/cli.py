@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("version", help="print the version")
     completion = commands.add_parser(
-        "completion", help="print a shell completion script: eval \"$(opencfw completion bash)\""
+        "completion", help='print a shell completion script: eval "$(opencfw completion bash)"'
     )
     completion.add_argument("shell", choices=("bash", "zsh", "tcsh"))
     client.register(commands)
@@ -224,6 +224,15 @@ def _worker(settings: Settings) -> int:
 
     runtime, _ = build_runtime(settings)
     print(f"opencfw: worker {runtime.worker.owner} on the {runtime.store_kind} store", flush=True)
+    if settings.worker_metrics_port is not None and runtime.metrics is not None:
+        from prometheus_client import start_http_server
+
+        # a worker has no API: its own metrics (heartbeat, jobs finished, queue) on a port of its own
+        start_http_server(settings.worker_metrics_port, settings.host, runtime.metrics.registry)
+        print(
+            f"opencfw: worker metrics on http://{settings.host}:{settings.worker_metrics_port}/metrics",
+            flush=True,
+        )
 
     async def run() -> None:
         stop = asyncio.Event()

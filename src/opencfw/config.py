@@ -212,6 +212,9 @@ class Settings:
     metrics_token: Secret | None = field(
         default=None, metadata={"env": "OPENCFW_METRICS_TOKEN", "parse": lambda t, n: Secret(_text(t, n))}
     )
+    worker_metrics_port: int | None = field(
+        default=None, metadata={"env": "OPENCFW_WORKER_METRICS_PORT", "parse": _port}
+    )
 
     @classmethod
     def load(

@@ -220,3 +220,36 @@ def test_sigterm_during_load_loses_no_accepted_request(tmp_path, database_url):
     finally:
         again.stop()
     assert database_url or os.path.exists(tmp_path / "data" / "opencfw.lock")
+
+
+def test_a_worker_serves_its_own_metrics(tmp_path, database_url):
+    """`opencfw worker` with OPENCFW_WORKER_METRICS_PORT exports its heartbeat and finished jobs."""
+    from tests.acceptance.server import Worker, free_port
+
+    srv = Server(tmp_path / "data", database_url, provision_seconds="0", run_worker="false").start()
+    port = free_port()
+    worker = Worker(tmp_path / "data", database_url, worker_metrics_port=str(port)).start()
+    try:
+        token = srv.token()
+        job_id = create(srv, token, "by-worker")
+        deadline = time.monotonic() + 20
+        while (
+            srv.request("GET", f"/v3/{PROJECT}/jobs/{job_id}", headers={"X-Auth-Token": token})[2]["data"][
+                "status"
+            ]
+            == "Running"
+        ):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as reply:
+            text = reply.read().decode()
+    finally:
+        assert worker.stop() == 0
+        srv.stop()
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+    assert samples[("opencfw_jobs_finished_total", (("kind", "create"), ("outcome", "success")))] == 1
+    assert samples[("opencfw_worker_heartbeat_timestamp_seconds", ())] > time.time() - 60
