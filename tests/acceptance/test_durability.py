@@ -107,7 +107,7 @@ def test_kill_9_serve_then_restart_finishes_every_job(tmp_path, sdk_home, databa
 def test_500_jobs_four_workers_random_kills(tmp_path, sdk_home, pg_url):
     """500 jobs over 4 workers killed and restarted at random: each job ends once, each step once."""
     data = tmp_path / "data"
-    settings = {"provision_seconds": "2", "lease_seconds": "1"}
+    settings = {"provision_seconds": "5", "lease_seconds": "1"}
     api = Server(data, pg_url, run_worker="false", **settings).start()
     workers = [Worker(data, pg_url, **settings).start() for _ in range(4)]
     rng = random.Random(20261127)
