@@ -181,7 +181,9 @@ def test_actions_need_the_csrf_token(ui):
     missing = client.request("POST", f"{A}/engine/pause", headers=headers)
     assert_error(missing, 403, "APIGW.0302")
     wrong = client.request(
-        "POST", f"{A}/engine/pause", headers={**headers, "x-opencfw-csrf": csrf[:-1] + "A"}
+        "POST",
+        f"{A}/engine/pause",
+        headers={**headers, "x-opencfw-csrf": csrf[:-1] + ("B" if csrf.endswith("A") else "A")},
     )
     assert_error(wrong, 403, "APIGW.0302")
     other_site = {**headers, "x-opencfw-csrf": csrf, "origin": "https://evil.example", "host": "127.0.0.1"}
