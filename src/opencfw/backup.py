@@ -28,8 +28,16 @@ class BackupError(Exception):
 @contextlib.contextmanager
 def held(data_dir: Path, exclusive: bool = False) -> Iterator[None]:
     """Hold the data directory's lock: shared while serving, exclusive while restoring."""
-    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        if exclusive:
+            raise BackupError(f"cannot lock {data_dir}: {exc.strerror}") from None
+        # a read-only or unwritable directory: nothing can restore into it either, and the store
+        # reports the problem itself, in its own words, when it opens
+        yield
+        return
     try:
         try:
             fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
