@@ -44,6 +44,18 @@ class ExtensionsSql:
             (project_id, kind, _encode(data).decode(), at_ms),
         )
 
+    def _emit_many(self, conn: Any, events: list[tuple[str, str, dict[str, Any], int]]) -> None:
+        """Several events in one statement; each project's stream is locked once, in sorted order
+        (so two writers never wait on each other's locks in opposite orders)."""
+        if not events:
+            return
+        for project_id in sorted({e[0] for e in events}):
+            self._lock_event_stream(conn, project_id)
+        conn.cursor().executemany(
+            self._q("INSERT INTO events (project_id, type, data, at_ms) VALUES (?, ?, ?, ?)"),
+            [(p, kind, _encode(data).decode(), at) for p, kind, data, at in events],
+        )
+
     def _announce(self, projects: Iterable[str]) -> None:
         callback = self.on_events
         wanted = set(projects)

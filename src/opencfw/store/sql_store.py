@@ -525,12 +525,11 @@ class SqlStore(ProtectionSql, ExtensionsSql, KeysSql):
 
     def save_jobs_progress(self, owner: str, updates: Sequence[JobUpdate]) -> list[bool]:
         saved = [False] * len(updates)
-        # one project after another: the per-project event locks (PostgreSQL) are always taken in
-        # the same order, so two batches can never deadlock
-        order = sorted(range(len(updates)), key=lambda i: updates[i][0].project_id)
+        steps: list[tuple[str, int, str, str, int]] = []
+        firewalls: list[tuple[int, int, str]] = []
+        events: list[tuple[str, str, dict[str, Any], int]] = []
         with self._write() as conn:
-            for i in order:
-                job, firewall_status, completed = updates[i]
+            for i, (job, firewall_status, completed) in enumerate(updates):
                 cur = conn.execute(
                     self.sql["save_job"],
                     (
@@ -551,23 +550,28 @@ class SqlStore(ProtectionSql, ExtensionsSql, KeysSql):
                 )
                 if cur.rowcount != 1:
                     continue  # the lease went to another worker: leave this job alone
-                for index, step, at_ms in completed:
-                    conn.execute(self.sql["log_step"], (job.id, index, step, owner, at_ms))
-                kind = "job.progress" if job.status is JobStatus.RUNNING else "job.ended"
-                self._emit(conn, job.project_id, kind, job_event(job), job.updated_ms)
-                if firewall_status is not None:
-                    conn.execute(
-                        self._q("UPDATE firewalls SET status = ?, updated_ms = ? WHERE id = ?"),
-                        (int(firewall_status), job.updated_ms, job.resource_id),
-                    )
-                    self._emit(
-                        conn,
-                        job.project_id,
-                        "firewall.status",
-                        {"fw_instance_id": job.resource_id, "status": int(firewall_status)},
-                        job.updated_ms,
-                    )
                 saved[i] = True
+                steps += [(job.id, index, step, owner, at_ms) for index, step, at_ms in completed]
+                kind = "job.progress" if job.status is JobStatus.RUNNING else "job.ended"
+                events.append((job.project_id, kind, job_event(job), job.updated_ms))
+                if firewall_status is not None:
+                    firewalls.append((int(firewall_status), job.updated_ms, job.resource_id))
+                    events.append(
+                        (
+                            job.project_id,
+                            "firewall.status",
+                            {"fw_instance_id": job.resource_id, "status": int(firewall_status)},
+                            job.updated_ms,
+                        )
+                    )
+            # the rest in a few batched statements (one round trip each on PostgreSQL's pipeline)
+            if steps:
+                conn.cursor().executemany(self.sql["log_step"], steps)
+            if firewalls:
+                conn.cursor().executemany(
+                    self._q("UPDATE firewalls SET status = ?, updated_ms = ? WHERE id = ?"), firewalls
+                )
+            self._emit_many(conn, events)
         self._announce(job.project_id for (job, _, _), ok in zip(updates, saved, strict=True) if ok)
         return saved
 
