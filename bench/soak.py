@@ -168,16 +168,30 @@ def main() -> None:
     parser.add_argument("--provision-seconds", default="0.5", help="OPENCFW_PROVISION_SECONDS of the server")
     parser.add_argument("--poll-seconds", type=float, default=0.25, help="pause between job polls")
     parser.add_argument("--database-url", default=None, help="PostgreSQL URL (default: SQLite)")
+    parser.add_argument(
+        "--warmup", type=float, default=10, help="seconds of the same load before the start figures are taken"
+    )
+    parser.add_argument(
+        "--max-rss-growth", type=float, default=0.20, help="fail above this RSS growth (0.20 = 20%%)"
+    )
+    parser.add_argument(
+        "--max-fd-growth", type=int, default=4, help="fail when this many more descriptors stay open"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         srv = Server(Path(tmp) / "data", args.database_url, provision_seconds=args.provision_seconds).start()
         try:
             assert srv.proc is not None
+            if args.warmup > 0:
+                # caches and the allocator's pools fill up first: the start figures come after that
+                asyncio.run(run(argparse.Namespace(**{**vars(args), "seconds": args.warmup}), srv))
+                time.sleep(1)
             rss0, fds0 = process_figures(srv.proc.pid)
             began = time.monotonic()
             stats = asyncio.run(run(args, srv))
             elapsed = time.monotonic() - began
+            time.sleep(1)  # the last connections close
             rss1, fds1 = process_figures(srv.proc.pid)
         finally:
             srv.stop()
@@ -193,8 +207,17 @@ def main() -> None:
     print(f"server RSS {rss0:.1f} MiB -> {rss1:.1f} MiB, open fds {fds0} -> {fds1}")
     for what, count in sorted(stats.errors.items(), key=lambda kv: -kv[1])[:10]:
         print(f"  error {what}: {count}")
+    failures = []
     if errors:
+        failures.append(f"{errors} errors")
+    if rss1 > rss0 * (1 + args.max_rss_growth):
+        failures.append(f"RSS grew {100 * (rss1 / rss0 - 1):.0f}% (limit {100 * args.max_rss_growth:.0f}%)")
+    if fds1 > fds0 + args.max_fd_growth:
+        failures.append(f"{fds1 - fds0} more file descriptors open at the end")
+    if failures:
+        print("SOAK FAILED: " + "; ".join(failures))
         sys.exit(1)
+    print("soak passed: no error, RSS and descriptors within bounds")
 
 
 if __name__ == "__main__":

@@ -69,9 +69,14 @@ class Runtime:
     def remember_finished(self, key: tuple[str, str], body: bytes) -> None:
         """Keep a finished job's answer for FINISHED_JOB_SECONDS (bounded): a job purged or reset
         meanwhile reads as gone at most that much later."""
+        now = time.monotonic()
         if len(self.finished_jobs) >= FINISHED_JOB_LIMIT:
             self.finished_jobs.clear()
-        self.finished_jobs[key] = (time.monotonic() + FINISHED_JOB_SECONDS, body)
+        elif len(self.finished_jobs) % 1024 == 1023:
+            # now and then drop what has expired, so the map holds about 10 s of answers
+            for stale in [k for k, (expires, _) in self.finished_jobs.items() if expires <= now]:
+                del self.finished_jobs[stale]
+        self.finished_jobs[key] = (now + FINISHED_JOB_SECONDS, body)
 
     def wake_engine(self) -> None:
         """Safe from any thread: the engine looks for due jobs now instead of at its next timer."""
