@@ -9,15 +9,10 @@ from typing import Any, ClassVar
 import msgspec
 
 from opencfw.domain.models import FIREWALL_AFTER_JOB, Job, JobKind, JobStatus
+from opencfw.store.columns import JOB_COLUMNS
 
 _encode = msgspec.json.encode
 
-# JOB_COLUMNS, duplicated from sql_store to keep the import one-way (sql_store imports this module)
-_JOB_COLUMNS = (
-    "id, project_id, kind, resource_id, status, steps, step_index, outcome, fail_at, attempts, "
-    "begin_ms, end_ms, run_after_ms, lease_owner, lease_expires_ms, error_code, error_msg, "
-    "updated_ms, step_started_ms"
-)
 
 Event = tuple[int, str, dict[str, Any], int]  # (seq, type, data, at_ms)
 
@@ -111,7 +106,7 @@ class ExtensionsSql:
             where.append("(begin_ms < ? OR (begin_ms = ? AND id < ?))")
             params += [before[0], before[0], before[1]]
         sql = (
-            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE {' AND '.join(where)} "
+            f"SELECT {JOB_COLUMNS} FROM jobs WHERE {' AND '.join(where)} "
             "ORDER BY begin_ms DESC, id DESC LIMIT ?"
         )
         with self._read() as conn:
@@ -147,7 +142,7 @@ class ExtensionsSql:
         worker. None when the job does not exist or has already ended."""
         with self._write() as conn:
             row = conn.execute(
-                self._q(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ? AND status = 'Running'"), (job_id,)
+                self._q(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ? AND status = 'Running'"), (job_id,)
             ).fetchone()
             if row is None:
                 return None

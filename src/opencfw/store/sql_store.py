@@ -28,18 +28,9 @@ from opencfw.domain.models import (
     StepPlan,
     Tag,
 )
+from opencfw.store.columns import FIREWALL_COLUMNS, JOB_COLUMNS
 from opencfw.store.extensions_sql import ExtensionsSql, KeysSql, job_event
 from opencfw.store.protection_sql import ProtectionSql
-
-FIREWALL_COLUMNS = (
-    "id, project_id, name, enterprise_project_id, status, edition, extend_eip_count, "
-    "extend_bandwidth, extend_vpc_count, tags, internet_object_id, created_ms, updated_ms"
-)
-JOB_COLUMNS = (
-    "id, project_id, kind, resource_id, status, steps, step_index, outcome, fail_at, attempts, "
-    "begin_ms, end_ms, run_after_ms, lease_owner, lease_expires_ms, error_code, error_msg, "
-    "updated_ms, step_started_ms"
-)
 
 SQL: dict[str, str] = {
     "insert_firewall": f"INSERT INTO firewalls ({FIREWALL_COLUMNS}) VALUES ({', '.join(['?'] * 13)})",
