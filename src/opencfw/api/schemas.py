@@ -11,21 +11,34 @@ from msgspec import Meta, Struct
 
 from opencfw.domain.errors import BadParameter
 
-# `\Z`, not `$`: msgspec matches with re.search, where `$` also matches before a final newline
-NAME_PATTERN = r"^[A-Za-z0-9_-]{1,48}\Z"
+#: a firewall name: Chinese (CJK unified ideographs) and English letters, digits, `_` and `-`,
+#: 1-48 characters (SDK UpdateFirewallNameDto; docs/api-notes.md). `\Z`, not `$`, which also
+#: matches before a final newline.
+NAME = re.compile(r"[\u4e00-\u9fffA-Za-z0-9_-]{1,48}\Z")
+NAME_RULE = "1-48 characters: Chinese or English letters, digits, '_' or '-'"
 PROJECT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 #: ids in paths and queries: printable, no separators, bounded
 RESOURCE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 #: X-Client-Token / Idempotency-Key values
 CLIENT_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
-Name = Annotated[str, Meta(pattern=NAME_PATTERN)]
+# checked by check_name: msgspec's own pattern error would show the regular expression to the client
+Name = str
 ShortText = Annotated[str, Meta(max_length=255)]
 
 
 class TagIn(Struct, forbid_unknown_fields=False):
     key: Annotated[str, Meta(min_length=1, max_length=128)]
     value: Annotated[str, Meta(max_length=255)] = ""
+
+
+class TagFilterIn(Struct, forbid_unknown_fields=False):
+    """A ListFirewallList tag filter: the documented ``{key, values: [...]}`` (SDK TagInfo), or
+    ``{key, value}`` as the tags themselves are written."""
+
+    key: Annotated[str, Meta(min_length=1, max_length=128)]
+    value: Annotated[str, Meta(max_length=255)] | None = None
+    values: Annotated[list[Annotated[str, Meta(max_length=255)]], Meta(max_length=20)] | None = None
 
 
 class FlavorIn(Struct):
@@ -58,7 +71,7 @@ class ListFirewallsIn(Struct):
     offset: Annotated[int, Meta(ge=0, le=2**31 - 1)]
     key_word: ShortText | None = None
     enterprise_project_id: Annotated[str, Meta(max_length=64)] | None = None
-    tags: Annotated[list[TagIn], Meta(max_length=20)] | None = None
+    tags: Annotated[list[TagFilterIn], Meta(max_length=20)] | None = None
 
 
 class RenameFirewallIn(Struct):
@@ -137,6 +150,13 @@ def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         repeated = next(key for key in keys if keys.count(key) > 1)
         raise BadParameter(f"The request body is not valid JSON: the key {repeated[:64]!r} appears twice")
     return dict(pairs)
+
+
+def check_name(value: str, field: str) -> str:
+    """A firewall name as the API documents it; the error names the field and the rule."""
+    if not NAME.match(value):
+        raise BadParameter(f"Invalid request body: `{field}` must be {NAME_RULE}, got {value[:64]!r}")
+    return value
 
 
 def as_bool(value: bool | str | None, field: str) -> bool:
