@@ -109,6 +109,7 @@ class ProjectRef(Struct):
 
 class Scope(Struct):
     project: ProjectRef | None = None
+    domain: DomainRef | None = None
 
 
 class AuthIn(Struct):
@@ -118,6 +119,28 @@ class AuthIn(Struct):
 
 class TokenRequestIn(Struct):
     auth: AuthIn
+
+
+# -- IAM temporary access keys (POST /v3.0/OS-CREDENTIAL/securitytokens)
+
+
+class TokenIdentity(Struct):
+    id: Annotated[str, Meta(max_length=16384)] | None = None
+    # documented as an integer; the documented example sends the string "900"
+    duration_seconds: int | Annotated[str, Meta(max_length=16)] | None = None
+
+
+class SecurityTokenIdentity(Struct):
+    methods: Annotated[list[ShortText], Meta(max_length=8)]
+    token: TokenIdentity | None = None
+
+
+class SecurityTokenAuth(Struct):
+    identity: SecurityTokenIdentity
+
+
+class SecurityTokenIn(Struct):
+    auth: SecurityTokenAuth
 
 
 T = TypeVar("T")
