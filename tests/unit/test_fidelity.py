@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit import test_api
+from tests.unit import test_api, test_tasks
 from tests.unit.test_api import CREATE, P, assert_error, call, create, detail
 
 env = test_api.env
 api = test_api.api
+tasks = test_tasks.tasks
 
 
 def _list(client, **body):
@@ -205,3 +206,41 @@ def test_a_bad_reserved_tag_stored_earlier_never_blocks_a_delete(api):
         P, fw_id, lambda tags: [Tag("opencfw:duration", "soon")], clock.now_ms()
     )
     assert call(client, "DELETE", f"/v2/{P}/firewall/{fw_id}").status == 200
+
+
+# -- "System busy": the documented 400, on request ---------------------------------------------------
+
+
+def test_fault_can_answer_the_documented_system_busy(tasks):
+    """A fault with `error_code` CFW.00100001 and status 400 answers as the real service's
+    documented example does (400, "System busy"), so a client's handling of it can be tested;
+    the store's own outage stays a 503 (docs/api-notes.md)."""
+    from tests.unit.test_tasks import admin, documented
+
+    _, _, client = tasks
+    job_id = create(client)
+    fault = admin(client, "POST", "/faults", {"status": 400, "error_code": "CFW.00100001", "count": 1})
+    assert fault.status == 201 and fault.json["fault"]["error_code"] == "CFW.00100001"
+    assert_error(documented(client, job_id), 400, "CFW.00100001", "^System busy")
+    assert documented(client, job_id).status == 200
+    for bad in (
+        {"latency_ms": 5, "error_code": "CFW.00100001", "count": 1},
+        {"status": 400, "error_code": "boom", "count": 1},
+    ):
+        assert_error(admin(client, "POST", "/faults", bad), 400, "CFW.00200001", "error_code")
+
+
+def test_store_outage_is_503_system_busy(api, monkeypatch):
+    """When the store cannot be used the answer is 503 CFW.00100001 "System busy" (the SDK raises
+    ServerResponseException; opencfw job wait retries)."""
+    from opencfw.domain.errors import StoreUnavailable
+
+    runtime, _, client = api
+    job_id = create(client)
+
+    def down(*args, **kwargs):
+        raise StoreUnavailable("System busy. Try again later. (OperationalError)")
+
+    monkeypatch.setattr(runtime.store, "get_job", down)
+    runtime.finished_jobs.clear()
+    assert_error(call(client, "GET", f"/v3/{P}/jobs/{job_id}"), 503, "CFW.00100001", "System busy")
