@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from huaweicloudsdkcore import __name__ as _sdk  # noqa: F401 - the SDK must be installed
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import P256SHA256Signer, SM2SM3Signer
