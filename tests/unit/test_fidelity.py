@@ -244,3 +244,12 @@ def test_store_outage_is_503_system_busy(api, monkeypatch):
     monkeypatch.setattr(runtime.store, "get_job", down)
     runtime.finished_jobs.clear()
     assert_error(call(client, "GET", f"/v3/{P}/jobs/{job_id}"), 503, "CFW.00100001", "System busy")
+
+
+def test_no_error_message_shows_a_regular_expression(api):
+    """A field checked against a pattern (an IPS object id here) is refused in words."""
+    _, _, client = api
+    reply = call(client, "POST", f"/v1/{P}/ips/protect", {"object_id": "a b", "mode": 1})
+    assert_error(reply, 400, "CFW.00200001", "object_id")
+    message = reply.json["error_msg"]
+    assert "regex" not in message and "\\Z" not in message and "1-64 letters" in message, message

@@ -159,12 +159,31 @@ def decode_body(body: bytes, kind: type[T]) -> T:
         # msgspec keeps the last of repeated keys silently; a body that says two things is refused
         json.loads(body, object_pairs_hook=_refuse_duplicate_keys)
     except msgspec.ValidationError as exc:
-        raise BadParameter(f"Invalid request body: {exc}") from exc
+        raise BadParameter(f"Invalid request body: {_in_words(str(exc))}") from exc
     except (msgspec.DecodeError, ValueError) as exc:  # ValueError: bad JSON or bad UTF-8 for json
         raise BadParameter(f"The request body is not valid JSON: {exc}") from exc
     except RecursionError as exc:  # from either decoder, on absurd nesting
         raise BadParameter("The request body is not valid JSON: it is nested too deeply") from exc
     return result
+
+
+#: what the patterns of request fields mean, for error messages (never a regular expression)
+_PATTERN_WORDS = {
+    r"^[A-Za-z0-9_-]{1,64}\Z": "1-64 letters, digits, '_' or '-'",
+    "^(success|failed)$": "success or failed",
+    "^[A-Za-z]{1,10}$": "an HTTP method name",
+}
+_REGEX_IN_MESSAGE = re.compile(r"matching regex '((?:[^'\\]|\\.)*)'")
+
+
+def _in_words(message: str) -> str:
+    """msgspec's message with any regular expression replaced by what it means."""
+
+    def words(found: re.Match[str]) -> str:
+        pattern = found[1].encode().decode("unicode_escape")
+        return "that is " + _PATTERN_WORDS.get(pattern, "in the documented format")
+
+    return _REGEX_IN_MESSAGE.sub(words, message)
 
 
 def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
