@@ -185,7 +185,9 @@ class App:
         elif fault.status is not None:
             code = fault.code or ERROR_CODES[fault.status]
             busy = code == OpenCfwError.error_code  # the documented "System busy" answer
-            exc = OpenCfwError(f"{'System busy. Try again later. ' if busy else ''}(injected fault {fault.id})")
+            exc = OpenCfwError(
+                f"{'System busy. Try again later. ' if busy else ''}(injected fault {fault.id})"
+            )
             exc.error_code = code
             exc.http_status = fault.status
             exc.gateway = exc.error_code.startswith("APIGW")

@@ -63,7 +63,6 @@ class Fault:
             "hits": self.hits,
         }
 
-
     @property
     def code(self) -> str | None:
         """The error code of the answer (None: latency or a dropped connection only)."""
@@ -94,9 +93,7 @@ class FaultInjector:
         if status is not None and status not in ERROR_CODES:
             raise BadParameter(f"`status` must be one of {', '.join(map(str, sorted(ERROR_CODES)))}")
         if error_code is not None and (status is None or not ERROR_CODE.match(error_code)):
-            raise BadParameter(
-                "`error_code` needs a `status` and must look like CFW.00100001 or APIGW.0101"
-            )
+            raise BadParameter("`error_code` needs a `status` and must look like CFW.00100001 or APIGW.0101")
         if status is not None and drop:
             raise BadParameter("`status` and `drop` cannot be combined")
         if count is None and seconds is None:
