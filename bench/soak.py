@@ -126,7 +126,7 @@ async def client(n: int, port: int, token: str, deadline: float, stats: Stats, p
             f"/v2/{PROJECT}/firewall",
             {
                 "name": f"soak-{n}-{i}",
-                "flavor": {"version": "Standard"},
+                "flavor": {"version": "Professional"},
                 "charge_info": {"charge_mode": "postPaid", "is_auto_pay": True},
             },
         )

@@ -84,6 +84,7 @@ class AsgiClient:
         sdk_date: str,
         body: bytes = b"",
         extra: dict | None = None,
+        algorithm: str = signing.SHA256,
     ) -> Reply:
         parts = urlsplit(url)
         headers = {
@@ -100,5 +101,6 @@ class AsgiClient:
             query=parts.query,
             headers=headers,
             body=body,
+            algorithm=algorithm,
         )
         return self.request(method, url, headers=headers, body=body)

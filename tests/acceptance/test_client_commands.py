@@ -65,11 +65,11 @@ def error_line(result: subprocess.CompletedProcess[str]) -> str:
 
 def test_create_without_wait_answers_the_server_response(srv):
     """firewall create prints the server's answer (job id, echoed body) and the job is readable."""
-    result = cli(srv, "firewall", "create", "cli-nowait", "--tag", "team=qa", "--version", "standard")
+    result = cli(srv, "firewall", "create", "cli-nowait", "--tag", "team=qa", "--version", "professional")
     assert result.returncode == 0, result.stderr
     answer = as_json(result)
     assert answer["data"]["name"] == "cli-nowait"
-    assert answer["data"]["flavor"]["version"] == "Standard"
+    assert answer["data"]["flavor"]["version"] == "Professional"
     assert answer["data"]["tags"] == [{"key": "team", "value": "qa"}]
     cfw = sdk.client(srv.url)
     assert sdk.wait_job(cfw, answer["job_id"]) == "Success"

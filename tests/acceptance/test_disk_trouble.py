@@ -15,7 +15,7 @@ import pytest
 
 from tests.acceptance.server import PROJECT, Server
 
-CREATE = {"flavor": {"version": "Standard"}, "charge_info": {"charge_mode": "postPaid"}}
+CREATE = {"flavor": {"version": "Professional"}, "charge_info": {"charge_mode": "postPaid"}}
 
 
 @pytest.fixture

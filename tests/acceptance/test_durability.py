@@ -15,7 +15,7 @@ import pytest
 
 from tests.acceptance.server import PROJECT, Server, Worker
 
-CREATE = {"flavor": {"version": "Standard"}, "charge_info": {"charge_mode": "postPaid"}}
+CREATE = {"flavor": {"version": "Professional"}, "charge_info": {"charge_mode": "postPaid"}}
 
 
 def create(srv: Server, token: str, name: str, headers: dict[str, str] | None = None) -> str:

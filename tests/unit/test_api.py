@@ -176,10 +176,15 @@ def test_malformed_job_ids_are_bad_parameters(api, bad):
 
 
 def test_no_route_and_wrong_method(api):
-    """Unknown paths are 404 APIGW.0101; a known path with another method is 405 with Allow."""
+    """Unknown paths are 404 APIGW.0101, and so is another method on a documented path (as the
+    real gateway answers); opencfw's own extension paths answer 405 with Allow."""
     _, _, client = api
     assert_error(call(client, "GET", "/v9/nothing"), 404, "APIGW.0101")
-    reply = call(client, "PATCH", f"/v3/{P}/jobs/abc")
+    for method, path in (("PATCH", f"/v3/{P}/jobs/abc"), ("GET", f"/v2/{P}/firewall"), ("PUT", "/v3/auth/tokens")):
+        reply = call(client, method, path)
+        assert_error(reply, 404, "APIGW.0101", "does not exist or has not been published")
+        assert "allow" not in reply.headers
+    reply = call(client, "DELETE", "/_opencfw/health")
     assert_error(reply, 405, "APIGW.0102")
     assert reply.headers["allow"] == "GET"
 
@@ -232,10 +237,10 @@ def test_aksk_request_works_and_reaches_only_its_account(api):
 def test_signed_post_with_body(api):
     """The body is covered by the signature; a signed create works."""
     _, _, client = api
-    body = b'{"name":"signed","flavor":{"version":"standard"},"charge_info":{"charge_mode":"postPaid"}}'
+    body = b'{"name":"signed","flavor":{"version":"professional"},"charge_info":{"charge_mode":"postPaid"}}'
     reply = client.signed("POST", f"/v2/{P}/firewall", ak=AK, sk=SK, sdk_date=SDK_DATE, body=body)
     assert reply.status == 200, reply.body
-    assert reply.json["data"]["flavor"]["version"] == "Standard"
+    assert reply.json["data"]["flavor"]["version"] == "Professional"
 
 
 def test_token_endpoint(api):
@@ -333,12 +338,8 @@ def test_create_echoes_the_body_with_defaults(api):
         "name": "fw-echo",
         "enterprise_project_id": "0",
         "tags": None,
-        "flavor": {
-            "version": "Professional",
-            "extend_eip_count": 0,
-            "extend_bandwidth": 5,
-            "extend_vpc_count": 0,
-        },
+        # extend_* echoed only as sent: they take effect for yearly/monthly firewalls only
+        "flavor": {"version": "Professional", "extend_bandwidth": 5},
         "charge_info": {"charge_mode": "postPaid", "is_auto_renew": False, "is_auto_pay": True},
     }
 
@@ -351,10 +352,11 @@ def test_create_echoes_the_body_with_defaults(api):
         ({**CREATE, "name": 12}, r"name"),
         ({k: v for k, v in CREATE.items() if k != "flavor"}, r"flavor"),
         ({**CREATE, "flavor": {"version": "Gold"}}, r"flavor.version"),
-        ({**CREATE, "flavor": {"version": "Standard", "extend_bandwidth": 7}}, r"extend_bandwidth"),
-        ({**CREATE, "flavor": {"version": "Standard", "extend_eip_count": 2001}}, r"extend_eip_count"),
-        ({**CREATE, "flavor": {"version": "Standard", "extend_vpc_count": -1}}, r"extend_vpc_count"),
-        ({**CREATE, "flavor": {"version": "Standard", "extend_vpc_count": "2"}}, r"extend_vpc_count"),
+        ({**CREATE, "flavor": {"version": "Professional", "extend_bandwidth": 7}}, r"extend_bandwidth"),
+        ({**CREATE, "flavor": {"version": "Professional", "extend_eip_count": 2001}}, r"extend_eip_count"),
+        ({**CREATE, "flavor": {"version": "Professional", "extend_vpc_count": -1}}, r"extend_vpc_count"),
+        ({**CREATE, "flavor": {"version": "Professional", "extend_vpc_count": "2"}}, r"extend_vpc_count"),
+        ({**CREATE, "flavor": {"version": "Standard"}}, r"Professional only"),
         ({**CREATE, "charge_info": {"charge_mode": "prePaid", "period_type": "month"}}, r"pay-per-use"),
         ({**CREATE, "charge_info": {"charge_mode": "free"}}, r"charge_mode"),
         ({**CREATE, "charge_info": {"charge_mode": "postPaid", "is_auto_renew": "maybe"}}, r"is_auto_renew"),
@@ -425,8 +427,8 @@ def test_detail_record_types(api):
     assert record["name"] == str(START_MS)
     assert record["status"] == 2 and record["charge_mode"] == 1 and record["enterprise_project_id"] == "0"
     assert record["tags"] == '{"env":"ci"}'
-    assert record["flavor"]["version"] == 1 and record["flavor"]["eip_count"] == 50
-    assert record["flavor"]["bandwidth"] == 50 and record["flavor"]["vpc_count"] == 2
+    assert record["flavor"]["version"] == 1 and record["flavor"]["eip_count"] == 1000
+    assert record["flavor"]["bandwidth"] == 200 and record["flavor"]["vpc_count"] == 5
     assert [o["type"] for o in record["protect_objects"]] == [0]
     for key in ("ha_type", "service_type", "engine_type"):
         assert isinstance(record[key], int)

@@ -183,7 +183,7 @@ def test_huge_integers_in_every_integer_field(api, value):
     """A huge integer in any integer field of a create is a 400 naming the field."""
     _, _, client = api
     for field in ("extend_eip_count", "extend_bandwidth", "extend_vpc_count"):
-        body = json.dumps({**CREATE, "flavor": {"version": "Standard", field: value}}).encode()
+        body = json.dumps({**CREATE, "flavor": {"version": "Professional", field: value}}).encode()
         assert_error(
             raw(client, "POST", f"/v2/{P}/firewall", body), 400, "CFW.00200001", field + "|out of range"
         )

@@ -118,6 +118,30 @@ def test_a_whole_lifecycle_matches_the_document(api):
     validate(reply, "POST", "/v3/auth/tokens")
     validate(call(client, "GET", "/v3/projects?name=cn-north-4"), "GET", "/v3/projects")
     validate(client.request("GET", "/_opencfw/health"), "GET", "/_opencfw/health")
+    domain_scoped = client.request(
+        "POST",
+        "/v3/auth/tokens",
+        json_body={
+            "auth": {
+                "identity": {
+                    "methods": ["password"],
+                    "password": {"user": {"name": "admin", "password": "pw", "domain": {"name": "opencfw"}}},
+                },
+                "scope": {"domain": {"name": "opencfw"}},
+            }
+        },
+    )
+    validate(domain_scoped, "POST", "/v3/auth/tokens")
+    temporary = call(
+        client, "POST", "/v3.0/OS-CREDENTIAL/securitytokens", {"auth": {"identity": {"methods": ["token"]}}}
+    )
+    validate(temporary, "POST", "/v3.0/OS-CREDENTIAL/securitytokens")
+    for bad in ({"auth": {"identity": {"methods": ["x"]}}}, {"auth": {}}):
+        validate(
+            call(client, "POST", "/v3.0/OS-CREDENTIAL/securitytokens", bad),
+            "POST",
+            "/v3.0/OS-CREDENTIAL/securitytokens",
+        )
 
     body = {
         **CREATE,

@@ -66,3 +66,55 @@ def test_unknown_object_and_firewall_are_none(store, clock):
     assert store.change_firewall_tags(P, "nope", lambda tags: tags, 1) is None
     assert store.get_east_west(P, "nope") is None
     assert store.vpc_border_objects(P) == {}
+
+
+def _protection_rows(store) -> tuple[int, int]:
+    with store._read() as conn:
+        ips = conn.execute("SELECT COUNT(*) FROM ips_settings").fetchone()[0]
+        east_west = conn.execute("SELECT COUNT(*) FROM east_west").fetchone()[0]
+    return int(ips), int(east_west)
+
+
+def _protect(store, clock, name):
+    """A firewall with changed IPS settings and east-west protection (two rows of each kind)."""
+    from opencfw.service.protection import Protection
+
+    firewall_id, object_id = firewall(store, clock, name)
+    protection = Protection(store, clock)
+    protection.set_ips_mode(P, object_id, 1)
+    ew = protection.create_east_west(P, firewall_id, er_id="er-1", inspection_cidr="10.0.0.0/16", mode="er")
+    protection.set_ips_mode(P, ew.object_id, 2)
+    return firewall_id
+
+
+def test_project_reset_removes_ips_and_east_west_rows(store, clock):
+    """Resetting a project leaves no IPS settings or east-west protection behind; another
+    project's stay."""
+    _protect(store, clock, "a")
+    other_fw = Firewalls(store, clock, ProvisioningPolicy(duration_ms=0))
+    other_id = other_fw.create("c" * 32, NewFirewall("o", "0", Edition.PROFESSIONAL, 0, 0, 0, []))
+    from opencfw.service.protection import Protection
+
+    Protection(store, clock).set_ips_mode("c" * 32, other_fw.get("c" * 32, other_id).internet_object_id, 3)
+    assert _protection_rows(store) == (3, 1)
+    store.reset_project(P, clock.now_ms())
+    assert _protection_rows(store) == (1, 0)
+
+
+def test_retention_purge_removes_protection_of_purged_firewalls(store, clock):
+    """When the retention purge removes a deleted firewall, its IPS and east-west rows go too;
+    a live firewall keeps its rows."""
+    from opencfw.domain.models import JobStatus
+
+    gone = _protect(store, clock, "gone")
+    _protect(store, clock, "kept")
+    assert _protection_rows(store) == (4, 2)
+    fws = Firewalls(store, clock, ProvisioningPolicy(duration_ms=0))
+    for job_id in (gone,):  # the creation job (its id is the firewall's) ends, then the deletion
+        store.finish_job_now(job_id, JobStatus.SUCCESS, None, clock.now_ms())
+    deletion = fws.delete(P, gone)
+    store.finish_job_now(deletion.id, JobStatus.SUCCESS, None, clock.now_ms())
+    clock.advance(10)
+    store.purge_finished(clock.now_ms())
+    assert store.get_firewall(P, gone) is None
+    assert _protection_rows(store) == (2, 1)

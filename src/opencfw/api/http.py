@@ -100,6 +100,11 @@ class Route:
         return re.compile("^" + _PARAM.sub(r"(?P<\1>[^/]+)", self.template) + "$")
 
 
+#: paths of opencfw's own extensions: a wrong method there is a 405 with ``Allow``; on the documented
+#: API it is what the real gateway answers, 404 APIGW.0101 (docs/api-notes.md)
+EXTENSION_PREFIX = "/_opencfw/"
+
+
 class Router:
     def __init__(self, routes: list[Route]) -> None:
         self._routes = [(route, route.compile()) for route in routes]
@@ -114,7 +119,7 @@ class Router:
         if static is not None:
             if method in static:
                 return static[method], {}
-            raise MethodNotAllowed(method, list(static))
+            self._wrong_method(method, path, list(static))
         allowed: list[str] = []
         for route, pattern in self._routes:
             found = pattern.match(path)
@@ -124,6 +129,12 @@ class Router:
                 return route, found.groupdict()
             allowed.append(route.method)
         if allowed:
+            self._wrong_method(method, path, allowed)
+        raise RouteNotFound()
+
+    @staticmethod
+    def _wrong_method(method: str, path: str, allowed: list[str]) -> None:
+        if path.startswith(EXTENSION_PREFIX):
             raise MethodNotAllowed(method, allowed)
         raise RouteNotFound()
 

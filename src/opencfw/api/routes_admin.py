@@ -47,6 +47,7 @@ class FaultIn(Struct, forbid_unknown_fields=True):
     drop: bool = False
     count: Annotated[int, Meta(ge=1, le=1_000_000)] | None = None
     seconds: Annotated[float, Meta(gt=0, le=86400)] | None = None
+    error_code: Annotated[str, Meta(max_length=32)] | None = None
 
 
 def get_defaults(rt: Runtime, req: Request) -> Response:
@@ -136,6 +137,7 @@ def add_fault(rt: Runtime, req: Request) -> Response:
         drop=body.drop,
         count=body.count,
         seconds=body.seconds,
+        error_code=body.error_code,
     )
     return json_response(201, {"fault": fault.describe()})
 

@@ -13,7 +13,7 @@ from opencfw.api.http import Request, Response, Route, json_response
 from opencfw.domain.errors import BadParameter
 from opencfw.domain.models import Edition, Firewall, JobStatus, Tag
 from opencfw.service import jobs
-from opencfw.service.firewalls import NewFirewall
+from opencfw.service.firewalls import NewFirewall, TagFilter
 from opencfw.service.protection import Protection
 
 _encode = msgspec.json.Encoder().encode
@@ -44,6 +44,7 @@ def list_job(rt: Runtime, req: Request) -> Response:
 
 def create_firewall(rt: Runtime, req: Request) -> Response:
     body = schemas.decode_body(req.body, schemas.CreateFirewallIn)
+    schemas.check_name(body.name, "name")
     edition = _EDITIONS.get(body.flavor.version.lower())
     if edition is None:
         raise BadParameter("Invalid request body: `flavor.version` must be Standard or Professional")
@@ -56,18 +57,23 @@ def create_firewall(rt: Runtime, req: Request) -> Response:
         raise BadParameter("Invalid request body: `charge_info.charge_mode` must be postPaid or prePaid")
     if body.charge_info.period_type is not None and body.charge_info.period_type not in ("month", "year"):
         raise BadParameter("Invalid request body: `charge_info.period_type` must be month or year")
+    if edition is not Edition.PROFESSIONAL:
+        # SDK CreateFirewallReqFlavor: postPaid supports the Professional edition only
+        raise BadParameter(
+            "Invalid request body: pay-per-use (postPaid) firewalls are Professional only: "
+            "`flavor.version` must be Professional"
+        )
     auto_renew = schemas.as_bool(body.charge_info.is_auto_renew, "charge_info.is_auto_renew")
     auto_pay = schemas.as_bool(body.charge_info.is_auto_pay, "charge_info.is_auto_pay")
-    tags = [Tag(t.key, t.value) for t in body.tags or []]
-    if len({t.key for t in tags}) != len(tags):
-        raise BadParameter("Invalid request body: `tags` has the same key twice")
+    tags = [Tag(t.key, t.value) for t in body.tags or []]  # checked by the service (validate_tags)
     spec = NewFirewall(
         name=body.name,
         enterprise_project_id=body.enterprise_project_id or "0",
         edition=edition,
-        extend_eip_count=body.flavor.extend_eip_count or 0,
-        extend_bandwidth=body.flavor.extend_bandwidth or 0,
-        extend_vpc_count=body.flavor.extend_vpc_count or 0,
+        # the extend_* fields take effect for yearly/monthly firewalls only: accepted, not applied
+        extend_eip_count=0,
+        extend_bandwidth=0,
+        extend_vpc_count=0,
         tags=tags,
     )
     token = req.headers.get("x-client-token") or req.headers.get("idempotency-key")
@@ -91,11 +97,14 @@ def create_firewall(rt: Runtime, req: Request) -> Response:
         "name": spec.name,
         "enterprise_project_id": spec.enterprise_project_id,
         "tags": [{"key": t.key, "value": t.value} for t in tags] if body.tags is not None else None,
+        # the flavor as sent (extend_* only when given), the version spelled as documented
         "flavor": {
             "version": _EDITION_NAMES[edition],
-            "extend_eip_count": spec.extend_eip_count,
-            "extend_bandwidth": spec.extend_bandwidth,
-            "extend_vpc_count": spec.extend_vpc_count,
+            **{
+                name: getattr(body.flavor, name)
+                for name in ("extend_eip_count", "extend_bandwidth", "extend_vpc_count")
+                if getattr(body.flavor, name) is not None
+            },
         },
         "charge_info": charge_info,
     }
@@ -131,6 +140,12 @@ def firewall_detail(rt: Runtime, req: Request) -> Response:
     return json_response(200, {"data": data})
 
 
+def _tag_filter(given: schemas.TagFilterIn) -> TagFilter:
+    """``values`` (documented) and ``value`` both name accepted values; neither: any value."""
+    values = [*(given.values or []), *([given.value] if given.value is not None else [])]
+    return TagFilter(given.key, frozenset(values) if values else None)
+
+
 def firewall_list(rt: Runtime, req: Request) -> Response:
     body = schemas.decode_body(req.body, schemas.ListFirewallsIn)
     project_id = req.params["project_id"]
@@ -138,7 +153,7 @@ def firewall_list(rt: Runtime, req: Request) -> Response:
         project_id,
         key_word=body.key_word or None,
         enterprise_project_id=body.enterprise_project_id or None,
-        tags=[Tag(t.key, t.value) for t in body.tags or []],
+        tags=[_tag_filter(t) for t in body.tags or []],
         offset=body.offset,
         limit=body.limit,
     )
@@ -167,6 +182,7 @@ def rename_firewall(rt: Runtime, req: Request) -> Response:
     if firewall_id is None:
         raise BadParameter("The query parameter `fw_instance_id` is required")
     body = schemas.decode_body(req.body, schemas.RenameFirewallIn)
+    schemas.check_name(body.fw_instance_name, "fw_instance_name")
     firewall = rt.firewalls.rename(req.params["project_id"], firewall_id, body.fw_instance_name)
     return json_response(200, {"data": {"id": firewall.id, "name": firewall.name}})
 

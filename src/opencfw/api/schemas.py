@@ -11,21 +11,34 @@ from msgspec import Meta, Struct
 
 from opencfw.domain.errors import BadParameter
 
-# `\Z`, not `$`: msgspec matches with re.search, where `$` also matches before a final newline
-NAME_PATTERN = r"^[A-Za-z0-9_-]{1,48}\Z"
+#: a firewall name: Chinese (CJK unified ideographs) and English letters, digits, `_` and `-`,
+#: 1-48 characters (SDK UpdateFirewallNameDto; docs/api-notes.md). `\Z`, not `$`, which also
+#: matches before a final newline.
+NAME = re.compile(r"[\u4e00-\u9fffA-Za-z0-9_-]{1,48}\Z")
+NAME_RULE = "1-48 characters: Chinese or English letters, digits, '_' or '-'"
 PROJECT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 #: ids in paths and queries: printable, no separators, bounded
 RESOURCE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 #: X-Client-Token / Idempotency-Key values
 CLIENT_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
-Name = Annotated[str, Meta(pattern=NAME_PATTERN)]
+# checked by check_name: msgspec's own pattern error would show the regular expression to the client
+Name = str
 ShortText = Annotated[str, Meta(max_length=255)]
 
 
 class TagIn(Struct, forbid_unknown_fields=False):
     key: Annotated[str, Meta(min_length=1, max_length=128)]
     value: Annotated[str, Meta(max_length=255)] = ""
+
+
+class TagFilterIn(Struct, forbid_unknown_fields=False):
+    """A ListFirewallList tag filter: the documented ``{key, values: [...]}`` (SDK TagInfo), or
+    ``{key, value}`` as the tags themselves are written."""
+
+    key: Annotated[str, Meta(min_length=1, max_length=128)]
+    value: Annotated[str, Meta(max_length=255)] | None = None
+    values: Annotated[list[Annotated[str, Meta(max_length=255)]], Meta(max_length=20)] | None = None
 
 
 class FlavorIn(Struct):
@@ -58,7 +71,7 @@ class ListFirewallsIn(Struct):
     offset: Annotated[int, Meta(ge=0, le=2**31 - 1)]
     key_word: ShortText | None = None
     enterprise_project_id: Annotated[str, Meta(max_length=64)] | None = None
-    tags: Annotated[list[TagIn], Meta(max_length=20)] | None = None
+    tags: Annotated[list[TagFilterIn], Meta(max_length=20)] | None = None
 
 
 class RenameFirewallIn(Struct):
@@ -96,6 +109,7 @@ class ProjectRef(Struct):
 
 class Scope(Struct):
     project: ProjectRef | None = None
+    domain: DomainRef | None = None
 
 
 class AuthIn(Struct):
@@ -105,6 +119,28 @@ class AuthIn(Struct):
 
 class TokenRequestIn(Struct):
     auth: AuthIn
+
+
+# -- IAM temporary access keys (POST /v3.0/OS-CREDENTIAL/securitytokens)
+
+
+class TokenIdentity(Struct):
+    id: Annotated[str, Meta(max_length=16384)] | None = None
+    # documented as an integer; the documented example sends the string "900"
+    duration_seconds: int | Annotated[str, Meta(max_length=16)] | None = None
+
+
+class SecurityTokenIdentity(Struct):
+    methods: Annotated[list[ShortText], Meta(max_length=8)]
+    token: TokenIdentity | None = None
+
+
+class SecurityTokenAuth(Struct):
+    identity: SecurityTokenIdentity
+
+
+class SecurityTokenIn(Struct):
+    auth: SecurityTokenAuth
 
 
 T = TypeVar("T")
@@ -123,12 +159,31 @@ def decode_body(body: bytes, kind: type[T]) -> T:
         # msgspec keeps the last of repeated keys silently; a body that says two things is refused
         json.loads(body, object_pairs_hook=_refuse_duplicate_keys)
     except msgspec.ValidationError as exc:
-        raise BadParameter(f"Invalid request body: {exc}") from exc
+        raise BadParameter(f"Invalid request body: {_in_words(str(exc))}") from exc
     except (msgspec.DecodeError, ValueError) as exc:  # ValueError: bad JSON or bad UTF-8 for json
         raise BadParameter(f"The request body is not valid JSON: {exc}") from exc
     except RecursionError as exc:  # from either decoder, on absurd nesting
         raise BadParameter("The request body is not valid JSON: it is nested too deeply") from exc
     return result
+
+
+#: what the patterns of request fields mean, for error messages (never a regular expression)
+_PATTERN_WORDS = {
+    r"^[A-Za-z0-9_-]{1,64}\Z": "1-64 letters, digits, '_' or '-'",
+    "^(success|failed)$": "success or failed",
+    "^[A-Za-z]{1,10}$": "an HTTP method name",
+}
+_REGEX_IN_MESSAGE = re.compile(r"matching regex '((?:[^'\\]|\\.)*)'")
+
+
+def _in_words(message: str) -> str:
+    """msgspec's message with any regular expression replaced by what it means."""
+
+    def words(found: re.Match[str]) -> str:
+        pattern = found[1].encode().decode("unicode_escape")
+        return "that is " + _PATTERN_WORDS.get(pattern, "in the documented format")
+
+    return _REGEX_IN_MESSAGE.sub(words, message)
 
 
 def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -137,6 +192,13 @@ def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         repeated = next(key for key in keys if keys.count(key) > 1)
         raise BadParameter(f"The request body is not valid JSON: the key {repeated[:64]!r} appears twice")
     return dict(pairs)
+
+
+def check_name(value: str, field: str) -> str:
+    """A firewall name as the API documents it; the error names the field and the rule."""
+    if not NAME.match(value):
+        raise BadParameter(f"Invalid request body: `{field}` must be {NAME_RULE}, got {value[:64]!r}")
+    return value
 
 
 def as_bool(value: bool | str | None, field: str) -> bool:

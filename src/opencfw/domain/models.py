@@ -91,10 +91,13 @@ class Edition(enum.IntEnum):
     PROFESSIONAL = 1
 
 
-#: default capacities of each edition (spec section 3)
+#: default capacities of a pay-per-use firewall of each edition (SDK ``Flavor``: pay-per-use is
+#: Professional only, eip 1000 / bandwidth 200 / vpc 5; docs/api-notes.md). Standard is only
+#: reported for firewalls that a store kept from before pay-per-use Standard was refused: they keep
+#: the yearly/monthly Standard defaults they were created with.
 EDITION_DEFAULTS: dict[Edition, dict[str, int]] = {
     Edition.STANDARD: {"eip_count": 20, "bandwidth": 10, "vpc_count": 0, "log_storage": 0},
-    Edition.PROFESSIONAL: {"eip_count": 50, "bandwidth": 50, "vpc_count": 2, "log_storage": 0},
+    Edition.PROFESSIONAL: {"eip_count": 1000, "bandwidth": 200, "vpc_count": 5, "log_storage": 0},
 }
 
 

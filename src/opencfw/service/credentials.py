@@ -14,12 +14,15 @@ from dataclasses import dataclass
 from opencfw.domain import signing
 from opencfw.domain.accounts import AccessKey, Domain, Project, User
 from opencfw.domain.clock import Clock
-from opencfw.domain.errors import Forbidden, TokenExpired, Unauthenticated
+from opencfw.domain.errors import BadParameter, Forbidden, TokenExpired, Unauthenticated
 from opencfw.service.secrets import (
     SecretBox,
+    TemporaryCredential,
     TokenClaims,
     TokenCodec,
     hash_password,
+    open_security_token,
+    seal_security_token,
     verify_password,
 )
 from opencfw.store.base import Store
@@ -35,6 +38,9 @@ _CACHE_LIMIT = 50_000
 
 LOCK_AFTER_FAILURES = 5
 LOCK_MS = 5 * 60 * 1000
+
+#: how long temporary AK/SK pairs and their security token last (IAM: 15 minutes to 24 hours)
+TEMPORARY_MIN_S, TEMPORARY_DEFAULT_S, TEMPORARY_MAX_S = 900, 900, 86400
 
 _AK_ALPHABET = string.ascii_uppercase + string.digits
 _SK_ALPHABET = string.ascii_letters + string.digits
@@ -87,6 +93,10 @@ class Principal:
     #: the project a token is scoped to (None for AK/SK, which reach every project of the domain)
     project_id: str | None = None
     access_key: str | None = None
+    #: a domain-scoped token: IAM's global calls only, never a project's path
+    domain_scoped: bool = False
+    #: signed with a temporary AK/SK and its security token
+    temporary: bool = False
 
 
 class SignatureLockout:
@@ -133,6 +143,7 @@ class Credentials:
         self.token_ttl_ms = token_ttl_ms
         self.lockout = SignatureLockout(clock)
         self._verified_tokens: dict[str, TokenClaims] = {}
+        self._security_tokens: dict[str, TemporaryCredential] = {}
         self._keys: dict[str, tuple[int, tuple[AccessKey, str] | None]] = {}
         self._project_domains: dict[str, str] = {}
 
@@ -257,7 +268,10 @@ class Credentials:
         password: str,
         project_id: str | None,
         project_name: str | None,
-    ) -> tuple[str, TokenClaims, User, Domain, Project]:
+        scope_domain: tuple[str | None, str | None] | None = None,
+    ) -> tuple[str, TokenClaims, User, Domain, Project | None]:
+        """A password token scoped to a project, or with ``scope_domain`` (its id, its name) and no
+        project, to the user's account (a domain-scoped token: project None)."""
         wrong = Unauthenticated("The username or password is wrong.")
         domain = (
             self.store.get_domain(domain_id)
@@ -271,6 +285,13 @@ class Credentials:
             raise wrong
         if not verify_password(password, user.password_hash):
             raise wrong
+        now = self.clock.now_ms()
+        if scope_domain is not None and project_id is None and project_name is None:
+            scope_id, scope_name = scope_domain
+            if (scope_id and scope_id != domain.id) or (scope_name and scope_name != domain.name):
+                raise Forbidden("The IAM user is not authorized to access this domain")
+            claims = TokenClaims(user.id, domain.id, None, now, now + self.token_ttl_ms)
+            return self.tokens.issue(claims), claims, user, domain, None
         if project_id is not None:
             project = self.store.get_project(project_id)
         else:
@@ -278,7 +299,6 @@ class Credentials:
             project = found[0] if len(found) == 1 else None
         if project is None or project.domain_id != domain.id:
             raise Forbidden("The IAM user is not authorized to access this project")
-        now = self.clock.now_ms()
         claims = TokenClaims(user.id, domain.id, project.id, now, now + self.token_ttl_ms)
         return self.tokens.issue(claims), claims, user, domain, project
 
@@ -299,7 +319,52 @@ class Credentials:
             self._verified_tokens[token] = claims
         elif self.clock.now_ms() >= claims.expires_ms:
             raise TokenExpired("The token has expired")
-        return Principal(claims.domain_id, claims.user_id, "token", project_id=claims.project_id)
+        return Principal(
+            claims.domain_id,
+            claims.user_id,
+            "token",
+            project_id=claims.project_id,
+            domain_scoped=claims.project_id is None,
+        )
+
+    # -- temporary AK/SK pairs and security tokens (IAM OS-CREDENTIAL/securitytokens)
+
+    def issue_temporary(
+        self, principal: Principal, duration_s: int | None
+    ) -> tuple[TemporaryCredential, str]:
+        """A temporary AK/SK pair for the caller and the security token that must go with it.
+        It reaches what the caller reaches: a project-scoped token's project, else the account's."""
+        seconds = TEMPORARY_DEFAULT_S if duration_s is None else duration_s
+        if not TEMPORARY_MIN_S <= seconds <= TEMPORARY_MAX_S:
+            raise BadParameter(
+                "Invalid request body: `auth.identity.token.duration_seconds` must be between "
+                f"{TEMPORARY_MIN_S} and {TEMPORARY_MAX_S}, got {seconds}"
+            )
+        credential = TemporaryCredential(
+            access_key=new_access_key(),
+            secret_key=new_secret_key(),
+            user_id=principal.user_id,
+            domain_id=principal.domain_id,
+            project_id=principal.project_id,
+            expires_ms=self.clock.now_ms() + seconds * 1000,
+        )
+        return credential, seal_security_token(self.box, credential)
+
+    def _temporary_key(self, ak: str, security_token: str) -> TemporaryCredential:
+        """The temporary credential a security token carries: it must be this AK's and unexpired."""
+        credential = self._security_tokens.get(security_token)
+        if credential is None:
+            credential = open_security_token(self.box, security_token)
+            if len(self._security_tokens) >= _CACHE_LIMIT:
+                self._security_tokens.clear()
+            self._security_tokens[security_token] = credential
+        if not hmac.compare_digest(credential.access_key.encode(), ak.encode("utf-8", "surrogateescape")):
+            raise Unauthenticated(
+                "Incorrect IAM authentication information: the security token does not belong to this AK"
+            )
+        if self.clock.now_ms() >= credential.expires_ms:
+            raise TokenExpired("The security token has expired")
+        return credential
 
     def _access_key(self, ak: str) -> tuple[AccessKey, str] | None:
         """The key and its secret, remembered for KEY_CACHE_MS: a revoked or changed key
@@ -360,32 +425,54 @@ class Credentials:
                 "Incorrect IAM authentication information: "
                 "the X-Sdk-Date is more than 15 minutes from the server time"
             )
+        security_token = headers.get("x-security-token")
         found = self._access_key(ak)
-        if found is None:
+        temporary = None
+        if security_token is not None:
+            if found is not None:
+                raise Unauthenticated(
+                    "Incorrect IAM authentication information: a permanent AK cannot be used with a security token"
+                )
+            temporary = self._temporary_key(ak, security_token)
+            principal = Principal(
+                temporary.domain_id,
+                temporary.user_id,
+                "aksk",
+                project_id=temporary.project_id,
+                access_key=ak,
+                temporary=True,
+            )
+            secret = temporary.secret_key
+        elif found is None:
             raise Unauthenticated(
                 "Incorrect IAM authentication information: AK access key not found or revoked"
             )
-        key, secret = found
+        else:
+            key, secret = found
+            principal = Principal(key.domain_id, key.user_id, "aksk", access_key=ak)
         if not body:
             body_hash = signing.payload_hash(algorithm, b"")
-        elif headers.get("x-sdk-content-sha256") == signing.UNSIGNED_PAYLOAD:
+        elif headers.get(signing.CONTENT_HASH_HEADER[algorithm]) == signing.UNSIGNED_PAYLOAD:
             body_hash = signing.UNSIGNED_PAYLOAD
         else:
             body_hash = signing.payload_hash(algorithm, body)
         canonical = signing.canonical_request(method, raw_path, raw_query, headers, signed, body_hash)
-        expected = signing.signature(
-            algorithm, secret, signing.string_to_sign(algorithm, sdk_date, canonical)
-        )
-        if not hmac.compare_digest(expected.encode(), sig.encode()):
+        to_sign = signing.string_to_sign(algorithm, sdk_date, canonical)
+        if not signing.verify(algorithm, ak, secret, to_sign, sig):
             self.lockout.failed(ak)
             raise Unauthenticated("Incorrect IAM authentication information: verify aksk signature fail")
         self.lockout.succeeded(ak)
-        return Principal(key.domain_id, key.user_id, "aksk", access_key=ak)
+        return principal
 
     # -- authorisation
 
     def authorize_project(self, principal: Principal, project_id: str) -> None:
         """403 unless the caller may use ``project_id`` (an unknown project looks the same)."""
+        if principal.domain_scoped:
+            raise Forbidden(
+                "The IAM user is not authorized to access this project: a domain-scoped token "
+                "is for global services; get a project-scoped token"
+            )
         if principal.project_id is not None:
             allowed = hmac.compare_digest(principal.project_id, project_id)
         else:

@@ -27,6 +27,11 @@ ERROR_CODES = {
 }
 
 
+#: an error code a fault may answer instead of its status's default (e.g. the real service's
+#: documented system-busy answer, 400 CFW.00100001)
+ERROR_CODE = re.compile(r"(CFW|APIGW)\.[0-9]{4,8}\Z")
+
+
 @dataclass
 class Fault:
     id: str
@@ -38,6 +43,8 @@ class Fault:
     remaining: int | None
     until: float | None
     hits: int = 0
+    #: the answer's error code when not the status's default
+    error_code: str | None = None
     _pattern: re.Pattern[str] | None = field(default=None, repr=False)
 
     def describe(self) -> dict[str, object]:
@@ -46,7 +53,7 @@ class Fault:
             "method": self.method,
             "path": self.path,
             "status": self.status,
-            "error_code": ERROR_CODES.get(self.status) if self.status else None,
+            "error_code": self.code,
             "latency_ms": self.latency_ms,
             "drop": self.drop,
             "remaining": self.remaining,
@@ -55,6 +62,13 @@ class Fault:
             else max(0.0, round(self.until - time.monotonic(), 3)),
             "hits": self.hits,
         }
+
+    @property
+    def code(self) -> str | None:
+        """The error code of the answer (None: latency or a dropped connection only)."""
+        if self.status is None:
+            return None
+        return self.error_code or ERROR_CODES[self.status]
 
 
 class FaultInjector:
@@ -72,11 +86,14 @@ class FaultInjector:
         drop: bool = False,
         count: int | None = None,
         seconds: float | None = None,
+        error_code: str | None = None,
     ) -> Fault:
         if status is None and not latency_ms and not drop:
             raise BadParameter("A fault needs a `status`, a `latency_ms` or `drop`: true")
         if status is not None and status not in ERROR_CODES:
             raise BadParameter(f"`status` must be one of {', '.join(map(str, sorted(ERROR_CODES)))}")
+        if error_code is not None and (status is None or not ERROR_CODE.match(error_code)):
+            raise BadParameter("`error_code` needs a `status` and must look like CFW.00100001 or APIGW.0101")
         if status is not None and drop:
             raise BadParameter("`status` and `drop` cannot be combined")
         if count is None and seconds is None:
@@ -96,6 +113,7 @@ class FaultInjector:
             drop=drop,
             remaining=count,
             until=None if seconds is None else time.monotonic() + seconds,
+            error_code=error_code,
             _pattern=pattern,
         )
         with self._lock:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from opencfw.domain.clock import Clock
-from opencfw.domain.errors import InstanceStatusError, NotFound
+from opencfw.domain.errors import BadParameter, InstanceStatusError, NotFound
 from opencfw.domain.models import (
     DELETABLE,
     Edition,
@@ -17,7 +17,13 @@ from opencfw.domain.models import (
     JobKind,
     Tag,
 )
-from opencfw.service.jobs import PlanOverrides, ProvisioningPolicy, new_job, overrides_from_tags
+from opencfw.service.jobs import (
+    PlanOverrides,
+    ProvisioningPolicy,
+    new_job,
+    overrides_from_tags,
+    validate_tags,
+)
 from opencfw.store.base import Store
 
 
@@ -32,6 +38,18 @@ class NewFirewall:
     extend_bandwidth: int
     extend_vpc_count: int
     tags: list[Tag]
+
+
+@dataclass(frozen=True, slots=True)
+class TagFilter:
+    """ListFirewallList: a firewall matches when it has ``key`` with one of ``values`` (any value
+    when None); every filter of a request must match."""
+
+    key: str
+    values: frozenset[str] | None
+
+    def matches(self, tags: list[Tag]) -> bool:
+        return any(t.key == self.key and (self.values is None or t.value in self.values) for t in tags)
 
 
 def _not_found(firewall_id: str) -> NotFound:
@@ -57,7 +75,7 @@ class Firewalls:
         Returns the job id. ``idempotency`` is ``(client token, request hash)``: a repeated request
         returns the first one's job id instead of creating another firewall.
         """
-        overrides = overrides_from_tags(spec.tags)
+        overrides = validate_tags(spec.tags)
         now = self.clock.now_ms()
         firewall_id = self.new_id()
         firewall = Firewall(
@@ -113,7 +131,7 @@ class Firewalls:
         *,
         key_word: str | None,
         enterprise_project_id: str | None,
-        tags: list[Tag],
+        tags: list[TagFilter],
         offset: int,
         limit: int,
     ) -> tuple[int, list[Firewall]]:
@@ -128,8 +146,7 @@ class Firewalls:
         _, everything = self.store.list_firewalls(
             project_id, key_word=key_word, enterprise_project_id=enterprise_project_id, limit=None
         )
-        wanted = {(t.key, t.value) for t in tags}
-        matching = [fw for fw in everything if wanted <= {(t.key, t.value) for t in fw.tags}]
+        matching = [fw for fw in everything if all(f.matches(fw.tags) for f in tags)]
         return len(matching), matching[offset : offset + limit]
 
     def rename(self, project_id: str, firewall_id: str, name: str) -> Firewall:
@@ -141,7 +158,13 @@ class Firewalls:
         """Start deleting a pay-per-use firewall; the returned job is readable like any other."""
         # the firewall's reserved tags script its deletion too (its status is checked atomically below)
         current = self.store.get_firewall(project_id, firewall_id)
-        overrides = overrides_from_tags(current.tags) if current is not None else PlanOverrides()
+        overrides = PlanOverrides()
+        if current is not None:
+            try:
+                overrides = overrides_from_tags(current.tags)
+            except BadParameter:
+                # every write checks the tags now; a bad one stored before that never blocks a delete
+                overrides = PlanOverrides()
         job = new_job(
             job_id=self.new_id(),
             project_id=project_id,

@@ -38,6 +38,8 @@ RESERVED_PREFIX = "opencfw:"
 RESERVED_TAGS = (TAG_OUTCOME, TAG_DURATION, TAG_FAIL_AT, TAG_DELETE_OUTCOME)
 #: the longest a scripted job may take
 MAX_DURATION_MS = 7 * 86400 * 1000
+#: tags on one firewall, at most
+MAX_TAGS = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,17 @@ class PlanOverrides:
     duration_ms: int | None = None
     fail_at: str | None = None
     delete_outcome: str | None = None
+
+
+def validate_tags(tags: list[Tag]) -> PlanOverrides:
+    """The check of a firewall's whole new set of tags, on every path that writes them (create,
+    tags/create, tags/delete): no key twice, at most MAX_TAGS, reserved ``opencfw:*`` tags known
+    and well-formed. Returns what the reserved tags script; a problem is a 400 naming the tag."""
+    if len({t.key for t in tags}) != len(tags):
+        raise BadParameter("Invalid request body: `tags` has the same key twice")
+    if len(tags) > MAX_TAGS:
+        raise BadParameter(f"Invalid request body: `tags`: a firewall has at most {MAX_TAGS} tags")
+    return overrides_from_tags(tags)
 
 
 def overrides_from_tags(tags: list[Tag]) -> PlanOverrides:

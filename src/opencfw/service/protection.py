@@ -22,10 +22,9 @@ from opencfw.domain.protection import (
     ObjectType,
     ProtectedObject,
 )
+from opencfw.service.jobs import validate_tags
 from opencfw.store.base import Store
 
-#: the most tags a firewall carries (as many as a create request may send)
-MAX_TAGS = 20
 #: the only east-west mode there is: through an enterprise router
 EAST_WEST_MODES = frozenset({"er"})
 
@@ -177,20 +176,21 @@ class Protection:
 
     def add_tags(self, project_id: str, firewall_id: str, tags: list[Tag]) -> list[Tag]:
         """Add tags, replacing the value of a key the firewall already has."""
-        if len({t.key for t in tags}) != len(tags):
-            raise BadParameter("Invalid request body: `tags` has the same key twice")
+        validate_tags(tags)  # the request alone (a key twice), before the firewall is read
 
         def change(current: list[Tag]) -> list[Tag]:
             merged = {t.key: t.value for t in current} | {t.key: t.value for t in tags}
-            if len(merged) > MAX_TAGS:
-                raise BadParameter(f"Invalid request body: `tags`: a firewall has at most {MAX_TAGS} tags")
-            return [Tag(k, v) for k, v in merged.items()]
+            new = [Tag(k, v) for k, v in merged.items()]
+            validate_tags(new)  # the whole new set, as a create checks it
+            return new
 
         return self._change_tags(project_id, firewall_id, change)
 
     def remove_tags(self, project_id: str, firewall_id: str, keys: list[str]) -> list[Tag]:
         """Remove the tags with these keys; keys the firewall does not have are ignored."""
         gone = set(keys)
+        # a subset of a valid set is valid: nothing to check, and a firewall that holds a bad
+        # reserved tag from before every write was checked can still have it removed
         return self._change_tags(
             project_id, firewall_id, lambda current: [t for t in current if t.key not in gone]
         )

@@ -99,9 +99,42 @@ def verify_password(password: str, stored: str) -> bool:
 class TokenClaims(msgspec.Struct, frozen=True):
     user_id: str
     domain_id: str
-    project_id: str
+    #: None: a domain-scoped token (IAM's scope {"domain": ...}), for global services only
+    project_id: str | None
     issued_ms: int
     expires_ms: int
+
+
+class TemporaryCredential(msgspec.Struct, frozen=True):
+    """What a security token carries (sealed): the temporary AK/SK it belongs to and whose it is.
+    ``project_id`` is the project of the token it was obtained with (None: the account's projects)."""
+
+    access_key: str
+    secret_key: str
+    user_id: str
+    domain_id: str
+    project_id: str | None
+    expires_ms: int
+
+
+_SECURITY_TOKEN_PREFIX = "ocfwst1."  # noqa: S105 - a format prefix, not a secret
+_temporary_decoder = msgspec.json.Decoder(TemporaryCredential)
+
+
+def seal_security_token(box: SecretBox, credential: TemporaryCredential) -> str:
+    """The security token of a temporary credential: its fields encrypted and authenticated under
+    the master key (Fernet), so any process sharing the key verifies it without a store read."""
+    return _SECURITY_TOKEN_PREFIX + box.encrypt(msgspec.json.encode(credential).decode()).decode()
+
+
+def open_security_token(box: SecretBox, token: str) -> TemporaryCredential:
+    bad = Unauthenticated("Incorrect IAM authentication information: the security token is not valid")
+    if not token.startswith(_SECURITY_TOKEN_PREFIX):
+        raise bad
+    try:
+        return _temporary_decoder.decode(box.decrypt(token[len(_SECURITY_TOKEN_PREFIX) :].encode()))
+    except (MasterKeyError, msgspec.DecodeError, UnicodeError, ValueError) as exc:
+        raise bad from exc
 
 
 _PREFIX = "ocfw1."
