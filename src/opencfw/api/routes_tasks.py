@@ -74,7 +74,10 @@ def _time_ms(req: Request, name: str) -> int | None:
     if _ISO.match(raw):
         from datetime import datetime
 
-        return int(datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp() * 1000)
+        try:  # the shape is right, but month 13, hour 25 or year 0 are not dates
+            return int(datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp() * 1000)
+        except ValueError:
+            pass
     raise BadParameter(f"The query parameter `{name}` must be epoch milliseconds or yyyy-mm-ddThh:mm:ssZ")
 
 
@@ -86,8 +89,8 @@ def _decode_cursor(raw: str) -> tuple[int, str]:
     try:
         text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
         begin, _, job_id = text.partition(":")
-        if not schemas.RESOURCE_ID.fullmatch(job_id):
-            raise ValueError(job_id)
+        if not schemas.RESOURCE_ID.fullmatch(job_id) or not re.fullmatch(r"[0-9]{1,16}", begin):
+            raise ValueError(job_id)  # a begin time past 16 digits overflows the stores' integers
         return int(begin), job_id
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise BadParameter("The query parameter `cursor` is not a cursor this server gave out") from exc

@@ -23,7 +23,7 @@ _HASHES = {SHA256: "sha256", SM3: "sm3"}
 ALGORITHMS = frozenset(a for a, h in _HASHES.items() if h in hashlib.algorithms_available)
 
 _AUTH_RE = re.compile(
-    r"^(?P<alg>SDK-HMAC-[A-Z0-9]+)\s+Access=(?P<ak>[^,\s]+),\s*SignedHeaders=(?P<sh>[^,\s]+),"
+    r"^(?P<alg>SDK-HMAC-[A-Z0-9]+)\s+Access=(?P<ak>[!-+\--~]+),\s*SignedHeaders=(?P<sh>[^,\s]+),"
     r"\s*Signature=(?P<sig>[0-9a-fA-F]+)\s*$"
 )
 _DATE_RE = re.compile(r"^\d{8}T\d{6}Z$")
