@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -210,6 +209,9 @@ class App:
             request_id=request_id,
         )
         req.params = params
+        client = scope.get("client")
+        if client:
+            req.client = str(client[0])
         scope["opencfw.route"], scope["opencfw.request"] = route, req  # for the observer
         req.body = await self._read_body(headers, receive)
         if route.auth == "admin":
@@ -257,6 +259,7 @@ class App:
                 raw_query=req.raw_query,
                 headers=req.headers,
                 body=req.body,
+                client=req.client,
             )
         token = req.headers.get("x-auth-token")
         if token:
@@ -274,8 +277,7 @@ class App:
             given = authorization[7:].strip()
         if not given:
             raise Unauthenticated("The admin API needs the admin token (Authorization: Bearer ...)")
-        if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), self.rt.admin_token.encode()):
-            raise Unauthenticated("The admin token is not valid")
+        self.rt.credentials.check_admin_token(given, self.rt.admin_token, req.client)
 
     def _authorize(self, principal: Principal, req: Request) -> None:
         project_id = req.params["project_id"]

@@ -35,6 +35,7 @@ def issue_token(rt: Runtime, req: Request) -> Response:
         password=user.password,
         project_id=project.id,
         project_name=project.name,
+        client=req.client,
     )
     domain_ref = {"id": domain.id, "name": domain.name}
     payload = {

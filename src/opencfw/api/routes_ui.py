@@ -168,12 +168,13 @@ def sign_in(rt: Runtime, req: Request) -> Response:
             password=body.password,
             project_id=body.project if known else None,
             project_name=None if known else body.project,
+            client=req.client,
         )
         value, session = _sessions(rt).issue("user", project.id, user.id, user.password_hash)
     else:
-        given = body.token.encode("utf-8", "surrogateescape")
-        if not body.token or not hmac.compare_digest(given, rt.admin_token.encode()):
+        if not body.token:
             raise Unauthenticated("The admin token is not valid")
+        rt.credentials.check_admin_token(body.token, rt.admin_token, req.client)
         if not known:
             raise NotFound(f"The project {body.project[:64]} does not exist")
         value, session = _sessions(rt).issue("admin", body.project, "", rt.admin_token)

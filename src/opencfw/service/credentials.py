@@ -7,7 +7,6 @@ import functools
 import hmac
 import secrets
 import string
-import threading
 import uuid
 from dataclasses import dataclass
 
@@ -15,6 +14,7 @@ from opencfw.domain import signing
 from opencfw.domain.accounts import AccessKey, Domain, Project, User
 from opencfw.domain.clock import Clock
 from opencfw.domain.errors import Forbidden, TokenExpired, Unauthenticated
+from opencfw.service.lockout import Lockout
 from opencfw.service.secrets import (
     SecretBox,
     TokenClaims,
@@ -35,6 +35,16 @@ _CACHE_LIMIT = 50_000
 
 LOCK_AFTER_FAILURES = 5
 LOCK_MS = 5 * 60 * 1000
+#: what the real gateway answers while a pair is locked (API Gateway FAQ, "Common Errors Related to
+#: IAM Authentication Information")
+AK_LOCKED = "Incorrect IAM authentication information: AK access failed to reach the limit,forbidden."
+#: wrong passwords (token requests and dashboard sign-ins) from one address before it is locked,
+#: and for how long: IAM locks for 15 minutes and answers "The account is locked."
+PASSWORD_LOCK_AFTER = 5
+PASSWORD_LOCK_MS = 15 * 60 * 1000
+#: wrong admin tokens from one address before it is locked, and for how long
+ADMIN_LOCK_AFTER = 5
+ADMIN_LOCK_MS = 15 * 60 * 1000
 
 _AK_ALPHABET = string.ascii_uppercase + string.digits
 _SK_ALPHABET = string.ascii_letters + string.digits
@@ -91,41 +101,8 @@ class Principal:
     #: the project a token is scoped to (None for AK/SK, which reach every project of the domain)
     project_id: str | None = None
     access_key: str | None = None
-
-
-class SignatureLockout:
-    """Consecutive signature failures per AK, and the AKs locked because of them.
-
-    Per process and in memory: behind a load balancer each API process counts on its own, so a
-    client guessing across N processes gets up to N times the attempts; a restart forgets locks.
-    Only keys that exist are tracked, so the table is bounded by the number of keys.
-    """
-
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
-        self._lock = threading.Lock()
-        #: access key -> (consecutive failures, locked until ms or 0)
-        self._state: dict[str, tuple[int, int]] = {}
-
-    def locked_for_ms(self, access_key: str) -> int:
-        """How much longer ``access_key`` stays locked (0 when it is not)."""
-        with self._lock:
-            until = self._state.get(access_key, (0, 0))[1]
-            left = until - self.clock.now_ms()
-            if until and left <= 0:
-                del self._state[access_key]  # the lock lapsed: start counting afresh
-            return max(left, 0)
-
-    def failed(self, access_key: str) -> None:
-        with self._lock:
-            failures, _ = self._state.get(access_key, (0, 0))
-            failures += 1
-            until = self.clock.now_ms() + LOCK_MS if failures >= LOCK_AFTER_FAILURES else 0
-            self._state[access_key] = (failures, until)
-
-    def succeeded(self, access_key: str) -> None:
-        with self._lock:
-            self._state.pop(access_key, None)
+    #: when a token ends (None for AK/SK): long-lived answers (event streams) end with it
+    expires_ms: int | None = None
 
 
 class Credentials:
@@ -135,7 +112,12 @@ class Credentials:
         self.box = box
         self.tokens = TokenCodec(box.token_key)
         self.token_ttl_ms = token_ttl_ms
-        self.lockout = SignatureLockout(clock)
+        #: signature failures per (access key, client address): a stranger cannot lock out the owner
+        self.lockout = Lockout(clock, after=LOCK_AFTER_FAILURES, lock_ms=LOCK_MS)
+        #: wrong passwords per client address (token requests and dashboard sign-ins alike)
+        self.password_lockout = Lockout(clock, after=PASSWORD_LOCK_AFTER, lock_ms=PASSWORD_LOCK_MS)
+        #: wrong admin tokens per client address (the admin API and the dashboard's admin sign-in)
+        self.admin_lockout = Lockout(clock, after=ADMIN_LOCK_AFTER, lock_ms=ADMIN_LOCK_MS)
         self._verified_tokens: dict[str, TokenClaims] = {}
         self._keys: dict[str, tuple[int, tuple[AccessKey, str] | None]] = {}
         self._project_domains: dict[str, str] = {}
@@ -279,7 +261,13 @@ class Credentials:
         password: str,
         project_id: str | None,
         project_name: str | None,
+        client: str = "",
     ) -> tuple[str, TokenClaims, User, Domain, Project]:
+        """A project-scoped token for a user's password. ``client`` is the caller's address: after
+        PASSWORD_LOCK_AFTER wrong passwords in a row from it, it is refused for PASSWORD_LOCK_MS
+        (as IAM does), before any password is checked."""
+        if self.password_lockout.locked_for_ms(client):
+            raise Unauthenticated("The account is locked.")
         wrong = Unauthenticated("The username or password is wrong.")
         domain = (
             self.store.get_domain(domain_id)
@@ -290,9 +278,12 @@ class Credentials:
         if user is None or domain is None:
             # spend the same time as a real check, so that timing does not reveal which part was wrong
             verify_password(password, _dummy_hash())
+            self.password_lockout.failed(client)
             raise wrong
         if not verify_password(password, user.password_hash):
+            self.password_lockout.failed(client)
             raise wrong
+        self.password_lockout.succeeded(client)
         if project_id is not None:
             project = self.store.get_project(project_id)
         else:
@@ -321,7 +312,13 @@ class Credentials:
             self._verified_tokens[token] = claims
         elif self.clock.now_ms() >= claims.expires_ms:
             raise TokenExpired("The token has expired")
-        return Principal(claims.domain_id, claims.user_id, "token", project_id=claims.project_id)
+        return Principal(
+            claims.domain_id,
+            claims.user_id,
+            "token",
+            project_id=claims.project_id,
+            expires_ms=claims.expires_ms,
+        )
 
     def _access_key(self, ak: str) -> tuple[AccessKey, str] | None:
         """The key and its secret, remembered for KEY_CACHE_MS: a revoked or changed key
@@ -348,8 +345,10 @@ class Credentials:
         raw_query: bytes,
         headers: dict[str, str],
         body: bytes,
+        client: str = "",
     ) -> Principal:
-        """Verify an ``SDK-HMAC-*`` signature. ``headers`` maps lower-case names to values."""
+        """Verify an ``SDK-HMAC-*`` signature. ``headers`` maps lower-case names to values;
+        ``client`` is the caller's address, with which failures are counted."""
         try:
             algorithm, ak, signed, sig = signing.parse_authorization(authorization)
         except signing.SignatureFormatError as exc:
@@ -358,13 +357,9 @@ class Credentials:
             raise Unauthenticated(
                 f"Incorrect IAM authentication information: unsupported algorithm {algorithm}"
             )
-        locked_ms = self.lockout.locked_for_ms(ak)
-        if locked_ms:
+        if self.lockout.locked_for_ms((ak, client)):
             # refused even when this signature is right: the lock is what stops guessing
-            raise Unauthenticated(
-                "Incorrect IAM authentication information: verify aksk signature fail: the AK is "
-                f"locked after {LOCK_AFTER_FAILURES} consecutive failures; retry in {-(-locked_ms // 1000)} s"
-            )
+            raise Unauthenticated(AK_LOCKED)
         if "x-sdk-date" not in signed:
             raise Unauthenticated("Incorrect IAM authentication information: x-sdk-date is not signed")
         missing = [name for name in signed if name not in headers]
@@ -399,10 +394,32 @@ class Credentials:
             algorithm, secret, signing.string_to_sign(algorithm, sdk_date, canonical)
         )
         if not hmac.compare_digest(expected.encode(), sig.encode()):
-            self.lockout.failed(ak)
+            self.lockout.failed((ak, client))
             raise Unauthenticated("Incorrect IAM authentication information: verify aksk signature fail")
-        self.lockout.succeeded(ak)
+        self.lockout.succeeded((ak, client))
         return Principal(key.domain_id, key.user_id, "aksk", access_key=ak)
+
+    def check_admin_token(self, given: str, expected: str, client: str) -> None:
+        """401 unless ``given`` is the admin token; after ADMIN_LOCK_AFTER wrong ones in a row
+        from ``client``, that address is refused for ADMIN_LOCK_MS whatever it sends."""
+        locked_ms = self.admin_lockout.locked_for_ms(client)
+        if locked_ms:
+            raise Unauthenticated(
+                f"Too many wrong admin tokens from this address: try again in {-(-locked_ms // 1000)} s"
+            )
+        if not expected or not hmac.compare_digest(
+            given.encode("utf-8", "surrogateescape"), expected.encode()
+        ):
+            self.admin_lockout.failed(client)
+            raise Unauthenticated("The admin token is not valid")
+        self.admin_lockout.succeeded(client)
+
+    def still_valid(self, principal: Principal) -> bool:
+        """Whether a caller verified earlier may still be served: its token has not expired, its
+        AK has not been revoked (seen within KEY_CACHE_MS). For answers that outlive a request."""
+        if principal.expires_ms is not None and self.clock.now_ms() >= principal.expires_ms:
+            return False
+        return principal.access_key is None or self._access_key(principal.access_key) is not None
 
     # -- authorisation
 
