@@ -7,7 +7,7 @@ import asyncio
 import base64
 import binascii
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -25,6 +25,10 @@ MAX_WAIT_SECONDS = 60
 SSE_CONTENT_TYPE = b"text/event-stream; charset=utf-8"
 #: a comment line every so often keeps proxies and clients from timing the stream out
 KEEPALIVE_SECONDS = 15.0
+#: an open stream checks its caller's credential this often (expiry, revocation, sign-out)
+RECHECK_SECONDS = 1.0
+#: whether the caller of a long-lived answer may still be served
+Alive = Callable[[], Awaitable[bool]]
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
 
 
@@ -134,8 +138,17 @@ def _sse(seq: int, kind: str, data: dict[str, object], at_ms: int) -> bytes:
     return f"id: {seq}\nevent: {kind}\ndata: {payload}\n\n".encode()
 
 
-async def events(rt: Runtime, req: Request) -> Response:
-    """Server-Sent Events of the project's job and firewall changes; resumable with Last-Event-ID."""
+async def _caller_still_valid(rt: Runtime, req: Request) -> bool:
+    assert req.principal is not None
+    return await rt.read(rt.credentials.still_valid, req.principal)
+
+
+async def events(rt: Runtime, req: Request, alive: Alive | None = None) -> Response:
+    """Server-Sent Events of the project's job and firewall changes; resumable with Last-Event-ID.
+
+    The caller's credential is checked again every RECHECK_SECONDS while the stream is open
+    (``alive``; by default: the token has not expired, the AK has not been revoked): once it fails,
+    the stream ends, and a client that reconnects meets the 401."""
     project_id = req.params["project_id"]
     raw = req.headers.get("last-event-id") or req.query.get("last_event_id")
     if raw:
@@ -144,20 +157,31 @@ async def events(rt: Runtime, req: Request) -> Response:
         last = int(raw)
     else:
         last = await rt.read(rt.store.last_event_seq, project_id)
+    check: Alive = alive or (lambda: _caller_still_valid(rt, req))
 
     async def stream() -> AsyncIterator[bytes]:
         nonlocal last
         yield b"retry: 2000\n\n"
+        quiet = 0.0  # seconds since the last line sent
         while not rt.draining.is_set():
+            if not await check():
+                yield b": the credential of this stream has expired or was revoked\n\n"
+                return
             version = rt.hub.version(project_id)
             batch = await rt.read(rt.store.events_since, project_id, last, 500)
             for seq, kind, data, at_ms in batch:
                 yield _sse(seq, kind, data, at_ms)
                 last = seq
+            if batch:
+                quiet = 0.0
             if len(batch) == 500:
                 continue
-            if not await rt.hub.wait(project_id, version, KEEPALIVE_SECONDS):
-                yield b": keep-alive\n\n"
+            wait = min(RECHECK_SECONDS, KEEPALIVE_SECONDS - quiet)
+            if not await rt.hub.wait(project_id, version, wait):
+                quiet += wait
+                if quiet >= KEEPALIVE_SECONDS:
+                    yield b": keep-alive\n\n"
+                    quiet = 0.0
 
     return Response(
         200, b"", [(b"cache-control", b"no-cache")], stream=stream(), content_type=SSE_CONTENT_TYPE
