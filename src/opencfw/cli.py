@@ -218,6 +218,9 @@ def _serve(settings: Settings) -> int:
         log_level="info" if settings.log_level in ("debug", "info") else settings.log_level,
         server_header=False,
         timeout_graceful_shutdown=10,
+        # the client address that guessing limits count by: a trusted proxy's X-Forwarded-For
+        proxy_headers=settings.forwarded_allow_ips != "none",
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
     try:
         Server(config).run(sockets=[sock])
