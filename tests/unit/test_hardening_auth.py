@@ -424,6 +424,6 @@ def test_any_single_byte_change_fails(verifier, request, data):
         mutated[{"method": 0, "path": 1, "query": 2}[part]] = changed.decode("latin-1")
     assume(meaning(*mutated) != meaning(*signed))
     assume(part != "method" or mutated[0].upper() != signed[0])
-    creds.lockout.succeeded(AK)  # this test is about signatures, not about the brute-force lock
+    creds.lockout.succeeded((AK, ""))  # this test is about signatures, not about the brute-force lock
     with pytest.raises(Unauthenticated):
         verify(creds, *mutated)
