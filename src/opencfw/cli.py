@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import errno
+import logging
 import os
 import signal
 import socket
@@ -191,6 +193,10 @@ def _serve(settings: Settings) -> int:
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
             await super().startup(sockets)
             runtime.phase = "ready"  # the lifespan ran and the sockets listen
+            # uvicorn says where it listens only for sockets it bound itself
+            logging.getLogger("uvicorn.error").info(
+                "Uvicorn running on http://%s:%d (Press CTRL+C to quit)", settings.host, settings.port
+            )
 
     from opencfw.api.app import App
     from opencfw.runtime import build_runtime
@@ -198,6 +204,8 @@ def _serve(settings: Settings) -> int:
     # the port first: a server that cannot listen creates nothing and shows no secrets, so the
     # next start that can listen still creates the first account and shows them
     sock = _listen(settings.host, settings.port)
+    if settings.port == 0:  # the port the system chose, for the lines printed below
+        settings = dataclasses.replace(settings, port=sock.getsockname()[1])
     try:
         runtime, result = build_runtime(settings)
     except BaseException:
