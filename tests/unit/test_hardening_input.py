@@ -123,3 +123,16 @@ def test_nul_in_query_text_is_a_bad_parameter(api, url):
     """NUL in a free-text query parameter (the project lookup's `name`, filters) is a 400."""
     _, _, client = api
     assert_error(call(client, "GET", url), 400, "CFW.00200001", "not valid")
+
+
+def test_a_non_utf8_byte_quoted_in_an_error_message_is_escaped(api):
+    """An error message that quotes a header with a non-UTF-8 byte (here a signed header name) is
+    sent with the byte escaped, instead of failing to encode (a 500 before)."""
+    _, _, client = api
+    authorization = (
+        b"SDK-HMAC-SHA256 Access=TESTAK0000000000000A, SignedHeaders=x-sdk-date;x-\xff, Signature="
+        + b"ab" * 32
+    )
+    headers = [(b"authorization", authorization), (b"x-sdk-date", b"20260101T000000Z")]
+    reply = asyncio.run(client._call("GET", f"/v3/{P}/jobs/job-1", b"", headers, b""))
+    assert_error(reply, 401, "APIGW.0301", r"signed header x-\\udcff is missing")

@@ -46,7 +46,12 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 def error_response(exc: OpenCfwError, request_id: str) -> Response:
-    body: dict[str, str] = {"error_code": exc.error_code, "error_msg": exc.error_msg}
+    message = exc.error_msg
+    if not message.isascii():
+        # a message may quote the request, and a request may carry bytes that are not UTF-8
+        # (decoded as lone surrogates): JSON cannot hold those, so they are written as escapes
+        message = message.encode("utf-8", "backslashreplace").decode("utf-8")
+    body: dict[str, str] = {"error_code": exc.error_code, "error_msg": message}
     if exc.gateway:
         body["request_id"] = request_id
     headers: list[tuple[bytes, bytes]] = []
