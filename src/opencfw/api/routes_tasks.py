@@ -139,8 +139,11 @@ def _sse(seq: int, kind: str, data: dict[str, object], at_ms: int) -> bytes:
 
 
 async def _caller_still_valid(rt: Runtime, req: Request) -> bool:
-    assert req.principal is not None
-    return await rt.read(rt.credentials.still_valid, req.principal)
+    principal = req.principal
+    assert principal is not None
+    if principal.access_key is None:  # a token: its expiry is in hand, no store read
+        return rt.credentials.still_valid(principal)
+    return await rt.read(rt.credentials.still_valid, principal)
 
 
 async def events(rt: Runtime, req: Request, alive: Alive | None = None) -> Response:
@@ -163,21 +166,25 @@ async def events(rt: Runtime, req: Request, alive: Alive | None = None) -> Respo
         nonlocal last
         yield b"retry: 2000\n\n"
         quiet = 0.0  # seconds since the last line sent
+        changed = True
+        version = 0
         while not rt.draining.is_set():
             if not await check():
                 yield b": the credential of this stream has expired or was revoked\n\n"
                 return
-            version = rt.hub.version(project_id)
-            batch = await rt.read(rt.store.events_since, project_id, last, 500)
-            for seq, kind, data, at_ms in batch:
-                yield _sse(seq, kind, data, at_ms)
-                last = seq
-            if batch:
-                quiet = 0.0
-            if len(batch) == 500:
-                continue
+            if changed:  # the store is read only when the project changed, not at every recheck
+                version = rt.hub.version(project_id)
+                batch = await rt.read(rt.store.events_since, project_id, last, 500)
+                for seq, kind, data, at_ms in batch:
+                    yield _sse(seq, kind, data, at_ms)
+                    last = seq
+                if batch:
+                    quiet = 0.0
+                if len(batch) == 500:
+                    continue
             wait = min(RECHECK_SECONDS, KEEPALIVE_SECONDS - quiet)
-            if not await rt.hub.wait(project_id, version, wait):
+            changed = await rt.hub.wait(project_id, version, wait)
+            if not changed:
                 quiet += wait
                 if quiet >= KEEPALIVE_SECONDS:
                     yield b": keep-alive\n\n"
