@@ -189,6 +189,7 @@ async def events(rt: Runtime, req: Request, alive: Alive | None = None) -> Respo
                 if quiet >= KEEPALIVE_SECONDS:
                     yield b": keep-alive\n\n"
                     quiet = 0.0
+                    changed = True  # and look again, in case a notification was lost
 
     return Response(
         200, b"", [(b"cache-control", b"no-cache")], stream=stream(), content_type=SSE_CONTENT_TYPE
