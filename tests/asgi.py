@@ -24,8 +24,10 @@ class Reply:
 
 
 class AsgiClient:
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, address: str | None = None) -> None:
         self.app = app
+        #: the client address the server sees (scope "client"); None: unknown, as before
+        self.address = address
 
     def request(
         self,
@@ -53,6 +55,8 @@ class AsgiClient:
             "query_string": query,
             "headers": headers,
         }
+        if self.address is not None:
+            scope["client"] = (self.address, 50000)
         sent = False
         messages: list[dict] = []
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
+import errno
+import logging
 import os
 import signal
 import socket
@@ -190,11 +193,25 @@ def _serve(settings: Settings) -> int:
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
             await super().startup(sockets)
             runtime.phase = "ready"  # the lifespan ran and the sockets listen
+            # uvicorn says where it listens only for sockets it bound itself
+            logging.getLogger("uvicorn.error").info(
+                "Uvicorn running on http://%s:%d (Press CTRL+C to quit)", settings.host, settings.port
+            )
 
     from opencfw.api.app import App
     from opencfw.runtime import build_runtime
 
-    runtime, result = build_runtime(settings)
+    # the port first: a server that cannot listen creates nothing and shows no secrets, so the
+    # next start that can listen still creates the first account and shows them
+    sock = _listen(settings.host, settings.port)
+    if settings.port == 0:  # the port the system chose, for the lines printed below
+        settings = dataclasses.replace(settings, port=sock.getsockname()[1])
+    try:
+        runtime, result = build_runtime(settings)
+    except BaseException:
+        sock.close()
+        raise
+    assert result is not None
     runtime.phase = "starting"
     print_bootstrap(result, settings)
     app = App(runtime)
@@ -209,12 +226,42 @@ def _serve(settings: Settings) -> int:
         log_level="info" if settings.log_level in ("debug", "info") else settings.log_level,
         server_header=False,
         timeout_graceful_shutdown=10,
+        # the client address that guessing limits count by: a trusted proxy's X-Forwarded-For
+        proxy_headers=settings.forwarded_allow_ips != "none",
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
     try:
-        Server(config).run()
+        Server(config).run(sockets=[sock])
     finally:
+        sock.close()
         runtime.close()
     return 0
+
+
+class ListenError(Exception):
+    """The server cannot listen where it was told to: one line on stderr, exit 1."""
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind and listen on ``host:port`` before anything else happens (uvicorn then serves on it)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        where = f"[{host}]:{port}" if family == socket.AF_INET6 else f"{host}:{port}"
+        if exc.errno == errno.EADDRINUSE:
+            reason = f"port {port} is taken: another process is listening on {where}"
+        else:
+            reason = exc.strerror or str(exc)
+        raise ListenError(
+            f"cannot listen on {where}: {reason} (nothing was created; set OPENCFW_PORT or --port)"
+        ) from exc
+    sock.set_inheritable(True)
+    return sock
 
 
 def _worker(settings: Settings) -> int:
@@ -222,7 +269,8 @@ def _worker(settings: Settings) -> int:
 
     from opencfw.runtime import build_runtime
 
-    runtime, _ = build_runtime(settings)
+    # a worker needs only the store and the master key: it never creates or changes an account
+    runtime, _ = build_runtime(settings, bootstrap=False)
     print(f"opencfw: worker {runtime.worker.owner} on the {runtime.store_kind} store", flush=True)
     if settings.worker_metrics_port is not None and runtime.metrics is not None:
         from prometheus_client import start_http_server
@@ -353,6 +401,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, UsageError, backup.BackupError) as exc:
         print(f"opencfw: error: {exc}", file=sys.stderr)
         return 2
+    except ListenError as exc:
+        print(f"opencfw: error: {exc}", file=sys.stderr)
+        return 1
     except (MasterKeyError, SchemaMissing, OpenCfwError, OSError) as exc:
         # at the command line the cause helps (a read-only or full disk, a locked file), where an
         # API client only gets the documented "System busy"

@@ -118,6 +118,23 @@ def _text(text: str, name: str) -> str:
     return text.strip()
 
 
+def _forwarded_allow_ips(text: str, name: str) -> str:
+    """Addresses or networks whose X-Forwarded-For is believed, comma-separated; ``*`` all, ``none`` none."""
+    import ipaddress
+
+    value = _text(text, name).replace(" ", "")
+    if value in ("*", "none"):
+        return value
+    for item in value.split(","):
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"{name} must be addresses or networks separated by commas, * or none, got {item!r}"
+            ) from None
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting, with its OPENCFW_* variable in the field's metadata."""
@@ -214,6 +231,10 @@ class Settings:
     )
     worker_metrics_port: int | None = field(
         default=None, metadata={"env": "OPENCFW_WORKER_METRICS_PORT", "parse": _port}
+    )
+    forwarded_allow_ips: str = field(
+        default="127.0.0.1,::1",
+        metadata={"env": "OPENCFW_FORWARDED_ALLOW_IPS", "parse": _forwarded_allow_ips},
     )
 
     @classmethod

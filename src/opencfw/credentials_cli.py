@@ -44,6 +44,7 @@ def run(
     from opencfw.runtime import build_runtime
 
     runtime, first = build_runtime(settings)
+    assert first is not None  # the command bootstraps an empty store like serve does
     if first.created or first.generated_secret_key or first.generated_password:
         # an empty store was just given its first account: show it once, apart from the output
         with contextlib.redirect_stdout(sys.stderr):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +17,7 @@ from opencfw.observability.http import Observer, passthrough
 from opencfw.observability.jobs import ObservedFirewalls
 from opencfw.observability.metrics import Metrics
 from opencfw.service.changes import ChangeHub
-from opencfw.service.credentials import BootstrapResult, BootstrapSpec, Credentials, admin_token
+from opencfw.service.credentials import BootstrapResult, BootstrapSpec, Credentials
 from opencfw.service.faults import FaultInjector
 from opencfw.service.firewalls import Firewalls
 from opencfw.service.jobs import ProvisioningPolicy
@@ -128,11 +127,15 @@ def open_store(settings: Settings) -> tuple[Store, str]:
     return SqliteStore(settings.data_dir / DATABASE_FILE), "sqlite"
 
 
-def build_runtime(settings: Settings, clock: Clock | None = None) -> tuple[Runtime, BootstrapResult]:
+def build_runtime(
+    settings: Settings, clock: Clock | None = None, *, bootstrap: bool = True
+) -> tuple[Runtime, BootstrapResult | None]:
     """Open and migrate the store, check the master key, create or confirm the first account.
 
     ``clock`` (tests) drives everything; otherwise authentication uses the wall clock and
-    provisioning the wall clock or, with OPENCFW_CLOCK=manual, a manual one.
+    provisioning the wall clock or, with OPENCFW_CLOCK=manual, a manual one. ``bootstrap=False``
+    (workers) never creates or changes an account or the admin token: a worker needs only the
+    store and the master key, and the result is None.
     """
     auth_clock = clock or Clock()
     manual = None
@@ -153,26 +156,26 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> tuple[Runti
         store, auth_clock, SecretBox(master), token_ttl_ms=round(settings.token_ttl_seconds * 1000)
     )
     credentials.check_master_key()
-    result = credentials.bootstrap(
-        BootstrapSpec(
-            domain=settings.domain,
-            user=settings.user,
-            password=settings.password.reveal() if settings.password else None,
-            region=settings.region,
-            project_id=settings.project_id,
-            access_key=settings.access_key,
-            secret_key=settings.secret_key.reveal() if settings.secret_key else None,
+    result = None
+    if bootstrap:
+        result = credentials.bootstrap(
+            BootstrapSpec(
+                domain=settings.domain,
+                user=settings.user,
+                password=settings.password.reveal() if settings.password else None,
+                region=settings.region,
+                project_id=settings.project_id,
+                access_key=settings.access_key,
+                secret_key=settings.secret_key.reveal() if settings.secret_key else None,
+                admin_token=settings.admin_token.reveal() if settings.admin_token else None,
+            )
         )
-    )
     policy = ProvisioningPolicy(
         duration_ms=round(settings.provision_seconds * 1000),
         outcome=settings.provision_outcome,
         delete_outcome=settings.delete_outcome,
         failure_rate=settings.failure_rate,
         seed=settings.failure_seed,
-    )
-    admin = admin_token(
-        store, credentials.box, settings.admin_token.reveal() if settings.admin_token else None
     )
     postgres = kind == "postgres"
     metrics = Metrics() if settings.metrics else None
@@ -198,10 +201,8 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> tuple[Runti
             metrics=metrics,
         ),
         manual_clock=manual,
-        admin_token=admin.value,
+        admin_token=result.admin_token if result is not None else "",
         metrics=metrics,
         observer=Observer(metrics, log_requests),
     )
-    if admin.generated:
-        result = dataclasses.replace(result, generated_admin_token=admin.value)
     return runtime, result

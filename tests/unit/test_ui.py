@@ -271,8 +271,8 @@ def test_sessions_survive_a_restart_with_the_same_master_key(env):  # noqa: F811
 
 
 def test_the_event_stream_ends_with_the_session(ui, monkeypatch):
-    """The session's event stream sends events while it lasts and ends at the first keep-alive
-    after a sign-out, instead of streaming on to a signed-out browser."""
+    """The session's event stream sends events while it lasts and ends soon after a sign-out (a
+    last comment line says why), instead of streaming on to a signed-out browser."""
     from opencfw.api import routes_tasks, routes_ui
     from opencfw.api.http import Request
 
@@ -290,6 +290,8 @@ def test_the_event_stream_ends_with_the_session(ui, monkeypatch):
         routes_ui._sessions(runtime).end(
             routes_ui._sessions(runtime).verify(headers["cookie"].split("=", 1)[1])
         )
+        last = await asyncio.wait_for(anext(reply.stream), 5)
+        assert last.startswith(b": ") and b"revoked" in last
         with pytest.raises(StopAsyncIteration):
             await asyncio.wait_for(anext(reply.stream), 5)
         return chunks

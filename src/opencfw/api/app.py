@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -50,7 +49,12 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 def error_response(exc: OpenCfwError, request_id: str) -> Response:
-    body: dict[str, str] = {"error_code": exc.error_code, "error_msg": exc.error_msg}
+    message = exc.error_msg
+    if not message.isascii():
+        # a message may quote the request, and a request may carry bytes that are not UTF-8
+        # (decoded as lone surrogates): JSON cannot hold those, so they are written as escapes
+        message = message.encode("utf-8", "backslashreplace").decode("utf-8")
+    body: dict[str, str] = {"error_code": exc.error_code, "error_msg": message}
     if exc.gateway:
         body["request_id"] = request_id
     headers: list[tuple[bytes, bytes]] = []
@@ -217,6 +221,9 @@ class App:
             request_id=request_id,
         )
         req.params = params
+        client = scope.get("client")
+        if client:
+            req.client = str(client[0])
         scope["opencfw.route"], scope["opencfw.request"] = route, req  # for the observer
         req.body = await self._read_body(headers, receive)
         if route.auth == "admin":
@@ -269,6 +276,7 @@ class App:
                 raw_query=req.raw_query,
                 headers=req.headers,
                 body=req.body,
+                client=req.client,
             )
         token = req.headers.get("x-auth-token")
         if token:
@@ -286,8 +294,7 @@ class App:
             given = authorization[7:].strip()
         if not given:
             raise Unauthenticated("The admin API needs the admin token (Authorization: Bearer ...)")
-        if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), self.rt.admin_token.encode()):
-            raise Unauthenticated("The admin token is not valid")
+        self.rt.credentials.check_admin_token(given, self.rt.admin_token, req.client)
 
     def _authorize(self, principal: Principal, req: Request) -> None:
         project_id = req.params["project_id"]

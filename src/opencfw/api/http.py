@@ -26,6 +26,7 @@ _encoder = msgspec.json.Encoder()
 class Request:
     __slots__ = (
         "body",
+        "client",
         "headers",
         "method",
         "params",
@@ -54,6 +55,8 @@ class Request:
         self.headers = headers
         self.request_id = request_id
         self.body = b""
+        #: the caller's address as the HTTP server reports it ("" when unknown)
+        self.client = ""
         self.params: dict[str, str] = {}
         self.principal: Principal | None = None
         self.query: dict[str, str] = (

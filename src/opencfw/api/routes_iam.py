@@ -46,6 +46,7 @@ def issue_token(rt: Runtime, req: Request) -> Response:
         project_id=project.id if project is not None else None,
         project_name=project.name if project is not None else None,
         scope_domain=wanted_domain,
+        client=req.client,
     )
     domain_ref = {"id": domain.id, "name": domain.name}
     token_body: dict[str, Any] = {

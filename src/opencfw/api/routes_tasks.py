@@ -7,7 +7,7 @@ import asyncio
 import base64
 import binascii
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -25,6 +25,10 @@ MAX_WAIT_SECONDS = 60
 SSE_CONTENT_TYPE = b"text/event-stream; charset=utf-8"
 #: a comment line every so often keeps proxies and clients from timing the stream out
 KEEPALIVE_SECONDS = 15.0
+#: an open stream checks its caller's credential this often (expiry, revocation, sign-out)
+RECHECK_SECONDS = 1.0
+#: whether the caller of a long-lived answer may still be served
+Alive = Callable[[], Awaitable[bool]]
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
 
 
@@ -74,7 +78,10 @@ def _time_ms(req: Request, name: str) -> int | None:
     if _ISO.match(raw):
         from datetime import datetime
 
-        return int(datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp() * 1000)
+        try:  # the shape is right, but month 13, hour 25 or year 0 are not dates
+            return int(datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp() * 1000)
+        except ValueError:
+            pass
     raise BadParameter(f"The query parameter `{name}` must be epoch milliseconds or yyyy-mm-ddThh:mm:ssZ")
 
 
@@ -86,8 +93,8 @@ def _decode_cursor(raw: str) -> tuple[int, str]:
     try:
         text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
         begin, _, job_id = text.partition(":")
-        if not schemas.RESOURCE_ID.fullmatch(job_id):
-            raise ValueError(job_id)
+        if not schemas.RESOURCE_ID.fullmatch(job_id) or not re.fullmatch(r"[0-9]{1,16}", begin):
+            raise ValueError(job_id)  # a begin time past 16 digits overflows the stores' integers
         return int(begin), job_id
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise BadParameter("The query parameter `cursor` is not a cursor this server gave out") from exc
@@ -131,8 +138,20 @@ def _sse(seq: int, kind: str, data: dict[str, object], at_ms: int) -> bytes:
     return f"id: {seq}\nevent: {kind}\ndata: {payload}\n\n".encode()
 
 
-async def events(rt: Runtime, req: Request) -> Response:
-    """Server-Sent Events of the project's job and firewall changes; resumable with Last-Event-ID."""
+async def _caller_still_valid(rt: Runtime, req: Request) -> bool:
+    principal = req.principal
+    assert principal is not None
+    if principal.access_key is None:  # a token: its expiry is in hand, no store read
+        return rt.credentials.still_valid(principal)
+    return await rt.read(rt.credentials.still_valid, principal)
+
+
+async def events(rt: Runtime, req: Request, alive: Alive | None = None) -> Response:
+    """Server-Sent Events of the project's job and firewall changes; resumable with Last-Event-ID.
+
+    The caller's credential is checked again every RECHECK_SECONDS while the stream is open
+    (``alive``; by default: the token has not expired, the AK has not been revoked): once it fails,
+    the stream ends, and a client that reconnects meets the 401."""
     project_id = req.params["project_id"]
     raw = req.headers.get("last-event-id") or req.query.get("last_event_id")
     if raw:
@@ -141,20 +160,36 @@ async def events(rt: Runtime, req: Request) -> Response:
         last = int(raw)
     else:
         last = await rt.read(rt.store.last_event_seq, project_id)
+    check: Alive = alive or (lambda: _caller_still_valid(rt, req))
 
     async def stream() -> AsyncIterator[bytes]:
         nonlocal last
         yield b"retry: 2000\n\n"
+        quiet = 0.0  # seconds since the last line sent
+        changed = True
+        version = 0
         while not rt.draining.is_set():
-            version = rt.hub.version(project_id)
-            batch = await rt.read(rt.store.events_since, project_id, last, 500)
-            for seq, kind, data, at_ms in batch:
-                yield _sse(seq, kind, data, at_ms)
-                last = seq
-            if len(batch) == 500:
-                continue
-            if not await rt.hub.wait(project_id, version, KEEPALIVE_SECONDS):
-                yield b": keep-alive\n\n"
+            if not await check():
+                yield b": the credential of this stream has expired or was revoked\n\n"
+                return
+            if changed:  # the store is read only when the project changed, not at every recheck
+                version = rt.hub.version(project_id)
+                batch = await rt.read(rt.store.events_since, project_id, last, 500)
+                for seq, kind, data, at_ms in batch:
+                    yield _sse(seq, kind, data, at_ms)
+                    last = seq
+                if batch:
+                    quiet = 0.0
+                if len(batch) == 500:
+                    continue
+            wait = min(RECHECK_SECONDS, KEEPALIVE_SECONDS - quiet)
+            changed = await rt.hub.wait(project_id, version, wait)
+            if not changed:
+                quiet += wait
+                if quiet >= KEEPALIVE_SECONDS:
+                    yield b": keep-alive\n\n"
+                    quiet = 0.0
+                    changed = True  # and look again, in case a notification was lost
 
     return Response(
         200, b"", [(b"cache-control", b"no-cache")], stream=stream(), content_type=SSE_CONTENT_TYPE

@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import hmac
 import weakref
-from collections.abc import AsyncIterator
 from importlib import resources
 from typing import TYPE_CHECKING, Annotated, Literal
 from urllib.parse import urlsplit
@@ -168,12 +167,13 @@ def sign_in(rt: Runtime, req: Request) -> Response:
             password=body.password,
             project_id=body.project if known else None,
             project_name=None if known else body.project,
+            client=req.client,
         )
         value, session = _sessions(rt).issue("user", project.id, user.id, user.password_hash)
     else:
-        given = body.token.encode("utf-8", "surrogateescape")
-        if not body.token or not hmac.compare_digest(given, rt.admin_token.encode()):
+        if not body.token:
             raise Unauthenticated("The admin token is not valid")
+        rt.credentials.check_admin_token(body.token, rt.admin_token, req.client)
         if not known:
             raise NotFound(f"The project {body.project[:64]} does not exist")
         value, session = _sessions(rt).issue("admin", body.project, "", rt.admin_token)
@@ -226,26 +226,18 @@ async def job(rt: Runtime, req: Request) -> Response:
 
 
 async def events(rt: Runtime, req: Request) -> Response:
-    """The project's event stream; it ends once the session expires or is signed out."""
+    """The project's event stream; it ends once the session expires, is signed out, or its
+    password or admin token changes (checked every second while it is open)."""
     await _session(rt, req)
-    response = await routes_tasks.events(rt, req)
-    inner = response.stream
-    assert inner is not None
-    cookie = _cookie(req) or ""
 
-    async def guarded() -> AsyncIterator[bytes]:
+    async def alive() -> bool:
         try:
-            async for chunk in inner:
-                try:
-                    _sessions(rt).verify(cookie)
-                except Unauthenticated:
-                    return
-                yield chunk
-        finally:
-            await inner.aclose()  # type: ignore[attr-defined]
+            await _session(rt, req)
+        except Unauthenticated:
+            return False
+        return True
 
-    response.stream = guarded()
-    return response
+    return await routes_tasks.events(rt, req, alive)
 
 
 async def engine(rt: Runtime, req: Request) -> Response:

@@ -144,6 +144,8 @@ class SecurityTokenIn(Struct):
 
 
 T = TypeVar("T")
+#: a JSON escape of NUL (not preceded by an escaped backslash)
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 _decoders: dict[type, msgspec.json.Decoder[Any]] = {}
 
 
@@ -154,6 +156,9 @@ def decode_body(body: bytes, kind: type[T]) -> T:
         decoder = _decoders[kind] = msgspec.json.Decoder(kind)
     if not body.strip():
         raise BadParameter("The request body is empty; a JSON object is required")
+    if b"\\u0000" in body and _JSON_NUL.search(body):
+        # PostgreSQL cannot store or compare text with NUL in it: refused alike on both stores
+        raise BadParameter("Invalid request body: text must not contain the NUL character (\\u0000)")
     try:
         result: T = decoder.decode(body)
         # msgspec keeps the last of repeated keys silently; a body that says two things is refused
@@ -231,7 +236,7 @@ def query_text(query: dict[str, str], name: str, *, pattern: re.Pattern[str] | N
     raw = query.get(name)
     if raw is None or raw == "":
         return None
-    if len(raw) > 255 or (pattern is not None and not pattern.fullmatch(raw)):
+    if len(raw) > 255 or "\x00" in raw or (pattern is not None and not pattern.fullmatch(raw)):
         raise BadParameter(f"The query parameter `{name}` is not valid: {raw[:64]!r}")
     return raw
 

@@ -52,7 +52,7 @@ CONTENT_HASH_HEADER = {
 SM2_UID = b"1234567812345678"
 
 _AUTH_RE = re.compile(
-    r"^(?P<alg>SDK-[A-Z0-9]+(?:-[A-Z0-9]+)+)\s+Access=(?P<ak>[^,\s]+),\s*SignedHeaders=(?P<sh>[^,\s]+),"
+    r"^(?P<alg>SDK-[A-Z0-9]+(?:-[A-Z0-9]+)+)\s+Access=(?P<ak>[!-+\--~]+),\s*SignedHeaders=(?P<sh>[^,\s]+),"
     r"\s*Signature=(?P<sig>[0-9a-fA-F]+)\s*$"
 )
 _DATE_RE = re.compile(r"^\d{8}T\d{6}Z$")

@@ -26,6 +26,17 @@ Handler = Callable[[Scope, Receive, Send], Awaitable[None]]
 #: the label of requests that matched no route (404/405): raw paths are never labels
 UNMATCHED = "unmatched"
 _ACCESS = re.compile(r"Access=([^,\s]+)")
+#: what an access key looks like: anything else in ``Access=`` is logged as null, never echoed
+_WELL_FORMED_AK = re.compile(r"[A-Za-z0-9]{1,64}")
+#: characters of a well-formed AK kept in the log: enough to tell keys apart, and a secret key
+#: pasted by mistake where the AK belongs is not written out whole
+AK_LOGGED_CHARS = 8
+
+
+def logged_access_key(raw: str) -> str | None:
+    if not _WELL_FORMED_AK.fullmatch(raw):
+        return None
+    return raw if len(raw) <= AK_LOGGED_CHARS else raw[:AK_LOGGED_CHARS] + "..."
 
 
 def auth_of(headers: dict[str, str]) -> tuple[str, str | None]:
@@ -33,7 +44,7 @@ def auth_of(headers: dict[str, str]) -> tuple[str, str | None]:
     authorization = headers.get("authorization", "")
     if authorization.startswith("SDK-HMAC-"):
         found = _ACCESS.search(authorization)
-        return "signature", found.group(1)[:64] if found else None
+        return "signature", logged_access_key(found.group(1)) if found else None
     if headers.get("x-auth-token"):
         return "token", None
     if authorization.lower().startswith("bearer ") or "x-opencfw-admin-token" in headers:

@@ -7,7 +7,6 @@ import functools
 import hmac
 import secrets
 import string
-import threading
 import uuid
 from dataclasses import dataclass
 
@@ -15,6 +14,7 @@ from opencfw.domain import signing
 from opencfw.domain.accounts import AccessKey, Domain, Project, User
 from opencfw.domain.clock import Clock
 from opencfw.domain.errors import BadParameter, Forbidden, TokenExpired, Unauthenticated
+from opencfw.service.lockout import Lockout
 from opencfw.service.secrets import (
     SecretBox,
     TemporaryCredential,
@@ -38,6 +38,16 @@ _CACHE_LIMIT = 50_000
 
 LOCK_AFTER_FAILURES = 5
 LOCK_MS = 5 * 60 * 1000
+#: what the real gateway answers while a pair is locked (API Gateway FAQ, "Common Errors Related to
+#: IAM Authentication Information")
+AK_LOCKED = "Incorrect IAM authentication information: AK access failed to reach the limit,forbidden."
+#: wrong passwords (token requests and dashboard sign-ins) from one address before it is locked,
+#: and for how long: IAM locks for 15 minutes and answers "The account is locked."
+PASSWORD_LOCK_AFTER = 5
+PASSWORD_LOCK_MS = 15 * 60 * 1000
+#: wrong admin tokens from one address before it is locked, and for how long
+ADMIN_LOCK_AFTER = 5
+ADMIN_LOCK_MS = 15 * 60 * 1000
 
 #: how long temporary AK/SK pairs and their security token last (IAM: 15 minutes to 24 hours)
 TEMPORARY_MIN_S, TEMPORARY_DEFAULT_S, TEMPORARY_MAX_S = 900, 900, 86400
@@ -65,6 +75,8 @@ class BootstrapSpec:
     project_id: str | None
     access_key: str | None
     secret_key: str | None
+    #: OPENCFW_ADMIN_TOKEN; None: the one kept in the store, or a new one
+    admin_token: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +93,8 @@ class BootstrapResult:
     generated_password: str | None
     generated_secret_key: str | None
     generated_admin_token: str | None = None
+    #: the admin credential in force (never printed unless generated)
+    admin_token: str = dataclasses.field(default="", repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,41 +111,9 @@ class Principal:
     domain_scoped: bool = False
     #: signed with a temporary AK/SK and its security token
     temporary: bool = False
-
-
-class SignatureLockout:
-    """Consecutive signature failures per AK, and the AKs locked because of them.
-
-    Per process and in memory: behind a load balancer each API process counts on its own, so a
-    client guessing across N processes gets up to N times the attempts; a restart forgets locks.
-    Only keys that exist are tracked, so the table is bounded by the number of keys.
-    """
-
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
-        self._lock = threading.Lock()
-        #: access key -> (consecutive failures, locked until ms or 0)
-        self._state: dict[str, tuple[int, int]] = {}
-
-    def locked_for_ms(self, access_key: str) -> int:
-        """How much longer ``access_key`` stays locked (0 when it is not)."""
-        with self._lock:
-            until = self._state.get(access_key, (0, 0))[1]
-            left = until - self.clock.now_ms()
-            if until and left <= 0:
-                del self._state[access_key]  # the lock lapsed: start counting afresh
-            return max(left, 0)
-
-    def failed(self, access_key: str) -> None:
-        with self._lock:
-            failures, _ = self._state.get(access_key, (0, 0))
-            failures += 1
-            until = self.clock.now_ms() + LOCK_MS if failures >= LOCK_AFTER_FAILURES else 0
-            self._state[access_key] = (failures, until)
-
-    def succeeded(self, access_key: str) -> None:
-        with self._lock:
-            self._state.pop(access_key, None)
+    #: when a token or temporary key ends (None for permanent AK/SK): long-lived answers (event
+    #: streams) end with it
+    expires_ms: int | None = None
 
 
 class Credentials:
@@ -141,7 +123,12 @@ class Credentials:
         self.box = box
         self.tokens = TokenCodec(box.token_key)
         self.token_ttl_ms = token_ttl_ms
-        self.lockout = SignatureLockout(clock)
+        #: signature failures per (access key, client address): a stranger cannot lock out the owner
+        self.lockout = Lockout(clock, after=LOCK_AFTER_FAILURES, lock_ms=LOCK_MS)
+        #: wrong passwords per client address (token requests and dashboard sign-ins alike)
+        self.password_lockout = Lockout(clock, after=PASSWORD_LOCK_AFTER, lock_ms=PASSWORD_LOCK_MS)
+        #: wrong admin tokens per client address (the admin API and the dashboard's admin sign-in)
+        self.admin_lockout = Lockout(clock, after=ADMIN_LOCK_AFTER, lock_ms=ADMIN_LOCK_MS)
         self._verified_tokens: dict[str, TokenClaims] = {}
         self._security_tokens: dict[str, TemporaryCredential] = {}
         self._keys: dict[str, tuple[int, tuple[AccessKey, str] | None]] = {}
@@ -154,64 +141,80 @@ class Credentials:
     # -- first start
 
     def check_master_key(self) -> None:
-        """Fail fast when the master key cannot read this store's secrets."""
-        stored = self.store.get_meta("master_key_check")
-        if stored is None:
-            self.store.set_meta("master_key_check", self.box.check_value())
-        else:
+        """Fail fast when the master key cannot read this store's secrets (the first process to
+        start records a check value; concurrent first starts agree on one)."""
+        with self.store.exclusive() as store:
+            stored = store.get_meta("master_key_check")
+            if stored is None:
+                store.set_meta("master_key_check", self.box.check_value())
+        if stored is not None:
             self.box.verify_check_value(stored)
 
     def bootstrap(self, spec: BootstrapSpec) -> BootstrapResult:
         """Create the first account on an empty store; on later starts, make sure the values that
-        the operator fixed (project id, AK/SK, password) exist as given."""
+        the operator fixed (project id, AK/SK, password) exist as given.
+
+        One transaction under the store's exclusive lock: any number of processes may start at
+        once, exactly one creates the account (and the admin token) and gets the generated secrets
+        to show; the others find it made. Password hashing is slow, so a new user's hash is made
+        before the lock is taken."""
         now = self.clock.now_ms()
-        created = self.store.is_empty()
         generated_password = generated_sk = None
+        prepared: str | None = None
         domain = self.store.get_domain_by_name(spec.domain)
-        if domain is None:
-            domain = Domain(uuid.uuid4().hex, spec.domain)
-            self.store.add_domain(domain, now)
-        user = self.store.get_user(domain.id, spec.user)
-        if user is None:
-            password = spec.password
-            if password is None:
-                password = generated_password = secrets.token_urlsafe(12)
-            user = User(uuid.uuid4().hex, spec.user, domain.id, hash_password(password))
-            self.store.add_user(user, now)
-        elif spec.password is not None and not verify_password(spec.password, user.password_hash):
-            self.store.set_password_hash(user.id, hash_password(spec.password))
+        if domain is None or self.store.get_user(domain.id, spec.user) is None:
+            password = spec.password if spec.password is not None else secrets.token_urlsafe(12)
+            prepared = hash_password(password)
+        with self.store.exclusive() as store:
+            created = store.is_empty()
+            domain = store.get_domain_by_name(spec.domain)
+            if domain is None:
+                domain = Domain(uuid.uuid4().hex, spec.domain)
+                store.add_domain(domain, now)
+            user = store.get_user(domain.id, spec.user)
+            if user is None:
+                if prepared is None:  # the user went away since the look before the lock
+                    password = spec.password if spec.password is not None else secrets.token_urlsafe(12)
+                    prepared = hash_password(password)
+                if spec.password is None:
+                    generated_password = password
+                user = User(uuid.uuid4().hex, spec.user, domain.id, prepared)
+                store.add_user(user, now)
+            elif spec.password is not None and not verify_password(spec.password, user.password_hash):
+                store.set_password_hash(user.id, hash_password(spec.password))
 
-        project: Project | None = None
-        if spec.project_id is not None:
-            project = self.store.get_project(spec.project_id)
-            if project is not None and project.domain_id != domain.id:
-                raise ValueError(f"project {spec.project_id} belongs to another account")
-        else:
-            found = self.store.list_projects(domain.id, spec.region)
-            project = found[0] if found else None
-        if project is None:
-            project = Project(spec.project_id or uuid.uuid4().hex, spec.region, domain.id)
-            self.store.add_project(project, now)
+            project: Project | None = None
+            if spec.project_id is not None:
+                project = store.get_project(spec.project_id)
+                if project is not None and project.domain_id != domain.id:
+                    raise ValueError(f"project {spec.project_id} belongs to another account")
+            else:
+                found = store.list_projects(domain.id, spec.region)
+                project = found[0] if found else None
+            if project is None:
+                project = Project(spec.project_id or uuid.uuid4().hex, spec.region, domain.id)
+                store.add_project(project, now)
 
-        access_key = spec.access_key
-        if access_key is not None:
-            secret = spec.secret_key
-            existing = self.store.get_access_key(access_key)
-            if secret is None:
-                if existing is None:
-                    secret = generated_sk = new_secret_key()
-            elif existing is not None and self.box.decrypt(existing.secret_enc) == secret:
-                secret = None  # already as given
-            if secret is not None:
-                self.store.put_access_key(
-                    AccessKey(access_key, user.id, domain.id, self.box.encrypt(secret), True), now
+            access_key = spec.access_key
+            if access_key is not None:
+                secret = spec.secret_key
+                existing = store.get_access_key(access_key)
+                if secret is None:
+                    if existing is None:
+                        secret = generated_sk = new_secret_key()
+                elif existing is not None and self.box.decrypt(existing.secret_enc) == secret:
+                    secret = None  # already as given
+                if secret is not None:
+                    store.put_access_key(
+                        AccessKey(access_key, user.id, domain.id, self.box.encrypt(secret), True), now
+                    )
+            elif created:
+                access_key = new_access_key()
+                generated_sk = new_secret_key()
+                store.put_access_key(
+                    AccessKey(access_key, user.id, domain.id, self.box.encrypt(generated_sk), True), now
                 )
-        elif created:
-            access_key = new_access_key()
-            generated_sk = new_secret_key()
-            self.store.put_access_key(
-                AccessKey(access_key, user.id, domain.id, self.box.encrypt(generated_sk), True), now
-            )
+            admin = admin_token(store, self.box, spec.admin_token)
         return BootstrapResult(
             created=created,
             domain=domain.name,
@@ -221,6 +224,8 @@ class Credentials:
             access_key=access_key,
             generated_password=generated_password,
             generated_secret_key=generated_sk,
+            generated_admin_token=admin.value if admin.generated else None,
+            admin_token=admin.value,
         )
 
     # -- key management (the `opencfw credentials` commands)
@@ -269,9 +274,14 @@ class Credentials:
         project_id: str | None,
         project_name: str | None,
         scope_domain: tuple[str | None, str | None] | None = None,
+        client: str = "",
     ) -> tuple[str, TokenClaims, User, Domain, Project | None]:
         """A password token scoped to a project, or with ``scope_domain`` (its id, its name) and no
-        project, to the user's account (a domain-scoped token: project None)."""
+        project, to the user's account (a domain-scoped token: project None). ``client`` is the
+        caller's address: after PASSWORD_LOCK_AFTER wrong passwords in a row from it, it is refused
+        for PASSWORD_LOCK_MS (as IAM does), before any password is checked."""
+        if self.password_lockout.locked_for_ms(client):
+            raise Unauthenticated("The account is locked.")
         wrong = Unauthenticated("The username or password is wrong.")
         domain = (
             self.store.get_domain(domain_id)
@@ -282,9 +292,12 @@ class Credentials:
         if user is None or domain is None:
             # spend the same time as a real check, so that timing does not reveal which part was wrong
             verify_password(password, _dummy_hash())
+            self.password_lockout.failed(client)
             raise wrong
         if not verify_password(password, user.password_hash):
+            self.password_lockout.failed(client)
             raise wrong
+        self.password_lockout.succeeded(client)
         now = self.clock.now_ms()
         if scope_domain is not None and project_id is None and project_name is None:
             scope_id, scope_name = scope_domain
@@ -325,6 +338,7 @@ class Credentials:
             "token",
             project_id=claims.project_id,
             domain_scoped=claims.project_id is None,
+            expires_ms=claims.expires_ms,
         )
 
     # -- temporary AK/SK pairs and security tokens (IAM OS-CREDENTIAL/securitytokens)
@@ -391,8 +405,10 @@ class Credentials:
         raw_query: bytes,
         headers: dict[str, str],
         body: bytes,
+        client: str = "",
     ) -> Principal:
-        """Verify an ``SDK-HMAC-*`` signature. ``headers`` maps lower-case names to values."""
+        """Verify an ``SDK-HMAC-*`` signature. ``headers`` maps lower-case names to values;
+        ``client`` is the caller's address, with which failures are counted."""
         try:
             algorithm, ak, signed, sig = signing.parse_authorization(authorization)
         except signing.SignatureFormatError as exc:
@@ -401,13 +417,9 @@ class Credentials:
             raise Unauthenticated(
                 f"Incorrect IAM authentication information: unsupported algorithm {algorithm}"
             )
-        locked_ms = self.lockout.locked_for_ms(ak)
-        if locked_ms:
+        if self.lockout.locked_for_ms((ak, client)):
             # refused even when this signature is right: the lock is what stops guessing
-            raise Unauthenticated(
-                "Incorrect IAM authentication information: verify aksk signature fail: the AK is "
-                f"locked after {LOCK_AFTER_FAILURES} consecutive failures; retry in {-(-locked_ms // 1000)} s"
-            )
+            raise Unauthenticated(AK_LOCKED)
         if "x-sdk-date" not in signed:
             raise Unauthenticated("Incorrect IAM authentication information: x-sdk-date is not signed")
         missing = [name for name in signed if name not in headers]
@@ -441,6 +453,7 @@ class Credentials:
                 project_id=temporary.project_id,
                 access_key=ak,
                 temporary=True,
+                expires_ms=temporary.expires_ms,
             )
             secret = temporary.secret_key
         elif found is None:
@@ -459,10 +472,34 @@ class Credentials:
         canonical = signing.canonical_request(method, raw_path, raw_query, headers, signed, body_hash)
         to_sign = signing.string_to_sign(algorithm, sdk_date, canonical)
         if not signing.verify(algorithm, ak, secret, to_sign, sig):
-            self.lockout.failed(ak)
+            self.lockout.failed((ak, client))
             raise Unauthenticated("Incorrect IAM authentication information: verify aksk signature fail")
-        self.lockout.succeeded(ak)
+        self.lockout.succeeded((ak, client))
         return principal
+
+    def check_admin_token(self, given: str, expected: str, client: str) -> None:
+        """401 unless ``given`` is the admin token; after ADMIN_LOCK_AFTER wrong ones in a row
+        from ``client``, that address is refused for ADMIN_LOCK_MS whatever it sends."""
+        locked_ms = self.admin_lockout.locked_for_ms(client)
+        if locked_ms:
+            raise Unauthenticated(
+                f"Too many wrong admin tokens from this address: try again in {-(-locked_ms // 1000)} s"
+            )
+        if not expected or not hmac.compare_digest(
+            given.encode("utf-8", "surrogateescape"), expected.encode()
+        ):
+            self.admin_lockout.failed(client)
+            raise Unauthenticated("The admin token is not valid")
+        self.admin_lockout.succeeded(client)
+
+    def still_valid(self, principal: Principal) -> bool:
+        """Whether a caller verified earlier may still be served: its token has not expired, its
+        AK has not been revoked (seen within KEY_CACHE_MS). For answers that outlive a request."""
+        if principal.expires_ms is not None and self.clock.now_ms() >= principal.expires_ms:
+            return False
+        if principal.access_key is None or principal.temporary:
+            return True  # a temporary key lives until its expires_ms, checked above
+        return self._access_key(principal.access_key) is not None
 
     # -- authorisation
 

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,11 +33,29 @@ def load_master_key(data_dir: Path, given: str | None) -> bytes:
         return given.encode()
     path = data_dir / MASTER_KEY_FILE
     if path.exists():
-        return path.read_bytes().strip()
+        return _read_key(path)
+    # written whole under a temporary name, then linked into place: of processes starting at once,
+    # exactly one key wins and nobody reads a file that is still empty
     key = base64.urlsafe_b64encode(secrets.token_bytes(32))
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key + b"\n")
+    fd, temporary = tempfile.mkstemp(dir=data_dir, prefix=".master.key.")
+    try:
+        with os.fdopen(fd, "wb") as handle:  # mkstemp makes it 0600
+            handle.write(key + b"\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return _read_key(path)
+    finally:
+        os.unlink(temporary)
+    return key
+
+
+def _read_key(path: Path) -> bytes:
+    key = path.read_bytes().strip()
+    if not key:
+        raise MasterKeyError(f"the master key file {path} is empty")
     return key
 
 

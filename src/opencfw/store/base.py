@@ -7,6 +7,7 @@ Every method is one transaction.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
@@ -29,6 +30,12 @@ class Store(Protocol):
         ...
 
     def schema_version(self) -> int: ...
+
+    def exclusive(self) -> contextlib.AbstractContextManager[Store]:
+        """One write transaction that no other ``exclusive()`` runs beside, in any process (a lock
+        taken inside it): the store it yields reads and writes inside that transaction, committed
+        on exit. For the first start, which concurrent processes must not do twice."""
+        ...
 
     def get_meta(self, key: str) -> str | None: ...
 

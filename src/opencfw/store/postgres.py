@@ -104,6 +104,9 @@ class PostgresStore(SqlStore):
     def _lock_migrations(self, conn: Any) -> None:
         conn.execute("SELECT pg_advisory_xact_lock(7463850231)")
 
+    def _lock_exclusive(self, conn: Any) -> None:
+        conn.execute("SELECT pg_advisory_xact_lock(7463850232)")
+
     def _notify_jobs(self, conn: Any) -> None:
         conn.execute(f"NOTIFY {CHANNEL}")
 

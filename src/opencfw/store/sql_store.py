@@ -8,6 +8,7 @@ written with ``?`` placeholders; the PostgreSQL store rewrites them once, at imp
 from __future__ import annotations
 
 import contextlib
+import copy
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -209,6 +210,19 @@ class SqlStore(ProtectionSql, ExtensionsSql, KeysSql):
 
     def _lock_migrations(self, conn: Any) -> None:
         """Serialise concurrent migrators (SQLite's write lock already does)."""
+
+    def _lock_exclusive(self, conn: Any) -> None:
+        """Serialise ``exclusive()`` transactions across processes (SQLite's write lock already does)."""
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[SqlStore]:
+        """One write transaction that no other ``exclusive()`` runs beside, in any process: every
+        call on the store it yields reads and writes inside it; committed on exit (first start)."""
+        with self._write() as conn:
+            self._lock_exclusive(conn)
+            joined = copy.copy(self)
+            joined._write = joined._read = lambda: contextlib.nullcontext(conn)  # type: ignore[method-assign]
+            yield joined
 
     def close(self) -> None:
         raise NotImplementedError
