@@ -88,10 +88,15 @@ class Worker:
                 self.metrics.job_claimed(job)
             completed: list[tuple[int, str, int]] = []
             while True:
-                completed.append((job.step_index, job.steps[job.step_index].name, now))
-                firewall_status = jobs.complete_step(job, now)
+                # a step ends when its timer was due, not when the worker got to it: the next
+                # step's timer starts from there, so one jump of a manual clock (or a late worker)
+                # runs every step whose time has passed, and the step log keeps the planned times
+                ended_ms = min(job.run_after_ms, now)
+                completed.append((job.step_index, job.steps[job.step_index].name, ended_ms))
+                firewall_status = jobs.complete_step(job, ended_ms)
                 if job.status is not JobStatus.RUNNING or job.run_after_ms > now:
                     break
+            job.updated_ms = now
             job.lease_owner = None
             job.lease_expires_ms = None
             updates.append((job, firewall_status, completed))
