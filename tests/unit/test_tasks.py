@@ -375,7 +375,7 @@ def test_extensions_keep_projects_apart(tasks):
 
 def test_retention_purges_finished_jobs(env):  # noqa: F811
     """Jobs finished longer ago than OPENCFW_JOB_RETENTION read as not found; running ones stay."""
-    runtime, clock, client = env(provision_seconds=0, job_retention_seconds=3600)
+    runtime, clock, client = env(provision_seconds=0, job_retention=3600)
     client.token = token_for(client, P)
     old = create(client, name="old")
     runtime.worker.run_once()

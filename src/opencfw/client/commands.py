@@ -8,8 +8,9 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, NoReturn
+from typing import Any
 
+from opencfw import exits
 from opencfw.client import output
 from opencfw.client.display import LiveDisplay, LogDisplay, QuietDisplay
 from opencfw.client.session import (
@@ -29,12 +30,9 @@ PAGE = 1024
 Handler = Callable[[Connection, argparse.Namespace, str], int]
 
 
-class ClientParser(argparse.ArgumentParser):
-    """Usage errors of the client commands exit 3: exit 2 means a wait timed out."""
-
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(int(Exit.USAGE), f"{self.prog}: error: {message}\n")
+class ClientParser(exits.ArgumentParser):
+    """Usage errors of the client commands exit 3 (exit 2 means a wait timed out); so do
+    arguments left over."""
 
     def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def]
         parsed, extras = super().parse_known_args(args, namespace)
@@ -110,10 +108,10 @@ def _wait_options(parser: argparse.ArgumentParser, *, switch: bool) -> None:
     group.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
 
 
-ENV_HELP = """\
+ENV_HELP = f"""\
 credentials come from the environment, as for the official SDK:
   CLOUD_SDK_AK, CLOUD_SDK_SK   access key and secret key
-exit codes: 0 success, 1 failed, 2 timed out, 3 usage or authentication error, 4 not found"""
+{exits.EXIT_HELP}"""
 
 
 def register(subparsers: Any) -> None:

@@ -3,7 +3,6 @@ the translation of SDK exceptions into one error type with an exit code."""
 
 from __future__ import annotations
 
-import enum
 import logging
 import os
 from collections.abc import Mapping
@@ -11,23 +10,14 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
+from opencfw.exits import Exit
+
 if TYPE_CHECKING:
     from huaweicloudsdkcfw.v1 import CfwClient
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:9449"
 DEFAULT_REGION = "cn-north-4"
 NOT_FOUND_CODE = "CFW.00200005"
-
-
-class Exit(enum.IntEnum):
-    """The client's exit codes: scripts branch on them."""
-
-    OK = 0
-    FAILED = 1
-    TIMED_OUT = 2
-    USAGE = 3
-    NOT_FOUND = 4
-    INTERRUPTED = 130
 
 
 class ClientError(Exception):
