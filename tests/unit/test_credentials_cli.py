@@ -89,3 +89,15 @@ def test_errors(data, capsys, database_url):
     assert code == 0
     with pytest.raises(Forbidden):
         verify(data, database_url, created["access_key"], created["secret_key"], "c" * 32)
+
+
+def test_people_get_a_table_scripts_ask_for_json(data, capsys):
+    """Without options the commands print a table (also when piped); --json prints JSON."""
+    assert main(["credentials", "list"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split() == ["ACCESS", "KEY", "USER", "DOMAIN", "STATUS", "CREATED"]
+    assert main(["credentials", "create"]) == 0
+    out = capsys.readouterr().out
+    assert "shown this once" in out and "secret_key" in out
+    assert main(["credentials", "list", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 2
