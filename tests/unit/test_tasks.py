@@ -67,6 +67,9 @@ def test_tags_script_outcome_duration_and_failing_step(tasks):
     assert failed["status"] == "Failed" and failed["error"]["code"] == "CFW.00200016"
     assert "allocate" in failed["error"]["message"]
     assert [s["status"] for s in failed["steps"]][:2] == ["done", "failed"]
+    assert failed["current_step"] == "allocate"  # a failed job's step is where it stopped
+    listed = {j["id"]: j for j in call(client, "GET", f"/_opencfw/v1/{P}/jobs").json["jobs"]}
+    assert listed[doomed]["current_step"] == "allocate" and listed[fast]["current_step"] is None
     assert documented(client, normal).json["data"]["status"] == "Success"
     assert documented(client, slow).json["data"]["status"] == "Running"
     run_for(runtime, clock, 60, step=3)
