@@ -101,6 +101,8 @@ def _print(rows: list[dict[str, str]], as_json: bool, columns: tuple[str, ...]) 
         print(msgspec.json.encode(rows).decode())
         return
     widths = [max([len(c), *(len(str(r.get(c, ""))) for r in rows)]) for c in columns]
-    print("  ".join(c.upper().replace("_", " ").ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    print(
+        "  ".join(c.upper().replace("_", " ").ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()
+    )
     for r in rows:
         print("  ".join(str(r.get(c, "")).ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -22,9 +23,20 @@ from opencfw.service.credentials import BootstrapResult, BootstrapSpec, Credenti
 from opencfw.service.faults import FaultInjector
 from opencfw.service.firewalls import Firewalls
 from opencfw.service.jobs import ProvisioningPolicy
-from opencfw.service.secrets import SecretBox, load_master_key
+from opencfw.service.secrets import (
+    HOW_TO_MAKE_A_MASTER_KEY,
+    MASTER_KEY_BYTES,
+    MASTER_KEY_FILE,
+    MasterKeyError,
+    SecretBox,
+    WeakMasterKey,
+    load_master_key,
+    master_key_weakness,
+)
 from opencfw.store.base import SchemaMissing, Store
 from opencfw.store.sqlite import SqliteStore
+
+log = logging.getLogger("opencfw")
 
 DATABASE_FILE = "opencfw.sqlite3"
 T = TypeVar("T")
@@ -128,6 +140,33 @@ def open_store(settings: Settings) -> tuple[Store, str]:
     return SqliteStore(settings.data_dir / DATABASE_FILE), "sqlite"
 
 
+def _check_master_key(settings: Settings, credentials: Credentials, master: bytes) -> None:
+    """A new store needs a strong master key; a store made with a weak one still opens, warned."""
+    source = (
+        "OPENCFW_MASTER_KEY"
+        if settings.master_key is not None
+        else f"the master key file {settings.data_dir / MASTER_KEY_FILE}"
+    )
+    weakness = master_key_weakness(master)
+    try:
+        credentials.check_master_key(weakness)
+    except WeakMasterKey:
+        raise MasterKeyError(
+            f"{source} is too weak to protect a new store: {weakness}. A master key is at least "
+            f"{MASTER_KEY_BYTES} random bytes written as base64 or hex: {HOW_TO_MAKE_A_MASTER_KEY}"
+        ) from None
+    if weakness is not None:
+        log.warning(
+            "%s is weak (%s); this store was made with it, so it still opens. New stores need "
+            "%d random bytes as base64 or hex: %s",
+            source,
+            weakness,
+            MASTER_KEY_BYTES,
+            HOW_TO_MAKE_A_MASTER_KEY,
+            extra={"event": "master_key.weak"},
+        )
+
+
 def build_runtime(settings: Settings, clock: Clock | None = None) -> tuple[Runtime, BootstrapResult]:
     """Open and migrate the store, check the master key, create or confirm the first account.
 
@@ -152,7 +191,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> tuple[Runti
     credentials = Credentials(
         store, auth_clock, SecretBox(master), token_ttl_ms=round(settings.token_ttl * 1000)
     )
-    credentials.check_master_key()
+    _check_master_key(settings, credentials, master)
     result = credentials.bootstrap(
         BootstrapSpec(
             domain=settings.domain,

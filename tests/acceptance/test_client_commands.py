@@ -198,7 +198,9 @@ def test_job_wait_rides_out_5xx_from_opencfw(other_server):
     server = other_server(provision_seconds="0.3", admin_token=ADMIN_TOKEN)
     job_id = sdk.client(server.url).create_firewall(sdk.create_request("cli-busy")).job_id
     fault = admin(server, "POST", "/faults", {"path": "/jobs/", "status": 503, "count": 3})["fault"]
-    result = cli(server, "job", "wait", job_id, "--interval", "0.1", "--max-interval", "0.2", "--timeout", "30")
+    result = cli(
+        server, "job", "wait", job_id, "--interval", "0.1", "--max-interval", "0.2", "--timeout", "30"
+    )
     assert result.returncode == 0, result.stderr
     assert as_json(result)["status"] == "Success"
     assert "retrying: server error 503" in result.stderr

@@ -14,11 +14,13 @@ from opencfw.domain.clock import ManualClock
 from opencfw.domain.errors import Forbidden, Unauthenticated
 from opencfw.runtime import build_runtime
 
+KEY = "Y2xpLXRlc3Qta2V5OiAzMiByYW5kb20tbG9va2luZyBieXRlcyE="  # 38 bytes of base64
+
 
 @pytest.fixture
 def data(tmp_path, monkeypatch, database_url):
     monkeypatch.setenv("OPENCFW_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("OPENCFW_MASTER_KEY", "cli-test-key")
+    monkeypatch.setenv("OPENCFW_MASTER_KEY", KEY)
     if database_url:
         monkeypatch.setenv("OPENCFW_DATABASE_URL", database_url)
     return tmp_path
@@ -35,7 +37,7 @@ def verify(data, database_url, ak, sk, project_id):
     clock = ManualClock()
     settings = Settings(
         data_dir=data,
-        master_key=Secret("cli-test-key"),
+        master_key=Secret(KEY),
         database_url=Secret(database_url) if database_url else None,
     )
     runtime, _ = build_runtime(settings, clock)

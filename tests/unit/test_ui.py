@@ -13,6 +13,7 @@ from opencfw.service.secrets import hash_password
 from opencfw.service.sessions import SESSION_TTL_MS
 from tests.unit.test_api import CREATE, OTHER, START_MS, P, assert_error, call, env, token_for  # noqa: F401
 
+SHARED_KEY = "c2hhcmVkIG1hc3RlciBrZXkgb2YgdHdvIHByb2Nlc3Nlcw=="  # 34 bytes as base64
 U = "/_opencfw/ui"
 A = f"{U}/api"
 JSON = {"content-type": "application/json"}
@@ -261,9 +262,9 @@ def test_sign_out(ui):
 def test_sessions_survive_a_restart_with_the_same_master_key(env):  # noqa: F811
     """The cookie is sealed with a key derived from the master key: another process accepts it,
     and a cookie altered by one character is refused."""
-    _, _, first = env(admin_token=Secret("admin-secret"), master_key=Secret("shared-master-key"))
+    _, _, first = env(admin_token=Secret("admin-secret"), master_key=Secret(SHARED_KEY))
     headers, _ = admin_session(first)
-    _, _, second = env(admin_token=Secret("admin-secret"), master_key=Secret("shared-master-key"))
+    _, _, second = env(admin_token=Secret("admin-secret"), master_key=Secret(SHARED_KEY))
     assert second.request("GET", f"{A}/session", headers=headers).status == 200
     value = headers["cookie"]
     altered = value[:-5] + ("A" if value[-5] != "A" else "B") + value[-4:]

@@ -19,6 +19,7 @@ from opencfw.service.secrets import (
     SecretBox,
     TokenClaims,
     TokenCodec,
+    WeakMasterKey,
     hash_password,
     verify_password,
 )
@@ -142,13 +143,18 @@ class Credentials:
 
     # -- first start
 
-    def check_master_key(self) -> None:
-        """Fail fast when the master key cannot read this store's secrets."""
+    def check_master_key(self, weakness: str | None = None) -> bool:
+        """Fail fast when the master key cannot read this store's secrets. A new store is refused
+        a weak key (``weakness`` says why it is weak); a store already made with one still opens,
+        or its secrets would be lost. Returns whether this store was made with the key just now."""
         stored = self.store.get_meta("master_key_check")
         if stored is None:
+            if weakness is not None:
+                raise WeakMasterKey(weakness)
             self.store.set_meta("master_key_check", self.box.check_value())
-        else:
-            self.box.verify_check_value(stored)
+            return True
+        self.box.verify_check_value(stored)
+        return False
 
     def bootstrap(self, spec: BootstrapSpec) -> BootstrapResult:
         """Create the first account on an empty store; on later starts, make sure the values that
