@@ -77,7 +77,7 @@ def test_nothing_generated_nothing_said_to_be_shown_once(tmp_path):
     settings = settings_for(
         tmp_path,
         None,
-        host="0.0.0.0",  # noqa: S104 - not bound: the banner's URL is loopback
+        host="0.0.0.0",
         access_key="GIVENAK0000000000001",
         secret_key=Secret("given-secret-key-0000000000000000000001"),
         password=Secret("given-password"),
