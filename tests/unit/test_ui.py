@@ -296,3 +296,31 @@ def test_the_event_stream_ends_with_the_session(ui, monkeypatch):
         return chunks
 
     assert asyncio.run(scenario()) == [b"retry: 2000\n\n", b": keep-alive\n\n"]
+
+
+def test_browsers_find_an_icon(ui):
+    """/favicon.ico (where browsers look unasked) and the page's own icon are an icon, not a 404."""
+    _, _, client = ui
+    for path in ("/favicon.ico", f"{U}/favicon.ico"):
+        reply = client.request("GET", path)
+        assert reply.status == 200 and reply.headers["content-type"] == "image/x-icon"
+        assert reply.body[:4] == b"\x00\x00\x01\x00"
+
+
+def test_the_page_gets_names_not_only_ids(ui):
+    """The session names its project; the task list names each task's firewall, also once the
+    firewall is deleted (the firewall list no longer has it)."""
+    runtime, clock, client = ui
+    firewall = create(client, "edge")
+    for _ in range(2):
+        clock.advance(5)
+        while runtime.worker.run_once():
+            pass
+        if _ == 0:
+            assert call(client, "DELETE", f"/v2/{P}/firewall/{firewall}").status == 200
+    headers, _ = session_of(sign_in(client))
+    assert client.request("GET", f"{A}/session", headers=headers).json["project_name"] == "cn-north-4"
+    assert client.request("GET", f"{A}/firewalls", headers=headers).json["firewalls"] == []
+    listed = client.request("GET", f"{A}/jobs", headers=headers).json
+    assert [(j["kind"], j["status"]) for j in listed["jobs"]] == [("delete", "Success"), ("create", "Success")]
+    assert listed["names"] == {firewall: "edge"}
