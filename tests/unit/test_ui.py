@@ -322,5 +322,8 @@ def test_the_page_gets_names_not_only_ids(ui):
     assert client.request("GET", f"{A}/session", headers=headers).json["project_name"] == "cn-north-4"
     assert client.request("GET", f"{A}/firewalls", headers=headers).json["firewalls"] == []
     listed = client.request("GET", f"{A}/jobs", headers=headers).json
-    assert [(j["kind"], j["status"]) for j in listed["jobs"]] == [("delete", "Success"), ("create", "Success")]
+    assert [(j["kind"], j["status"]) for j in listed["jobs"]] == [
+        ("delete", "Success"),
+        ("create", "Success"),
+    ]
     assert listed["names"] == {firewall: "edge"}
