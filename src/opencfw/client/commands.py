@@ -68,6 +68,17 @@ def positive_duration(text: str) -> float:
     return value
 
 
+def page_size(text: str) -> int:
+    """1 to 200 (named as a range, never as the 200 choices)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 200:
+        raise argparse.ArgumentTypeError(f"a number from 1 to 200, got {text!r}")
+    return value
+
+
 def tag(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
@@ -144,7 +155,7 @@ def register(subparsers: Any) -> None:
     listing = leaf(jobs, "list", "list the project's jobs, newest first (opencfw servers only)", job_list)
     listing.add_argument("--status", choices=("Running", "Success", "Failed"))
     listing.add_argument("--kind", choices=("create", "delete"))
-    listing.add_argument("--limit", type=int, default=50, choices=range(1, 201), metavar="1-200")
+    listing.add_argument("--limit", type=page_size, default=50, metavar="1-200", help="default 50")
     wait = leaf(jobs, "wait", "wait until a job succeeds or fails", job_wait)
     wait.add_argument("job_id", metavar="JOB_ID")
     _wait_options(wait, switch=False)
