@@ -34,6 +34,9 @@ from opencfw.runtime import build_runtime
 from opencfw.service.firewalls import Firewalls, NewFirewall
 from opencfw.service.jobs import ProvisioningPolicy
 
+#: a master key as opencfw wants one (32 bytes as hex)
+BENCH_KEY = "62656e63682d6d61737465722d6b65793a2033322072616e646f6d2062797465"
+
 BARE_CLAIM = """
 UPDATE bare_jobs SET lease_owner = %s
  WHERE id = (SELECT id FROM bare_jobs WHERE status = 'Running' AND lease_owner IS NULL
@@ -149,8 +152,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "sqlite"
-        settings = Settings(data_dir=data, master_key=Secret("bench"))
-        env = {**os.environ, "OPENCFW_DATA_DIR": str(data), "OPENCFW_MASTER_KEY": "bench"}
+        settings = Settings(data_dir=data, master_key=Secret(BENCH_KEY))
+        env = {**os.environ, "OPENCFW_DATA_DIR": str(data), "OPENCFW_MASTER_KEY": BENCH_KEY}
         rate = run_opencfw(settings, env, 1, n)
         print(f"  sqlite     1 worker : {rate:8.0f} jobs/s")
 
@@ -161,11 +164,11 @@ def main() -> None:
         url = schema_url(args.database_url, schema)
         try:
             with tempfile.TemporaryDirectory() as tmp:
-                settings = Settings(data_dir=Path(tmp), master_key=Secret("bench"), database_url=Secret(url))
+                settings = Settings(data_dir=Path(tmp), master_key=Secret(BENCH_KEY), database_url=Secret(url))
                 env = {
                     **os.environ,
                     "OPENCFW_DATA_DIR": tmp,
-                    "OPENCFW_MASTER_KEY": "bench",
+                    "OPENCFW_MASTER_KEY": BENCH_KEY,
                     "OPENCFW_DATABASE_URL": url,
                 }
                 rate = run_opencfw(settings, env, workers, n)

@@ -66,7 +66,14 @@ def _check(path: Path) -> None:
 
 
 def _copy(source: Path, target: Path, journal_mode: str) -> None:
-    """Copy ``source`` to ``target`` with the backup API, in one step (one consistent snapshot)."""
+    """Copy ``source`` to ``target`` with the backup API, in one step (one consistent snapshot).
+    ``target`` is readable by its owner only (0600, whatever the umask): it holds password hashes
+    and encrypted secret keys; SQLite gives its journal files the same mode."""
+    try:
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+        os.chmod(target, 0o600)  # an existing file keeps its mode through O_CREAT
+    except OSError as exc:
+        raise BackupError(f"cannot write {target}: {exc.strerror}") from None
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     dst = sqlite3.connect(target)
     try:

@@ -13,10 +13,12 @@ import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from opencfw import __version__, backup, client, credentials_cli
+from opencfw import __version__, backup, client, credentials_cli, exits
 from opencfw.config import ConfigError, Settings
 from opencfw.domain.errors import OpenCfwError
+from opencfw.exits import Exit
 from opencfw.observability import logs
 from opencfw.service.credentials import BootstrapResult
 from opencfw.service.secrets import MasterKeyError
@@ -24,21 +26,21 @@ from opencfw.store.base import SchemaMissing
 
 
 class UsageError(Exception):
-    """A mistake on the command line or in the settings: one line on stderr, exit 2."""
+    """A mistake on the command line or in the settings: one line on stderr, exit 3."""
 
 
 def _env_help() -> str:
-    lines = ["settings (each also read from its environment variable, or from the --config file):"]
-    lines += [f"  {env:<28} {name}" for env, name in Settings.variables()]
+    lines = ["settings: the environment variable, then the same setting's key in the --config file:"]
+    lines += [f"  {env:<28} {key}" for env, key in Settings.variables()]
     lines += [f"  {'OPENCFW_CONFIG':<28} the configuration file (opencfw.toml), like --config"]
     return "\n".join(lines)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = exits.ArgumentParser(
         prog="opencfw",
         description="A self-hosted Huawei Cloud Firewall (CFW) provisioning-task API.",
-        epilog=_env_help(),
+        epilog=_env_help() + "\n" + exits.EXIT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"opencfw {__version__}")
@@ -51,8 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     serve.add_argument("--host", help="address to bind (OPENCFW_HOST, default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port to listen on (OPENCFW_PORT, default 9449)")
-    serve.add_argument("--data-dir", type=Path, help="where the store lives (OPENCFW_DATA_DIR)")
+    serve.add_argument("--port", help="port to listen on (OPENCFW_PORT, default 9449)")
+    serve.add_argument("--data-dir", help="where the store lives (OPENCFW_DATA_DIR)")
     _add_config(serve)
     _add_log_format(serve)
     serve.add_argument(
@@ -64,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--no-migrate",
-        dest="migrate_on_start",
+        dest="migrate",
         action="store_const",
         const=False,
         help="do not apply schema migrations on start (OPENCFW_MIGRATE=false)",
@@ -76,19 +78,19 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_env_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    worker.add_argument("--data-dir", type=Path, help="where the store lives (OPENCFW_DATA_DIR)")
+    worker.add_argument("--data-dir", help="where the store lives (OPENCFW_DATA_DIR)")
     _add_config(worker)
     _add_log_format(worker)
     worker.add_argument(
         "--no-migrate",
-        dest="migrate_on_start",
+        dest="migrate",
         action="store_const",
         const=False,
         help="do not apply schema migrations on start (OPENCFW_MIGRATE=false)",
     )
 
     migrate = commands.add_parser("migrate", help="create or upgrade the store's schema, then exit")
-    migrate.add_argument("--data-dir", type=Path, help="where the store lives (OPENCFW_DATA_DIR)")
+    migrate.add_argument("--data-dir", help="where the store lives (OPENCFW_DATA_DIR)")
     _add_config(migrate)
 
     config = commands.add_parser("config", help="the effective configuration")
@@ -96,20 +98,20 @@ def build_parser() -> argparse.ArgumentParser:
     show = config_commands.add_parser(
         "show", help="print every setting, where its value came from, secrets masked"
     )
-    show.add_argument("--data-dir", type=Path, help="where the store lives (OPENCFW_DATA_DIR)")
+    show.add_argument("--data-dir", help="where the store lives (OPENCFW_DATA_DIR)")
     _add_config(show)
 
     take = commands.add_parser(
         "backup", help="copy the SQLite store consistently to FILE, also while the server runs"
     )
     take.add_argument("file", type=Path, metavar="FILE")
-    take.add_argument("--data-dir", type=Path, help="where the store lives (OPENCFW_DATA_DIR)")
+    take.add_argument("--data-dir", help="where the store lives (OPENCFW_DATA_DIR)")
     _add_config(take)
     put = commands.add_parser(
         "restore", help="replace the SQLite store by the backup FILE (the server must be stopped)"
     )
     put.add_argument("file", type=Path, metavar="FILE")
-    put.add_argument("--data-dir", type=Path, help="where the store lives (OPENCFW_DATA_DIR)")
+    put.add_argument("--data-dir", help="where the store lives (OPENCFW_DATA_DIR)")
     _add_config(put)
 
     commands.add_parser("version", help="print the version")
@@ -140,41 +142,70 @@ def _sdk_region_variable(region: str) -> str:
     return "HUAWEICLOUD_SDK_REGION_CFW_" + region.upper().replace("-", "_")
 
 
+def _where(settings: Settings) -> str:
+    """Where the account lives, without credentials: the SQLite file's directory or the database."""
+    if settings.database_url is None:
+        return f"the SQLite store in {settings.data_dir}"
+    url = urlsplit(settings.database_url.reveal())
+    host = url.hostname or "localhost"
+    port = f":{url.port}" if url.port else ""
+    return f"PostgreSQL at {host}{port}{url.path or ''}"
+
+
+def _endpoint(settings: Settings) -> str:
+    """The URL a client on this machine uses: a wildcard address is reached on loopback."""
+    wildcard = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}  # noqa: S104 - not a bind
+    host = wildcard.get(settings.host, settings.host)
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{settings.port}"
+
+
+def bootstrap_text(result: BootstrapResult, settings: Settings) -> str:
+    """What a start tells about the account: everything a first client needs after the first
+    start (the exports for the SDK and the CLI, the dashboard), one line on later starts. Only
+    generated secrets are shown, and said to be shown once; given ones are never echoed."""
+    endpoint = _endpoint(settings)
+    dashboard = f"{endpoint}/_opencfw/ui"
+    generated = result.generated_password or result.generated_secret_key or result.generated_admin_token
+    if not (result.created or generated):
+        return (
+            f"opencfw: project {result.project_name} (id {result.project_id}) in {_where(settings)}"
+            f"; dashboard {dashboard}"
+        )
+    head = "created the first account" if result.created else "completed the account"
+    out = ["", f"opencfw: {head} in {_where(settings)}"]
+    if generated:
+        out.append("         generated secrets are shown this once: keep them")
+    out += [
+        f"  project        {result.project_name}  (id {result.project_id})",
+        f"  domain / user  {result.domain} / {result.user}",
+    ]
+    if result.generated_password:
+        out.append(f"  password       {result.generated_password}")
+    if result.access_key:
+        out.append(f"  access key     {result.access_key}")
+    if result.generated_secret_key:
+        out.append(f"  secret key     {result.generated_secret_key}")
+    elif result.access_key:
+        out.append("  secret key     as given in the settings (OPENCFW_SECRET_KEY), not shown")
+    if result.generated_admin_token:
+        out.append(f"  admin token    {result.generated_admin_token}  (admin API and dashboard)")
+    out.append(f"  dashboard      {dashboard}")
+    out += ["", "  point the official SDK and the opencfw command at this server:"]
+    if result.access_key:
+        secret = result.generated_secret_key or "<the secret key you set>"
+        out.append(f"    export CLOUD_SDK_AK={result.access_key} CLOUD_SDK_SK={secret}")
+    out += [
+        f"    export OPENCFW_PROJECT_ID={result.project_id} OPENCFW_ENDPOINT={endpoint}",
+        f"    export {_sdk_region_variable(result.project_name)}={endpoint}",
+        "",
+    ]
+    return "\n".join(out)
+
+
 def print_bootstrap(result: BootstrapResult, settings: Settings) -> None:
-    endpoint = f"http://{settings.host}:{settings.port}"
-    if (
-        result.created
-        or result.generated_password
-        or result.generated_secret_key
-        or result.generated_admin_token
-    ):
-        out = [
-            "",
-            f"opencfw: created the first account in {settings.data_dir}",
-            "         generated secrets are shown this once: keep them",
-            f"  project        {result.project_name}  (id {result.project_id})",
-            f"  domain / user  {result.domain} / {result.user}",
-        ]
-        if result.generated_password:
-            out.append(f"  password       {result.generated_password}")
-        if result.access_key:
-            out.append(f"  access key     {result.access_key}")
-        if result.generated_secret_key:
-            out.append(f"  secret key     {result.generated_secret_key}")
-        if result.generated_admin_token:
-            out.append(f"  admin token    {result.generated_admin_token}  (for /_opencfw/admin/...)")
-            out += [
-                "",
-                "  point the official SDK at this server:",
-                f"    export CLOUD_SDK_AK={result.access_key} CLOUD_SDK_SK={result.generated_secret_key}",
-                f"    export {_sdk_region_variable(result.project_name)}={endpoint}",
-            ]
-        out.append("")
-    else:
-        out = [
-            f"opencfw: project {result.project_name} (id {result.project_id}), data in {settings.data_dir}"
-        ]
-    print("\n".join(out), flush=True)
+    print(bootstrap_text(result, settings), flush=True)
 
 
 def _serve(settings: Settings) -> int:
@@ -356,11 +387,32 @@ def _migrate(settings: Settings) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The ``opencfw`` command. Output cut short by its reader (``| head``) ends it quietly, for
+    every command: the rest is dropped, no "Broken pipe", exit 141 as for a process SIGPIPE ended."""
+    try:
+        try:
+            return _main(argv)
+        finally:
+            # here, not at interpreter exit where a closed pipe cannot be caught; also after
+            # argparse's --help, which ignores write errors and exits
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # whatever is still buffered cannot be written: point stdout and stderr at /dev/null so
+        # that Python's own flush at exit does not complain either
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+        return int(Exit.BROKEN_PIPE)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return 2
+        parser.print_help(sys.stderr)
+        return int(Exit.USAGE)
     if args.command in client.COMMANDS:
         return client.run(args)
     try:
@@ -379,7 +431,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             port=getattr(args, "port", None),
             data_dir=getattr(args, "data_dir", None),
             run_worker=getattr(args, "run_worker", None),
-            migrate_on_start=getattr(args, "migrate_on_start", None),
+            migrate=getattr(args, "migrate", None),
             log_format=getattr(args, "log_format", None),
         )
         logs.configure(settings.log_level, settings.log_format)
@@ -398,17 +450,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "credentials":
             return credentials_cli.run(args, settings, print_bootstrap)
         return _migrate(settings)
-    except (ConfigError, UsageError, backup.BackupError) as exc:
+    except (ConfigError, UsageError) as exc:
         print(f"opencfw: error: {exc}", file=sys.stderr)
-        return 2
+        return int(Exit.USAGE)
     except ListenError as exc:
         print(f"opencfw: error: {exc}", file=sys.stderr)
-        return 1
-    except (MasterKeyError, SchemaMissing, OpenCfwError, OSError) as exc:
+        return int(Exit.FAILED)
+    except BrokenPipeError:
+        raise
+    except (MasterKeyError, SchemaMissing, OpenCfwError, OSError, backup.BackupError) as exc:
         # at the command line the cause helps (a read-only or full disk, a locked file), where an
         # API client only gets the documented "System busy"
         cause = f": {exc.__cause__}" if isinstance(exc, OpenCfwError) and exc.__cause__ else ""
         print(f"opencfw: error: {exc}{cause}", file=sys.stderr)
-        return 1
+        return int(Exit.FAILED)
     except KeyboardInterrupt:
-        return 130
+        return int(Exit.INTERRUPTED)

@@ -149,7 +149,7 @@ class Settings:
         default=None, metadata={"env": "OPENCFW_DATABASE_URL", "parse": _database_url}
     )
     run_worker: bool = field(default=True, metadata={"env": "OPENCFW_RUN_WORKER", "parse": _bool})
-    migrate_on_start: bool = field(default=True, metadata={"env": "OPENCFW_MIGRATE", "parse": _bool})
+    migrate: bool = field(default=True, metadata={"env": "OPENCFW_MIGRATE", "parse": _bool})
     region: str = field(default="cn-north-4", metadata={"env": "OPENCFW_REGION", "parse": _text})
     domain: str = field(default="opencfw", metadata={"env": "OPENCFW_DOMAIN", "parse": _text})
     user: str = field(default="admin", metadata={"env": "OPENCFW_USER", "parse": _text})
@@ -188,10 +188,10 @@ class Settings:
             "parse": lambda t, n: _choice(t, n, ("iso8601", "epoch_ms")),
         },
     )
-    token_ttl_seconds: float = field(
+    token_ttl: float = field(
         default=86400.0, metadata={"env": "OPENCFW_TOKEN_TTL", "parse": _duration_seconds}
     )
-    poll_seconds: float = field(
+    poll_interval: float = field(
         default=1.0, metadata={"env": "OPENCFW_POLL_INTERVAL", "parse": _duration_seconds}
     )
     clock: str = field(
@@ -202,7 +202,7 @@ class Settings:
     failure_seed: int | None = field(
         default=None, metadata={"env": "OPENCFW_FAILURE_SEED", "parse": _integer}
     )
-    job_retention_seconds: float = field(
+    job_retention: float = field(
         default=30 * 86400.0, metadata={"env": "OPENCFW_JOB_RETENTION", "parse": _duration_seconds}
     )
     admin_token: Secret | None = field(
@@ -265,12 +265,17 @@ class Settings:
                 sources[f.name] = f"environment {f.metadata['env']}"
         values.setdefault("data_dir", default_data_dir(environ))
         settings = cls(**values)
-        given = {k: v for k, v in overrides.items() if v is not None}
+        # flags go through the same checks as environment and file values (`--port 70000`)
+        given = {
+            name: _FIELDS[name].metadata["parse"](_as_text(value), flag_name(name))
+            for name, value in overrides.items()
+            if value is not None
+        }
         settings = replace(settings, **given)
         sources.update({k: "flag" for k in given})
-        if settings.token_ttl_seconds <= 0:
+        if settings.token_ttl <= 0:
             raise ConfigError("OPENCFW_TOKEN_TTL must be positive")
-        if not 0.01 <= settings.poll_seconds <= 3600:
+        if not 0.01 <= settings.poll_interval <= 3600:
             raise ConfigError("OPENCFW_POLL_INTERVAL must be between 10ms and 1h")
         if settings.lease_seconds < 1:
             raise ConfigError("OPENCFW_LEASE_SECONDS must be at least 1 second")
@@ -296,11 +301,28 @@ class Settings:
 
     @staticmethod
     def variables() -> list[tuple[str, str]]:
-        """``(variable, field)`` pairs, for help texts and docs."""
-        return [(f.metadata["env"], f.name) for f in fields(Settings)]
+        """``(variable, file key)`` pairs, for help texts and docs."""
+        return [(f.metadata["env"], file_key(f.metadata["env"])) for f in fields(Settings)]
 
 
 CONFIG_VARIABLE = "OPENCFW_CONFIG"
+
+#: the flags whose name is not simply the setting's, with dashes
+_FLAGS = {"run_worker": "--no-worker", "migrate": "--no-migrate"}
+
+
+def flag_name(name: str) -> str:
+    """The command-line flag of a setting, for messages."""
+    return _FLAGS.get(name, "--" + name.replace("_", "-"))
+
+
+def _as_text(value: Any) -> str:
+    """A flag's value as the text its setting's parser reads."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Secret):
+        return value.reveal()
+    return str(value)
 
 
 def file_key(variable: str) -> str:
@@ -308,9 +330,12 @@ def file_key(variable: str) -> str:
     return variable.removeprefix("OPENCFW_").lower()
 
 
-#: field name by file key, and the fields by name
+#: field name by file key, and the fields by name: one set of names, so each field is named as
+#: its key in the file (its variable without OPENCFW_, lower case)
 _BY_KEY = {file_key(f.metadata["env"]): f.name for f in fields(Settings)}
 _FIELDS = {f.name: f for f in fields(Settings)}
+if any(key != name for key, name in _BY_KEY.items()):  # pragma: no cover - a programming error
+    raise RuntimeError("a Settings field is not named as its configuration file key")
 
 
 def _config_path(environ: Mapping[str, str]) -> Path | None:

@@ -8,11 +8,11 @@ import contextlib
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 import msgspec
 
 from opencfw.config import Settings
+from opencfw.exits import Exit
 from opencfw.service.credentials import BootstrapResult
 
 
@@ -32,9 +32,12 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     revoke = actions.add_parser("revoke", help="refuse an AK from now on (every process within 2 s)")
     revoke.add_argument("access_key")
     for parser in (create, listing, revoke):
-        parser.add_argument("--data-dir", type=Path, help="where the store lives (OPENCFW_DATA_DIR)")
+        parser.add_argument("--data-dir", help="where the store lives (OPENCFW_DATA_DIR)")
         parser.add_argument(
-            "--output", choices=("table", "json"), default=None, help="default: table on a terminal"
+            "-o", "--output", choices=("table", "json"), default="table", help="default: table"
+        )
+        parser.add_argument(
+            "--json", dest="output", action="store_const", const="json", help="JSON, for scripts"
         )
 
 
@@ -49,7 +52,7 @@ def run(
         # an empty store was just given its first account: show it once, apart from the output
         with contextlib.redirect_stdout(sys.stderr):
             show_bootstrap(first, settings)
-    as_json = args.output == "json" or (args.output is None and not sys.stdout.isatty())
+    as_json = args.output == "json"
     try:
         creds = runtime.credentials
         if args.credentials_action == "list":
@@ -63,7 +66,7 @@ def run(
         if args.credentials_action == "revoke":
             if not creds.revoke_access_key(args.access_key):
                 print(f"opencfw: error: no access key {args.access_key}", file=sys.stderr)
-                return 4
+                return int(Exit.NOT_FOUND)
             _print([{"access_key": args.access_key, "status": "revoked"}], as_json, ("access_key", "status"))
             return 0
         try:
@@ -75,7 +78,7 @@ def run(
             )
         except ValueError as exc:
             print(f"opencfw: error: {exc}", file=sys.stderr)
-            return 3
+            return int(Exit.USAGE)
         row = {"access_key": ak, "secret_key": sk}
         if project is not None:
             row |= {"project_id": project.id, "project_name": project.name}
@@ -99,6 +102,8 @@ def _print(rows: list[dict[str, str]], as_json: bool, columns: tuple[str, ...]) 
         print(msgspec.json.encode(rows).decode())
         return
     widths = [max([len(c), *(len(str(r.get(c, ""))) for r in rows)]) for c in columns]
-    print("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    print(
+        "  ".join(c.upper().replace("_", " ").ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()
+    )
     for r in rows:
         print("  ".join(str(r.get(c, "")).ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -21,9 +22,20 @@ from opencfw.service.credentials import BootstrapResult, BootstrapSpec, Credenti
 from opencfw.service.faults import FaultInjector
 from opencfw.service.firewalls import Firewalls
 from opencfw.service.jobs import ProvisioningPolicy
-from opencfw.service.secrets import SecretBox, load_master_key
+from opencfw.service.secrets import (
+    HOW_TO_MAKE_A_MASTER_KEY,
+    MASTER_KEY_BYTES,
+    MASTER_KEY_FILE,
+    MasterKeyError,
+    SecretBox,
+    WeakMasterKey,
+    load_master_key,
+    master_key_weakness,
+)
 from opencfw.store.base import SchemaMissing, Store
 from opencfw.store.sqlite import SqliteStore
+
+log = logging.getLogger("opencfw")
 
 DATABASE_FILE = "opencfw.sqlite3"
 T = TypeVar("T")
@@ -127,6 +139,33 @@ def open_store(settings: Settings) -> tuple[Store, str]:
     return SqliteStore(settings.data_dir / DATABASE_FILE), "sqlite"
 
 
+def _check_master_key(settings: Settings, credentials: Credentials, master: bytes) -> None:
+    """A new store needs a strong master key; a store made with a weak one still opens, warned."""
+    source = (
+        "OPENCFW_MASTER_KEY"
+        if settings.master_key is not None
+        else f"the master key file {settings.data_dir / MASTER_KEY_FILE}"
+    )
+    weakness = master_key_weakness(master)
+    try:
+        credentials.check_master_key(weakness)
+    except WeakMasterKey:
+        raise MasterKeyError(
+            f"{source} is too weak to protect a new store: {weakness}. A master key is at least "
+            f"{MASTER_KEY_BYTES} random bytes written as base64 or hex: {HOW_TO_MAKE_A_MASTER_KEY}"
+        ) from None
+    if weakness is not None:
+        log.warning(
+            "%s is weak (%s); this store was made with it, so it still opens. New stores need "
+            "%d random bytes as base64 or hex: %s",
+            source,
+            weakness,
+            MASTER_KEY_BYTES,
+            HOW_TO_MAKE_A_MASTER_KEY,
+            extra={"event": "master_key.weak"},
+        )
+
+
 def build_runtime(
     settings: Settings, clock: Clock | None = None, *, bootstrap: bool = True
 ) -> tuple[Runtime, BootstrapResult | None]:
@@ -143,7 +182,7 @@ def build_runtime(
         manual = ManualClock(auth_clock.now_ms())
     clock = clock or manual or auth_clock
     store, kind = open_store(settings)
-    if settings.migrate_on_start:
+    if settings.migrate:
         store.migrate()
     elif store.schema_version() == 0:
         store.close()
@@ -153,9 +192,9 @@ def build_runtime(
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     master = load_master_key(settings.data_dir, settings.master_key.reveal() if settings.master_key else None)
     credentials = Credentials(
-        store, auth_clock, SecretBox(master), token_ttl_ms=round(settings.token_ttl_seconds * 1000)
+        store, auth_clock, SecretBox(master), token_ttl_ms=round(settings.token_ttl * 1000)
     )
-    credentials.check_master_key()
+    _check_master_key(settings, credentials, master)
     result = None
     if bootstrap:
         result = credentials.bootstrap(
@@ -196,8 +235,8 @@ def build_runtime(
             store,
             clock,
             lease_ms=round(settings.lease_seconds * 1000),
-            poll_ms=round(settings.poll_seconds * 1000),
-            retention_ms=round(settings.job_retention_seconds * 1000),
+            poll_ms=round(settings.poll_interval * 1000),
+            retention_ms=round(settings.job_retention * 1000),
             metrics=metrics,
         ),
         manual_clock=manual,

@@ -17,6 +17,7 @@ server; a marker or factory arguments override it for one test.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import signal
@@ -97,7 +98,10 @@ class OpencfwServer:
                 "OPENCFW_ACCESS_KEY": self.access_key,
                 "OPENCFW_SECRET_KEY": self.secret_key,
                 "OPENCFW_PASSWORD": self.password,
-                "OPENCFW_MASTER_KEY": "opencfw-testing-" + self.project_id,
+                # 32 bytes as hex, as a master key must be; the same for a restart of this server
+                "OPENCFW_MASTER_KEY": hashlib.sha256(
+                    b"opencfw-testing-" + self.project_id.encode()
+                ).hexdigest(),
             }
         )
         env.update({f"OPENCFW_{key.upper()}": value for key, value in self.settings.items()})

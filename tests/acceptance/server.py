@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -14,7 +15,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-MASTER_KEY = "acceptance-master-key"
+MASTER_KEY = hashlib.sha256(b"acceptance-master-key").hexdigest()  # 32 bytes as hex
 PROJECT = "0123456789abcdef0123456789abcdef"
 AK = "ACCEPTANCEAK00000001"
 SK = "acceptance-secret-key-0000000000000001"

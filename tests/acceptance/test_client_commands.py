@@ -14,6 +14,21 @@ from tests.acceptance import sdk
 from tests.acceptance.server import AK, PROJECT, SK, Server
 
 MISSING_JOB = "11111111-1111-4111-8111-111111111111"
+ADMIN_TOKEN = "client-tests-admin-token"
+
+
+def admin(server: Server, method: str, path: str, body: dict | None = None) -> dict:
+    """Call the server's admin API with ADMIN_TOKEN."""
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{server.url}/_opencfw/admin{path}",
+        method=method,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        return json.loads(reply.read())
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +128,8 @@ def test_create_wait_show_list_delete(srv):
 
 
 def test_job_get_matches_listjob(srv):
-    """job get -o json prints exactly the ListJob data; the table shows its fields."""
+    """job get -o json prints exactly the ListJob data; the table shows its fields, then what
+    opencfw's extension adds (kind, how long it took)."""
     cfw = sdk.client(srv.url)
     job_id = cfw.create_firewall(sdk.create_request("cli-jobget")).job_id
     assert sdk.wait_job(cfw, job_id) == "Success"
@@ -124,7 +140,7 @@ def test_job_get_matches_listjob(srv):
     result = cli(srv, "job", "get", job_id, "-o", "json")
     assert result.returncode == 0 and as_json(result) == body["data"]
     table = cli(srv, "job", "get", job_id, "-o", "table")
-    assert table.stdout.split() == [
+    assert table.stdout.split()[:8] == [
         "ID",
         job_id,
         "STATUS",
@@ -134,18 +150,24 @@ def test_job_get_matches_listjob(srv):
         "END",
         body["data"]["end_time"],
     ]
+    assert table.stdout.split()[8:11] == ["KIND", "create", "TOOK"]
 
 
 def test_job_wait_success_exit_0(srv):
     """job wait on a running job ends 0 with the final job as JSON and log lines on stderr."""
     cfw = sdk.client(srv.url)
-    job_id = cfw.create_firewall(sdk.create_request("cli-wait-ok")).job_id
+    # 3 s: still running when the command (a new Python process) gets to it
+    job_id = cfw.create_firewall(sdk.create_request("cli-wait-ok", {"opencfw:duration": "3s"})).job_id
     result = cli(srv, "job", "wait", job_id, "--interval", "0.1")
     assert result.returncode == 0, result.stderr
     data = as_json(result)
     assert data["id"] == job_id and data["status"] == "Success" and data["end_time"]
-    # a few seconds at most: the server's Retry-After (1 s while running) paces the polls
-    assert re.search(rf"job {job_id} Success after 0:0\d$", result.stderr.splitlines()[-1])
+    # the job's own run time, to the tenth
+    assert re.search(rf"job {job_id} Success after 3\.0s$", result.stderr.splitlines()[-1])
+    # asked again once it has ended: not "Success after 0:00" (the wait), but what the job took
+    again = cli(srv, "job", "wait", job_id)
+    assert again.returncode == 0
+    assert re.search(rf"job {job_id} had already ended: Success \(it took 3\.0s\)$", again.stderr.strip())
 
 
 def test_job_wait_failed_exit_1(other_server):
@@ -155,9 +177,34 @@ def test_job_wait_failed_exit_1(other_server):
     result = cli(server, "job", "wait", job_id, "--interval", "0.1")
     assert result.returncode == 1
     assert as_json(result)["status"] == "Failed"
-    assert error_line(result) == f"opencfw: error: job {job_id} ended Failed"
+    assert error_line(result) == (
+        f"opencfw: error: job {job_id} ended Failed at step deploy-engine: "
+        "Firewall creation failed at step deploy-engine (error_code CFW.00200016)"
+    )
+    shown = cli(server, "job", "get", job_id, "--output", "table")
+    assert re.search(r"^FAILED AT\s+deploy-engine$", shown.stdout, re.M), shown.stdout
+    assert re.search(r"^REASON\s+Firewall creation failed at step deploy-engine$", shown.stdout, re.M)
+    listed = cli(server, "job", "list", "--output", "table").stdout.splitlines()
+    assert listed[0].split()[-1] == "FAILURE"
+    row = next(line for line in listed if line.startswith(job_id))
+    assert "deploy-engine" in row and row.endswith("Firewall creation failed at step deploy-engine")
     create = cli(server, "firewall", "create", "cli-doomed-2", "--wait", "--interval", "0.1", "-q")
     assert create.returncode == 1 and as_json(create)["status"] == "Failed"
+
+
+def test_job_wait_rides_out_5xx_from_opencfw(other_server):
+    """`job wait` keeps asking through 503s from opencfw itself (also on its last, documented
+    read), backing off, within --timeout: exit 0 with the documented answer."""
+    server = other_server(provision_seconds="0.3", admin_token=ADMIN_TOKEN)
+    job_id = sdk.client(server.url).create_firewall(sdk.create_request("cli-busy")).job_id
+    fault = admin(server, "POST", "/faults", {"path": "/jobs/", "status": 503, "count": 3})["fault"]
+    result = cli(
+        server, "job", "wait", job_id, "--interval", "0.1", "--max-interval", "0.2", "--timeout", "30"
+    )
+    assert result.returncode == 0, result.stderr
+    assert as_json(result)["status"] == "Success"
+    assert "retrying: server error 503" in result.stderr
+    assert fault["id"] not in [f["id"] for f in admin(server, "GET", "/faults")["faults"]]  # all used
 
 
 def test_job_wait_timeout_exit_2(other_server):

@@ -35,7 +35,8 @@ def test_job_list_newest_first_with_filters(srv):
 
 def test_job_wait_uses_the_servers_wait(srv):
     """Waiting on opencfw takes a handful of requests, not one per interval (server-side wait)."""
-    job_id = as_json(cli(srv, "firewall", "create", "waited"))["job_id"]
+    # 3 s: still running when the command (a new Python process) gets to it
+    job_id = as_json(cli(srv, "firewall", "create", "waited", "--tag", "opencfw:duration=3s"))["job_id"]
     result = cli(
         srv, "job", "wait", job_id, "--interval", "0.05", "--max-interval", "0.05", "--output", "json"
     )
@@ -57,6 +58,8 @@ class NotOpencfw(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    do_POST = do_GET
+
     def log_message(self, *args):
         pass
 
@@ -71,6 +74,24 @@ def test_job_list_against_another_cloud_says_why():
         result = cli(None, "job", "list", env={"OPENCFW_ENDPOINT": endpoint})
         assert result.returncode == 3
         assert "needs an opencfw server" in error_line(result)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_an_endpoint_that_answers_web_pages_is_named_not_printed():
+    """A URL that answers HTML (a web server, a proxy, a typo) gives one line naming the endpoint,
+    never the page; a 404 page is a usage error (3): fix the endpoint."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotOpencfw)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        endpoint = f"http://127.0.0.1:{httpd.server_address[1]}"
+        for argv in (["job", "get", "x"], ["firewall", "list"], ["job", "wait", "x", "--timeout", "2"]):
+            result = cli(None, *argv, env={"OPENCFW_ENDPOINT": endpoint})
+            assert result.returncode == 3, result.stderr
+            line = error_line(result)
+            assert "<html" not in result.stderr and endpoint in line and "not a CFW answer" in line
     finally:
         httpd.shutdown()
         httpd.server_close()

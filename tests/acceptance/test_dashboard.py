@@ -185,3 +185,89 @@ def test_admin_action_behind_a_confirmation(chromium, spawn, shots):
     expect(page.locator("#admin")).to_be_hidden()
     expect(page.get_by_role("button", name="Fail")).to_have_count(0)
     context.close()
+
+
+def sign_in_as_admin(page) -> None:
+    page.get_by_label("the admin token").check()
+    page.get_by_label("Admin token", exact=True).fill(ADMIN_TOKEN)
+    page.get_by_label("Project (id or name)", exact=True).fill(PROJECT)
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("#dashboard").wait_for(state="visible")
+
+
+def test_the_page_speaks_of_names_and_plans(chromium, spawn, shots):
+    """What a new user met: a 10-minute task's timeline ends at 10 min while its first step runs;
+    a ready firewall and a running task wear different badges; the header, the timeline and the
+    dialogs name things as the tables do, also the tasks of a deleted firewall; rows open the
+    timeline; phone cards show no empty labels; "Signed out." is news, not an error; the page has
+    an icon."""
+    from playwright.sync_api import expect
+
+    srv = spawn(provision_seconds="3", admin_token=ADMIN_TOKEN)
+    cfw = sdk.client(srv.url)
+    long_id = cfw.create_firewall(sdk.create_request("long-haul", {"opencfw:duration": "10m"})).job_id
+    ready_id = cfw.create_firewall(sdk.create_request("ready", {"opencfw:duration": "0"})).job_id
+    gone_id = cfw.create_firewall(sdk.create_request("short-lived", {"opencfw:duration": "0"})).job_id
+    assert sdk.wait_job(cfw, gone_id) == "Success" and sdk.wait_job(cfw, ready_id) == "Success"
+    deletion = cfw.delete_firewall(sdk.DeleteFirewallRequest(resource_id=gone_id)).data
+    assert sdk.wait_job(cfw, deletion) == "Success"
+
+    context, page, _ = open_page(chromium, srv)
+    sign_in_as_admin(page)
+    expect(page.locator("#who")).to_have_text("Project cn-north-4 · admin")
+    # the deleted firewall's tasks still name it
+    expect(job_row(page, "delete short-lived")).to_contain_text("Success")
+    expect(job_row(page, "create short-lived")).to_contain_text("Success")
+    expect(page.locator("#jobs tbody")).not_to_contain_text(gone_id)
+
+    # a firewall that is ready and a task in progress: both "Running", not the same badge
+    fw_badge = page.locator("#firewalls tbody tr", has_text="ready").locator(".badge")
+    task_badge = job_row(page, "create long-haul").locator(".badge")
+    expect(fw_badge).to_have_text("Running")
+    expect(task_badge).to_have_text("Running")
+    looks = "(b) => [getComputedStyle(b).backgroundColor, getComputedStyle(b, '::before').content]"
+    assert fw_badge.evaluate(looks) != task_badge.evaluate(looks)
+
+    # a click on the row (not only the button) opens the timeline, named as in the table
+    job_row(page, "create long-haul").locator("td").first.click()
+    expect(page.locator("#tl-job")).to_have_text("create long-haul · Running")
+    expect(page.locator("#tl-chart .axis span").last).to_have_text("10 min 0 s")
+    last = page.locator('#tl-chart .lane[data-step="activate"] .seg')
+    right = last.evaluate("(s) => parseFloat(s.style.left) + parseFloat(s.style.width)")
+    assert abs(right - 100) < 0.5, right  # the plan's last step ends where the axis does
+    expect(page.locator('#tl-chart .lane[data-step="validate"] .seg.left')).to_have_count(1)
+    shots(page, "ten-minute-plan")
+    page.locator("#firewalls tbody tr", has_text="ready").locator("td").first.click()
+    expect(page.locator("#tl-job")).to_have_text("create ready · Success")
+    page.locator("#firewalls tbody tr", has_text="long-haul").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#tl-job")).to_have_text("create long-haul · Running")
+
+    job_row(page, "create long-haul").get_by_role("button", name="Fail").click()
+    expect(page.locator("#confirm-text")).to_contain_text("create long-haul")
+    expect(page.locator("#confirm-text")).not_to_contain_text(long_id)
+    page.keyboard.press("Escape")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    blank = page.evaluate(
+        """() => [...document.querySelectorAll('td[data-label]')]
+            .filter((td) => td.offsetParent !== null && !td.textContent.trim())
+            .map((td) => td.dataset.label)"""
+    )
+    assert blank == []
+    shots(page, "phone-cards")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator("#sign-in-note")).to_have_text("Signed out.")
+    expect(page.locator("#sign-in-error")).to_be_hidden()
+    color = page.locator("#sign-in-note").evaluate("(n) => getComputedStyle(n).color")
+    error = page.locator("#sign-in-error").evaluate("(n) => getComputedStyle(n).color")
+    assert color != error
+    shots(page, "signed-out")
+    for path in ("/favicon.ico", "/_opencfw/ui/favicon.ico"):
+        reply = page.request.get(f"{srv.url}{path}")
+        assert reply.status == 200 and reply.headers["content-type"] == "image/x-icon"
+        assert reply.body()[:4] == b"\x00\x00\x01\x00"
+    assert page.locator('link[rel="icon"]').get_attribute("href") == "/_opencfw/ui/favicon.ico"
+    context.close()

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_wheel_installs_into_a_clean_venv_and_serves(tmp_path):
     """`pip wheel .` then `pip install` into a fresh venv: `opencfw serve` from it answers health 200
-    and has its package data (migrations, OpenAPI document)."""
+    and has its package data (migrations, OpenAPI document, the dashboard's files)."""
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"), str(ROOT)],
         check=True,
@@ -52,6 +52,8 @@ def test_wheel_installs_into_a_clean_venv_and_serves(tmp_path):
                 time.sleep(0.05)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/_opencfw/openapi.json", timeout=5) as reply:
             assert reply.status == 200
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/favicon.ico", timeout=5) as reply:
+            assert reply.status == 200 and reply.read()[:4] == b"\x00\x00\x01\x00"  # the dashboard's icon
     finally:
         proc.terminate()
         assert proc.wait(timeout=20) == 0

@@ -30,7 +30,7 @@ def test_bash_completion_is_valid_bash(capsys, tmp_path):
 
 
 def test_unknown_shell_is_a_usage_error(capsys):
-    """An unsupported shell is refused by the parser (exit 2)."""
+    """An unsupported shell is refused by the parser (exit 3, a usage error)."""
     with pytest.raises(SystemExit) as err:
         main(["completion", "fish"])
-    assert err.value.code == 2
+    assert err.value.code == 3

@@ -83,12 +83,12 @@ def test_usage_errors_exit_3(argv, capsys):
 def test_server_commands_keep_their_parsing():
     """serve, migrate and version parse as before the client commands were added."""
     parser = build_parser()
-    assert parser.parse_args(["serve", "--port", "1"]).port == 1
+    assert parser.parse_args(["serve", "--port", "1"]).port == "1"  # checked with OPENCFW_PORT's rule
     assert parser.parse_args(["migrate"]).command == "migrate"
     assert parser.parse_args(["version"]).command == "version"
     with pytest.raises(SystemExit) as stop:
         parser.parse_args(["serve", "--bogus"])
-    assert stop.value.code == 2
+    assert stop.value.code == 3  # a usage error, as for the client commands
 
 
 def test_standalone_parse_matches_the_cli():
@@ -142,3 +142,13 @@ def test_endpoint_without_scheme_is_a_usage_error():
     with pytest.raises(ClientError) as err:
         Target.resolve(endpoint="127.0.0.1:9449", region=None, project_id=None, environ=ENV)
     assert err.value.exit_code == Exit.USAGE
+
+
+def test_job_list_limit_names_its_range(capsys):
+    """A bad --limit is a usage error that names the range, not 200 choices."""
+    assert commands.parse(["job", "list", "--limit", "200"]).limit == 200
+    with pytest.raises(SystemExit) as stop:
+        commands.parse(["job", "list", "--limit", "0"])
+    assert stop.value.code == 3
+    err = capsys.readouterr().err
+    assert "a number from 1 to 200, got '0'" in err and "199" not in err

@@ -257,3 +257,47 @@ def test_log_display_says_changes_only():
 def test_clock_text(seconds, text):
     """Elapsed time reads m:ss, and h:mm:ss past an hour."""
     assert clock_text(seconds) == text
+
+
+def test_a_server_side_wait_shows_no_next_check():
+    """Polls that the server itself holds (no pause between them) never show "next check in 0s"."""
+    time = FakeTime()
+    out = io.StringIO()
+    display = LiveDisplay(out, "j1", clock=time.clock, sleep=time.sleep, tick=0.5)
+    fetch = scripted(
+        Poll({**job("Running"), "step": "allocate", "progress": 20}, retry_after=0.0),
+        Poll({**job("Running"), "step": "configure", "progress": 60}, retry_after=0.0),
+        Poll(job("Success")),
+    )
+    wait_for_job(fetch, display, timeout=60, backoff=Backoff(1, 2, 10), clock=time.clock)
+    assert "configure  60%" in out.getvalue() and "next check" not in out.getvalue()
+
+
+def test_the_last_line_tells_what_the_job_took_and_where_it_failed():
+    """The final line reads the job's own begin and end times, says when it had ended before the
+    wait began, and names the step a failed job stopped at."""
+    from opencfw.client.wait import Outcome
+
+    done = {**job("Success"), "end_time": "2024-01-01T00:00:03Z"}
+    details = {
+        "status": "Failed",
+        "begin_time": "2024-01-01T00:00:00.000Z",
+        "end_time": "2024-01-01T00:01:02.500Z",
+        "current_step": "configure",
+        "steps": [{"name": "validate", "status": "done"}, {"name": "configure", "status": "failed"}],
+        "error": {"code": "CFW.00200016", "message": "Firewall creation failed at step configure"},
+    }
+    lines = []
+    for outcome in (
+        Outcome("Success", done, elapsed=0.01, polls=1),
+        Outcome("Success", done, elapsed=5, polls=4),
+        Outcome("Failed", {**done, "status": "Failed"}, elapsed=70, polls=9, details=details),
+    ):
+        out = io.StringIO()
+        LiveDisplay(out, "j1").finish(outcome)
+        lines.append(out.getvalue().split("\x1b[2K")[-1].strip())
+    assert lines == [
+        "job j1 had already ended: Success (it took 3.0s)",
+        "job j1 Success after 3.0s",
+        "job j1 Failed at step configure after 1:02",
+    ]

@@ -44,7 +44,7 @@ def test_file_holds_every_setting(tmp_path):
         'log_format = "json"\nmetrics_token = "tok"\ndatabase_url = "postgresql://u@h/db"\n',
     )
     s = Settings.load({}, path)
-    assert (s.provision_seconds, s.poll_seconds, s.run_worker, s.failure_rate) == (1.5, 0.25, False, 0.25)
+    assert (s.provision_seconds, s.poll_interval, s.run_worker, s.failure_rate) == (1.5, 0.25, False, 0.25)
     assert s.log_format == "json" and s.metrics_token.reveal() == "tok"
     assert s.database_url.reveal() == "postgresql://u@h/db"
 
@@ -87,9 +87,9 @@ def test_config_show_masks_secrets_and_names_sources(tmp_path, monkeypatch, caps
 
 
 def test_cli_reports_a_bad_file_without_traceback(tmp_path, capsys):
-    """`opencfw serve --config` with an unknown key exits 2 with one line naming it."""
+    """`opencfw serve --config` with an unknown key exits 3 with one line naming it."""
     path = write(tmp_path, "colour = 'blue'\n")
-    assert main(["serve", "--config", str(path)]) == 2
+    assert main(["serve", "--config", str(path)]) == 3
     err = capsys.readouterr().err
     assert "colour" in err and "Traceback" not in err
 

@@ -14,11 +14,13 @@ from opencfw.domain.clock import ManualClock
 from opencfw.domain.errors import Forbidden, Unauthenticated
 from opencfw.runtime import build_runtime
 
+KEY = "Y2xpLXRlc3Qta2V5OiAzMiByYW5kb20tbG9va2luZyBieXRlcyE="  # 38 bytes of base64
+
 
 @pytest.fixture
 def data(tmp_path, monkeypatch, database_url):
     monkeypatch.setenv("OPENCFW_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("OPENCFW_MASTER_KEY", "cli-test-key")
+    monkeypatch.setenv("OPENCFW_MASTER_KEY", KEY)
     if database_url:
         monkeypatch.setenv("OPENCFW_DATABASE_URL", database_url)
     return tmp_path
@@ -35,7 +37,7 @@ def verify(data, database_url, ak, sk, project_id):
     clock = ManualClock()
     settings = Settings(
         data_dir=data,
-        master_key=Secret("cli-test-key"),
+        master_key=Secret(KEY),
         database_url=Secret(database_url) if database_url else None,
     )
     runtime, _ = build_runtime(settings, clock)
@@ -89,3 +91,15 @@ def test_errors(data, capsys, database_url):
     assert code == 0
     with pytest.raises(Forbidden):
         verify(data, database_url, created["access_key"], created["secret_key"], "c" * 32)
+
+
+def test_people_get_a_table_scripts_ask_for_json(data, capsys):
+    """Without options the commands print a table (also when piped); --json prints JSON."""
+    assert main(["credentials", "list"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split() == ["ACCESS", "KEY", "USER", "DOMAIN", "STATUS", "CREATED"]
+    assert main(["credentials", "create"]) == 0
+    out = capsys.readouterr().out
+    assert "shown this once" in out and "secret_key" in out
+    assert main(["credentials", "list", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 2

@@ -14,7 +14,7 @@ from opencfw.domain.models import (
 )
 from opencfw.engine.worker import Worker
 from opencfw.service import jobs
-from opencfw.service.firewalls import Firewalls, NewFirewall
+from opencfw.service.firewalls import Firewalls, NewFirewall, TagFilter
 from opencfw.service.jobs import ProvisioningPolicy
 
 P = "a" * 32
@@ -183,10 +183,43 @@ def test_listing_filters_and_pages(store, clock, firewalls):
     total, page = firewalls.list(P, key_word=None, enterprise_project_id=None, tags=[], offset=1, limit=1)
     assert total == 3 and [f.name for f in page] == ["beta"]
     total, page = firewalls.list(
-        P, key_word=None, enterprise_project_id=None, tags=[Tag("env", "ci")], offset=0, limit=5
+        P, key_word=None, enterprise_project_id=None, tags=[TagFilter("env", frozenset({"ci"}))], offset=0, limit=5
     )
     assert total == 1 and page[0].name == "gamma"
     # the detail read without an id gives the project's first firewall
     assert [f.name for f in firewalls.detail(P, firewall_id=None, name=None, enterprise_project_id=None)] == [
         "alpha-one"
     ]
+
+
+def test_one_clock_jump_runs_every_step_it_passes_but_a_stall_is_not_backdated(store, clock, firewalls):
+    """A jump of the clock over a whole job ends it, each step at its planned time; a job that
+    waited in plain sight (paused engine) ends its steps from when the engine looks again."""
+    from opencfw.engine.worker import PAUSE_KEY
+
+    worker = Worker(store, clock)
+    jumped = firewalls.create(P, spec("jumped"))
+    assert worker.run_once() == 0
+    clock.advance(60)  # the clock jumps: nobody saw the times in between
+    assert worker.run_once() == 1
+    done = jobs.get_job(store, P, jumped)
+    assert done.status is JobStatus.SUCCESS and done.end_ms == done.begin_ms + 5000
+    assert [at for _, _, _, at in store.job_steps(jumped)] == [done.begin_ms + 1000 * n for n in range(1, 6)]
+
+    stalled = firewalls.create(P, spec("stalled"))
+    store.set_meta(PAUSE_KEY, "1")
+    for _ in range(10):  # the job is seen Running at its first step all along
+        clock.advance(1)
+        assert worker.run_once() == 0
+    seen_running_at = clock.now_ms()
+    store.set_meta(PAUSE_KEY, "0")
+    clock.advance(1)
+    worker.run_once()
+    job = jobs.get_job(store, P, stalled)
+    assert job.status is JobStatus.RUNNING and job.step_started_ms >= seen_running_at
+    drain_until = clock.now_ms() + 10_000
+    while clock.now_ms() < drain_until:
+        clock.advance(1)
+        worker.run_once()
+    job = jobs.get_job(store, P, stalled)
+    assert job.status is JobStatus.SUCCESS and job.end_ms >= seen_running_at + 4000

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from pathlib import Path
 
@@ -110,7 +111,7 @@ def test_a_worker_never_creates_or_changes_an_account(tmp_path, database_url, pa
     base = {
         "data_dir": tmp_path / "data",
         "database_url": Secret(database_url) if database_url else None,
-        "master_key": Secret("mk"),
+        "master_key": Secret(hashlib.sha256(b"worker-test").hexdigest()),  # 32 bytes as hex
     }
     worker_settings = Settings(
         **base,

@@ -37,6 +37,12 @@ def run_for(runtime, clock, seconds, step=0.5):
             pass
 
 
+def _ms(text):
+    from datetime import datetime
+
+    return round(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
+
+
 def job(client, job_id, project=P, token=None):
     return call(client, "GET", f"/_opencfw/v1/{project}/jobs/{job_id}", token=token)
 
@@ -61,6 +67,9 @@ def test_tags_script_outcome_duration_and_failing_step(tasks):
     assert failed["status"] == "Failed" and failed["error"]["code"] == "CFW.00200016"
     assert "allocate" in failed["error"]["message"]
     assert [s["status"] for s in failed["steps"]][:2] == ["done", "failed"]
+    assert failed["current_step"] == "allocate"  # a failed job's step is where it stopped
+    listed = {j["id"]: j for j in call(client, "GET", f"/_opencfw/v1/{P}/jobs").json["jobs"]}
+    assert listed[doomed]["current_step"] == "allocate" and listed[fast]["current_step"] is None
     assert documented(client, normal).json["data"]["status"] == "Success"
     assert documented(client, slow).json["data"]["status"] == "Running"
     run_for(runtime, clock, 60, step=3)
@@ -223,10 +232,16 @@ def test_manual_clock_moves_only_when_told(tmp_path, database_url):
         client.token = token_for(client, P)
         job_id = create(client)
         assert runtime.worker.run_once() == 0
-        for _ in range(5):  # five steps of 12 minutes
-            assert admin(client, "POST", "/clock/advance", {"seconds": 720}).status == 200
-            runtime.worker.run_once()
+        assert admin(client, "POST", "/clock/advance", {"seconds": 3599}).status == 200
+        runtime.worker.run_once()
+        assert documented(client, job_id).json["data"]["status"] == "Running"
+        assert admin(client, "POST", "/clock/advance", {"seconds": 1}).status == 200
+        assert runtime.worker.run_once() == 1  # one claim runs every step whose time has passed
         assert documented(client, job_id).json["data"]["status"] == "Success"
+        # each of the five 12-minute steps ended at its planned time, not all at the jump's end
+        steps = job(client, job_id).json["data"]["steps"]
+        begin = _ms(steps[0]["started_at"])
+        assert [_ms(s["ended_at"]) - begin for s in steps] == [720_000 * n for n in range(1, 6)]
         assert_error(admin(client, "POST", "/clock/advance", {"seconds": -1}), 400, "CFW.00200001")
     finally:
         runtime.close()
@@ -363,7 +378,7 @@ def test_extensions_keep_projects_apart(tasks):
 
 def test_retention_purges_finished_jobs(env):  # noqa: F811
     """Jobs finished longer ago than OPENCFW_JOB_RETENTION read as not found; running ones stay."""
-    runtime, clock, client = env(provision_seconds=0, job_retention_seconds=3600)
+    runtime, clock, client = env(provision_seconds=0, job_retention=3600)
     client.token = token_for(client, P)
     old = create(client, name="old")
     runtime.worker.run_once()

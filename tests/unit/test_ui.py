@@ -13,6 +13,7 @@ from opencfw.service.secrets import hash_password
 from opencfw.service.sessions import SESSION_TTL_MS
 from tests.unit.test_api import CREATE, OTHER, START_MS, P, assert_error, call, env, token_for  # noqa: F401
 
+SHARED_KEY = "c2hhcmVkIG1hc3RlciBrZXkgb2YgdHdvIHByb2Nlc3Nlcw=="  # 34 bytes as base64
 U = "/_opencfw/ui"
 A = f"{U}/api"
 JSON = {"content-type": "application/json"}
@@ -261,9 +262,9 @@ def test_sign_out(ui):
 def test_sessions_survive_a_restart_with_the_same_master_key(env):  # noqa: F811
     """The cookie is sealed with a key derived from the master key: another process accepts it,
     and a cookie altered by one character is refused."""
-    _, _, first = env(admin_token=Secret("admin-secret"), master_key=Secret("shared-master-key"))
+    _, _, first = env(admin_token=Secret("admin-secret"), master_key=Secret(SHARED_KEY))
     headers, _ = admin_session(first)
-    _, _, second = env(admin_token=Secret("admin-secret"), master_key=Secret("shared-master-key"))
+    _, _, second = env(admin_token=Secret("admin-secret"), master_key=Secret(SHARED_KEY))
     assert second.request("GET", f"{A}/session", headers=headers).status == 200
     value = headers["cookie"]
     altered = value[:-5] + ("A" if value[-5] != "A" else "B") + value[-4:]
@@ -297,3 +298,38 @@ def test_the_event_stream_ends_with_the_session(ui, monkeypatch):
         return chunks
 
     assert asyncio.run(scenario()) == [b"retry: 2000\n\n", b": keep-alive\n\n"]
+
+
+def test_browsers_find_an_icon(ui):
+    """/favicon.ico (where browsers look unasked) and the page's own icon are an icon, not a 404."""
+    _, _, client = ui
+    for path in ("/favicon.ico", f"{U}/favicon.ico"):
+        reply = client.request("GET", path)
+        assert reply.status == 200 and reply.headers["content-type"] == "image/x-icon"
+        assert reply.body[:4] == b"\x00\x00\x01\x00"
+
+
+def test_the_page_gets_names_not_only_ids(ui):
+    """The session names its project; the task list names each task's firewall, also once the
+    firewall is deleted (the firewall list no longer has it)."""
+    runtime, clock, client = ui
+    firewall = create(client, "edge")
+
+    def run_for(seconds):
+        for _ in range(seconds):
+            clock.advance(1)
+            while runtime.worker.run_once():
+                pass
+
+    run_for(6)
+    assert call(client, "DELETE", f"/v2/{P}/firewall/{firewall}").status == 200
+    run_for(6)
+    headers, _ = session_of(sign_in(client))
+    assert client.request("GET", f"{A}/session", headers=headers).json["project_name"] == "cn-north-4"
+    assert client.request("GET", f"{A}/firewalls", headers=headers).json["firewalls"] == []
+    listed = client.request("GET", f"{A}/jobs", headers=headers).json
+    assert [(j["kind"], j["status"]) for j in listed["jobs"]] == [
+        ("delete", "Success"),
+        ("create", "Success"),
+    ]
+    assert listed["names"] == {firewall: "edge"}

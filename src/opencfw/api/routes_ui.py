@@ -17,6 +17,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Annotated, Literal
 from urllib.parse import urlsplit
 
+import msgspec
 from msgspec import Meta, Struct
 
 from opencfw.api import routes_admin, routes_tasks, schemas, views
@@ -47,6 +48,7 @@ _ASSETS = {
     "index.html": b"text/html; charset=utf-8",
     "app.js": b"text/javascript; charset=utf-8",
     "app.css": b"text/css; charset=utf-8",
+    "favicon.ico": b"image/x-icon",
 }
 
 #: one session codec per runtime (its key comes from the runtime's master key)
@@ -82,6 +84,11 @@ def script(rt: Runtime, req: Request) -> Response:
 
 def stylesheet(rt: Runtime, req: Request) -> Response:
     return _static("app.css")
+
+
+def favicon(rt: Runtime, req: Request) -> Response:
+    """The dashboard's icon, also at /favicon.ico where browsers look for one unasked."""
+    return _static("favicon.ico")
 
 
 # -- sessions
@@ -130,10 +137,12 @@ def _check_origin(req: Request) -> None:
         raise Forbidden("The request comes from another site")
 
 
-def _session_body(session: sessions.Session) -> dict[str, object]:
+def _session_body(rt: Runtime, session: sessions.Session) -> dict[str, object]:
+    project = rt.store.get_project(session.project_id)
     return {
         "kind": session.kind,
         "project_id": session.project_id,
+        "project_name": project.name if project is not None else session.project_id,
         "csrf": session.csrf,
         "expires_at": views.iso_ms(session.expires_ms),
         "can_act": session.kind == "admin",
@@ -179,7 +188,9 @@ def sign_in(rt: Runtime, req: Request) -> Response:
         value, session = _sessions(rt).issue("admin", body.project, "", rt.admin_token)
     max_age = (session.expires_ms - session.issued_ms) // 1000
     cookie = f"{COOKIE}={value}; Max-Age={max_age}; {_COOKIE_ATTRS}"
-    return json_response(200, _session_body(session), [(b"set-cookie", cookie.encode()), *_SECURITY_HEADERS])
+    return json_response(
+        200, _session_body(rt, session), [(b"set-cookie", cookie.encode()), *_SECURITY_HEADERS]
+    )
 
 
 async def sign_out(rt: Runtime, req: Request) -> Response:
@@ -191,7 +202,8 @@ async def sign_out(rt: Runtime, req: Request) -> Response:
 
 async def whoami(rt: Runtime, req: Request) -> Response:
     session = await _session(rt, req)
-    return json_response(200, _session_body(session), list(_SECURITY_HEADERS))
+    body = await rt.read(_session_body, rt, session)
+    return json_response(200, body, list(_SECURITY_HEADERS))
 
 
 # -- reads: the project of the session
@@ -215,8 +227,14 @@ async def firewalls(rt: Runtime, req: Request) -> Response:
 
 
 async def jobs(rt: Runtime, req: Request) -> Response:
-    await _session(rt, req)
-    return await routes_tasks.job_list(rt, req)
+    """The extension's job list, and the names of the jobs' firewalls, deleted ones included (the
+    firewall list no longer has them, and a page of it may not either)."""
+    session = await _session(rt, req)
+    listed = await routes_tasks.job_list(rt, req)
+    body = msgspec.json.decode(listed.body)
+    ids = [job["resource_id"] for job in body["jobs"]]
+    body["names"] = await rt.read(rt.store.firewall_names, session.project_id, ids)
+    return json_response(200, body, list(_SECURITY_HEADERS))
 
 
 async def job(rt: Runtime, req: Request) -> Response:
@@ -285,6 +303,8 @@ ROUTES = [
     Route("GET", _U, page, auth="none"),
     Route("GET", f"{_U}/app.js", script, auth="none"),
     Route("GET", f"{_U}/app.css", stylesheet, auth="none"),
+    Route("GET", f"{_U}/favicon.ico", favicon, auth="none"),
+    Route("GET", "/favicon.ico", favicon, auth="none"),
     # password hashing is slow on purpose: keep it off the event loop
     Route("POST", f"{_A}/session", sign_in, mode="thread", auth="none"),
     Route("GET", f"{_A}/session", whoami, mode="async", auth="none"),

@@ -141,7 +141,10 @@ def job_extended(job: Job, log: list[tuple[int, str, str, int]] | None, now_ms: 
         if job.end_ms is not None and job.status is not JobStatus.RUNNING
         else None,
         "progress": progress(job, now_ms),
-        "current_step": job.current_step,
+        # a failed job's step is the one it failed at (a succeeded job has none)
+        "current_step": job.steps[job.step_index].name
+        if job.status is JobStatus.FAILED
+        else job.current_step,
         "steps": steps,
         "attempts": job.attempts,
     }

@@ -8,10 +8,19 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, NoReturn
+from typing import Any
 
+from opencfw import exits
 from opencfw.client import output
-from opencfw.client.display import LiveDisplay, LogDisplay, QuietDisplay
+from opencfw.client.display import (
+    LiveDisplay,
+    LogDisplay,
+    QuietDisplay,
+    failed_step,
+    failure_reason,
+    job_took,
+    took_text,
+)
 from opencfw.client.session import (
     DEFAULT_ENDPOINT,
     DEFAULT_REGION,
@@ -21,7 +30,7 @@ from opencfw.client.session import (
     Extensions,
     Target,
 )
-from opencfw.client.wait import Backoff, Outcome, Poll, retry_after_seconds, wait_for_job
+from opencfw.client.wait import RUNNING, Backoff, Outcome, Poll, retry_after_seconds, wait_for_job
 
 COMMANDS = ("job", "firewall")
 PAGE = 1024
@@ -29,12 +38,9 @@ PAGE = 1024
 Handler = Callable[[Connection, argparse.Namespace, str], int]
 
 
-class ClientParser(argparse.ArgumentParser):
-    """Usage errors of the client commands exit 3: exit 2 means a wait timed out."""
-
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(int(Exit.USAGE), f"{self.prog}: error: {message}\n")
+class ClientParser(exits.ArgumentParser):
+    """Usage errors of the client commands exit 3 (exit 2 means a wait timed out); so do
+    arguments left over."""
 
     def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def]
         parsed, extras = super().parse_known_args(args, namespace)
@@ -59,6 +65,17 @@ def positive_duration(text: str) -> float:
     value = duration(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be more than zero: {text!r}")
+    return value
+
+
+def page_size(text: str) -> int:
+    """1 to 200 (named as a range, never as the 200 choices)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 200:
+        raise argparse.ArgumentTypeError(f"a number from 1 to 200, got {text!r}")
     return value
 
 
@@ -110,10 +127,10 @@ def _wait_options(parser: argparse.ArgumentParser, *, switch: bool) -> None:
     group.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
 
 
-ENV_HELP = """\
+ENV_HELP = f"""\
 credentials come from the environment, as for the official SDK:
   CLOUD_SDK_AK, CLOUD_SDK_SK   access key and secret key
-exit codes: 0 success, 1 failed, 2 timed out, 3 usage or authentication error, 4 not found"""
+{exits.EXIT_HELP}"""
 
 
 def register(subparsers: Any) -> None:
@@ -138,7 +155,7 @@ def register(subparsers: Any) -> None:
     listing = leaf(jobs, "list", "list the project's jobs, newest first (opencfw servers only)", job_list)
     listing.add_argument("--status", choices=("Running", "Success", "Failed"))
     listing.add_argument("--kind", choices=("create", "delete"))
-    listing.add_argument("--limit", type=int, default=50, choices=range(1, 201), metavar="1-200")
+    listing.add_argument("--limit", type=page_size, default=50, metavar="1-200", help="default 50")
     wait = leaf(jobs, "wait", "wait until a job succeeds or fails", job_wait)
     wait.add_argument("job_id", metavar="JOB_ID")
     _wait_options(wait, switch=False)
@@ -199,15 +216,44 @@ def _read_job(conn: Connection, job_id: str) -> dict[str, Any]:
     return data
 
 
-def _job_text(job: dict[str, Any]) -> str:
-    extra = [("STEP", "step")] if job.get("step") else []
-    extra += [("PROGRESS", "progress")] if job.get("progress") is not None else []
-    return output.fields(job, [*output.JOB_FIELDS, *extra])
+def _job_text(job: dict[str, Any], details: dict[str, Any] | None = None) -> str:
+    """The documented job as two columns, with what opencfw's extension adds when it was read:
+    the kind, the running step and progress, or the step a failed job stopped at and why."""
+    row = dict(job)
+    extra: list[tuple[str, str]] = []
+    if details:
+        row["kind"] = details.get("kind")
+        extra.append(("KIND", "kind"))
+        if job.get("status") == RUNNING:
+            row["step"], row["progress"] = details.get("current_step"), details.get("progress")
+    if row.get("step"):
+        extra.append(("STEP", "step"))
+    if row.get("progress") is not None and job.get("status") == RUNNING:
+        extra.append(("PROGRESS", "progress"))
+    took = job_took(job, details)
+    if took is not None:
+        row["took"] = took_text(took)
+        extra.append(("TOOK", "took"))
+    if failed_step(details):
+        row["failed_at"], row["reason"] = failed_step(details), failure_reason(details)
+        extra += [("FAILED AT", "failed_at"), ("REASON", "reason")]
+    return output.fields(row, [*output.JOB_FIELDS, *extra])
+
+
+def _job_details(conn: Connection, job_id: str) -> dict[str, Any] | None:
+    """opencfw's richer view of a job (None from any other endpoint, or when it cannot be read)."""
+    try:
+        body = Extensions(conn.target).get(f"jobs/{job_id}", {}, timeout=10)
+    except ClientError:
+        return None
+    data = body.get("data") if body else None
+    return data if isinstance(data, dict) else None
 
 
 def job_get(conn: Connection, args: argparse.Namespace, fmt: str) -> int:
     job = _read_job(conn, args.job_id)
-    output.emit(job, fmt, _job_text(job))
+    details = _job_details(conn, args.job_id) if fmt == "table" else None
+    output.emit(job, fmt, _job_text(job, details))
     return int(Exit.OK)
 
 
@@ -237,6 +283,7 @@ def _wait(conn: Connection, args: argparse.Namespace, job_id: str) -> Outcome:
     longest = LIVE_SERVER_WAIT_SECONDS if isinstance(display, LiveDisplay) else SERVER_WAIT_SECONDS
 
     def fetch() -> Poll:
+        conn.retry_after = None  # only an answer to this look may set the next pause
         try:
             if extensions.available is not False:
                 remaining = args.timeout - (time.monotonic() - began)
@@ -244,8 +291,11 @@ def _wait(conn: Connection, args: argparse.Namespace, job_id: str) -> Outcome:
                 body = extensions.get(f"jobs/{job_id}", {"wait": f"{wait:.1f}"}, timeout=wait + 10)
                 if body is not None and isinstance(body.get("data"), dict):
                     data = body["data"]
-                    job = {**data, "step": data.get("current_step")}
-                    return Poll(job, 0.0)
+                    if data.get("status") == RUNNING:
+                        return Poll({**data, "step": data.get("current_step")}, 0.0)
+                    # it ended: what is printed is the documented answer, read like any other
+                    # look (a 5xx here is retried too), with the extension's steps and error
+                    return Poll(_read_job(conn, job_id), details=data)
             job = _read_job(conn, job_id)
         except ClientError as exc:
             if not exc.transient:
@@ -255,20 +305,16 @@ def _wait(conn: Connection, args: argparse.Namespace, job_id: str) -> Outcome:
 
     backoff = Backoff(initial=args.interval, cap=max(args.interval, args.max_interval))
     try:
-        outcome = wait_for_job(fetch, display, timeout=args.timeout, backoff=backoff)
+        return wait_for_job(fetch, display, timeout=args.timeout, backoff=backoff)
     except KeyboardInterrupt:
         display.interrupted()
         raise
-    if extensions.available and outcome.job is not None:
-        # print the documented answer, whatever the wait looked at
-        outcome.job = _read_job(conn, job_id)
-    return outcome
 
 
 def _verdict(outcome: Outcome, job_id: str, fmt: str) -> int:
     """Print the last job state and turn the outcome into an exit code."""
     if outcome.job is not None:
-        output.emit(outcome.job, fmt, _job_text(outcome.job))
+        output.emit(outcome.job, fmt, _job_text(outcome.job, outcome.details))
     if outcome.timed_out:
         cause = f"; last error: {outcome.last_error.message}" if outcome.last_error else ""
         raise ClientError(
@@ -276,7 +322,14 @@ def _verdict(outcome: Outcome, job_id: str, fmt: str) -> int:
         )
     if outcome.status == "Success":
         return int(Exit.OK)
-    raise ClientError(f"job {job_id} ended {outcome.status}")
+    at, reason = failed_step(outcome.details), failure_reason(outcome.details)
+    error = (outcome.details or {}).get("error") or {}
+    raise ClientError(
+        f"job {job_id} ended {outcome.status}"
+        + (f" at step {at}" if at else "")
+        + (f": {reason}" if reason else ""),
+        error_code=error.get("code") if isinstance(error, dict) else None,
+    )
 
 
 def job_wait(conn: Connection, args: argparse.Namespace, fmt: str) -> int:
@@ -292,6 +345,7 @@ JOB_LIST_COLUMNS = (
     ("PROGRESS", "progress"),
     ("BEGIN", "begin_time"),
     ("END", "end_time"),
+    ("FAILURE", "failure"),
 )
 
 
@@ -310,7 +364,8 @@ def job_list(conn: Connection, args: argparse.Namespace, fmt: str) -> int:
             Exit.USAGE,
         )
     jobs = body.get("jobs") or []
-    output.emit(jobs, fmt, output.table(jobs, JOB_LIST_COLUMNS))
+    rows = [{**job, "failure": failure_reason(job)} for job in jobs if isinstance(job, dict)]
+    output.emit(jobs, fmt, output.table(rows, JOB_LIST_COLUMNS) if rows else "no jobs")
     return int(Exit.OK)
 
 

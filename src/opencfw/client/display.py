@@ -6,9 +6,9 @@ import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import Any, TextIO
 
-from opencfw.client.wait import Outcome, Poll
+from opencfw.client.wait import RUNNING, Outcome, Poll
 
 SPINNER = "-\\|/"
 CLEAR_LINE = "\r\x1b[2K"
@@ -20,6 +20,11 @@ def clock_text(seconds: float) -> str:
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def took_text(seconds: float) -> str:
+    """How long a job ran: tenths of a second under a minute (a 0.4 s job did not take 0:00)."""
+    return f"{seconds:.1f}s" if seconds < 60 else clock_text(seconds)
 
 
 def _details(poll: Poll) -> list[str]:
@@ -41,12 +46,59 @@ def _status(poll: Poll, previous: str | None) -> str:
     return previous or "unknown"
 
 
+def _instant(value: object) -> float | None:
+    """A job time as epoch seconds: ISO 8601 (``...Z``, with or without milliseconds) or epoch ms."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value) / 1000
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def job_took(job: dict[str, Any] | None, details: dict[str, Any] | None = None) -> float | None:
+    """How long an ended job ran, from its own begin and end times (the extension's have ms)."""
+    for source in (details, job):
+        if source:
+            begin, end = _instant(source.get("begin_time")), _instant(source.get("end_time"))
+            if begin is not None and end is not None and end >= begin:
+                return end - begin
+    return None
+
+
+def failed_step(details: dict[str, Any] | None) -> str | None:
+    """The step an ended job failed at, when the server says (opencfw's extension)."""
+    if not details:
+        return None
+    for step in details.get("steps") or []:
+        if isinstance(step, dict) and step.get("status") == "failed":
+            return str(step.get("name"))
+    step = details.get("current_step")
+    return str(step) if step and details.get("status") == "Failed" else None
+
+
+def failure_reason(details: dict[str, Any] | None) -> str | None:
+    error = (details or {}).get("error")
+    return str(error.get("message")) if isinstance(error, dict) and error.get("message") else None
+
+
 def _ending(job_id: str, outcome: Outcome) -> str:
-    took = clock_text(outcome.elapsed)
     if outcome.timed_out:
         last = (outcome.job or {}).get("status", "unknown")
-        return f"job {job_id} still {last} after {took}: timed out"
-    return f"job {job_id} {outcome.status} after {took}"
+        return f"job {job_id} still {last} after {clock_text(outcome.elapsed)}: timed out"
+    took = job_took(outcome.job, outcome.details)
+    at = failed_step(outcome.details)
+    status = f"{outcome.status} at step {at}" if at else str(outcome.status)
+    if outcome.polls == 1:
+        # it had ended before we asked: how long we waited (0:00) says nothing
+        return f"job {job_id} had already ended: {status}" + (
+            f" (it took {took_text(took)})" if took is not None else ""
+        )
+    if took is None:
+        return f"job {job_id} {status} after {clock_text(outcome.elapsed)}"
+    return f"job {job_id} {status} after {took_text(took)}"
 
 
 class LiveDisplay:
@@ -131,8 +183,8 @@ class LogDisplay:
     def update(self, poll: Poll, elapsed: float, next_in: float | None) -> None:
         status = _status(poll, self.last_said[0] if self.last_said else None)
         said = (status, *_details(poll))
-        if next_in is None:
-            return  # the final line comes from finish()
+        if poll.job is not None and status != RUNNING:
+            return  # it ended: the final line comes from finish()
         if said != self.last_said or elapsed - self.last_elapsed >= self.heartbeat:
             self._say(f"job {self.job_id} {'  '.join(said)} (elapsed {clock_text(elapsed)})")
             self.last_said, self.last_elapsed = said, elapsed

@@ -3,7 +3,6 @@ the translation of SDK exceptions into one error type with an exit code."""
 
 from __future__ import annotations
 
-import enum
 import logging
 import os
 from collections.abc import Mapping
@@ -11,23 +10,14 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
+from opencfw.exits import Exit
+
 if TYPE_CHECKING:
     from huaweicloudsdkcfw.v1 import CfwClient
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:9449"
 DEFAULT_REGION = "cn-north-4"
 NOT_FOUND_CODE = "CFW.00200005"
-
-
-class Exit(enum.IntEnum):
-    """The client's exit codes: scripts branch on them."""
-
-    OK = 0
-    FAILED = 1
-    TIMED_OUT = 2
-    USAGE = 3
-    NOT_FOUND = 4
-    INTERRUPTED = 130
 
 
 class ClientError(Exception):
@@ -130,7 +120,7 @@ class Connection:
         try:
             return getattr(self.sdk, method)(request)
         except exceptions.ServiceResponseException as exc:
-            raise _from_response(exc) from None
+            raise _from_response(exc, self.target.endpoint) from None
         except exceptions.ConnectionException as exc:
             raise ClientError(
                 f"cannot reach {self.target.endpoint}: {_first_line(exc.error_msg)}", transient=True
@@ -153,6 +143,7 @@ class Extensions:
 
     def get(self, path: str, query: Mapping[str, str], timeout: float) -> dict[str, Any] | None:
         """GET ``/_opencfw/v1/{project_id}/{path}``; None when the endpoint has no such route."""
+        import http.client
         import json
         import time
         import urllib.error
@@ -184,9 +175,16 @@ class Extensions:
         request = urllib.request.Request(url, headers={k: v for k, v in headers.items() if k != "host"})  # noqa: S310
         try:
             with urllib.request.urlopen(request, timeout=timeout) as reply:  # noqa: S310 - http(s) only
-                body = json.loads(reply.read())
-                self.available = True
-                return body if isinstance(body, dict) else None
+                raw = reply.read()
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                # a 200 that is not JSON is no opencfw answer (or was cut off): try again
+                raise ClientError(
+                    f"an unreadable answer from {self.target.endpoint}", transient=True
+                ) from None
+            self.available = True
+            return body if isinstance(body, dict) else None
         except urllib.error.HTTPError as exc:
             try:
                 payload = json.loads(exc.read() or b"{}")
@@ -204,9 +202,12 @@ class Extensions:
                 error_code=code,
                 request_id=exc.headers.get("X-Request-Id"),
             )
-            raise _from_response(answer) from None
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-            raise ClientError(f"cannot reach {self.target.endpoint}: {exc}", transient=True) from None
+            raise _from_response(answer, self.target.endpoint) from None
+        except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException) as exc:
+            # refused, reset, or closed mid-answer: worth another try
+            raise ClientError(
+                f"cannot reach {self.target.endpoint}: {exc or type(exc).__name__}", transient=True
+            ) from None
 
 
 def _silence_sdk_loggers() -> None:
@@ -221,10 +222,24 @@ def _first_line(text: object) -> str:
     return lines[0] if lines else ""
 
 
-def _from_response(exc: Any) -> ClientError:
+def _not_cfw(text: str) -> bool:
+    """An answer that is no CFW error body: an HTML page (a proxy, a web server, a wrong URL)."""
+    return text.lstrip().startswith("<")
+
+
+def _from_response(exc: Any, endpoint: str) -> ClientError:
     status = int(exc.status_code or 0)
     message = _first_line(exc.error_msg) or f"HTTP {status}"
     common = {"error_code": exc.error_code or None, "request_id": exc.request_id or None}
+    if _not_cfw(str(exc.error_msg or "")):
+        # never print the page itself: say what it means
+        what = f"{endpoint} answered HTTP {status} with a web page, not a CFW answer"
+        if status >= 500:
+            return ClientError(f"server error {status}: {what}", transient=True)
+        return ClientError(
+            f"{what}: is the endpoint right (OPENCFW_ENDPOINT or --endpoint)?",
+            Exit.USAGE if status == 404 else Exit.FAILED,
+        )
     if status in (401, 403):
         return ClientError(f"authentication failed: {message}", Exit.USAGE, **common)
     if exc.error_code == NOT_FOUND_CODE:

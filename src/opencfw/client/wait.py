@@ -43,11 +43,13 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
 
 @dataclass
 class Poll:
-    """One look at the job: its ``data`` object, or the transient error met instead."""
+    """One look at the job: its ``data`` object, or the transient error met instead; ``details``
+    is what only opencfw's extension tells about an ended job (its steps and error)."""
 
     job: dict[str, Any] | None
     retry_after: float | None = None
     error: ClientError | None = None
+    details: dict[str, Any] | None = None
 
 
 @dataclass
@@ -59,6 +61,7 @@ class Outcome:
     elapsed: float
     polls: int
     last_error: ClientError | None = None
+    details: dict[str, Any] | None = None
 
     @property
     def timed_out(self) -> bool:
@@ -104,7 +107,7 @@ def wait_for_job(
         status = job.get("status") if job else None
         if status is not None and status != RUNNING:
             display.update(poll, elapsed, None)
-            outcome = Outcome(str(status), job, elapsed, polls)
+            outcome = Outcome(str(status), job, elapsed, polls, details=poll.details)
             display.finish(outcome)
             return outcome
         remaining = timeout - elapsed
@@ -115,6 +118,7 @@ def wait_for_job(
             return outcome
         wanted = poll.retry_after if poll.retry_after is not None else delay
         pause = min(wanted, remaining)
-        display.update(poll, elapsed, pause)
+        # no pause: the next look is a server-side wait that answers on news, not a timed check
+        display.update(poll, elapsed, pause if pause > 0 else None)
         display.pause(pause, elapsed)
         delay = backoff.next(delay)

@@ -52,6 +52,8 @@ class Worker:
         #: finished jobs older than this are purged (checked once a minute)
         self.retention_ms = retention_ms
         self._next_purge_ms = 0
+        #: the clock's reading at this worker's previous look for due jobs (None: no look yet)
+        self._looked_ms: int | None = None
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._wake: asyncio.Event | None = None
         #: counts claims, resumptions, endings and loop heartbeats (None: not exported)
@@ -63,13 +65,20 @@ class Worker:
 
         A step completes at most once: each save is conditional on still holding the lease, and
         the step log's primary key refuses a second completion.
+
+        A step ends when its timer was due, but never before this worker's previous look: a jump
+        of a manual clock (nobody could watch the times it skipped) runs every step whose time it
+        passed, at its planned time, while a job that stalled in plain sight (a paused engine, a
+        held lease) is not backdated to before anyone last saw it running.
         """
+        looked, self._looked_ms = self._looked_ms, self.clock.now_ms()
         if self.store.get_meta(PAUSE_KEY) == "1":
             return 0
-        claimed = self.store.claim_due_jobs(self.clock.now_ms(), self.owner, self.lease_ms, self.batch)
+        claimed = self.store.claim_due_jobs(self._looked_ms, self.owner, self.lease_ms, self.batch)
         if not claimed:
             return 0
         now = self.clock.now_ms()
+        earliest = now if looked is None else min(looked, now)
         updates = []
         for job in claimed:
             if job.attempts > 1:
@@ -88,10 +97,13 @@ class Worker:
                 self.metrics.job_claimed(job)
             completed: list[tuple[int, str, int]] = []
             while True:
-                completed.append((job.step_index, job.steps[job.step_index].name, now))
-                firewall_status = jobs.complete_step(job, now)
+                # the next step's timer starts from this one's end (see the docstring)
+                ended_ms = min(max(job.run_after_ms, earliest), now)
+                completed.append((job.step_index, job.steps[job.step_index].name, ended_ms))
+                firewall_status = jobs.complete_step(job, ended_ms)
                 if job.status is not JobStatus.RUNNING or job.run_after_ms > now:
                     break
+            job.updated_ms = now
             job.lease_owner = None
             job.lease_expires_ms = None
             updates.append((job, firewall_status, completed))

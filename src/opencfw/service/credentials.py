@@ -20,6 +20,7 @@ from opencfw.service.secrets import (
     TemporaryCredential,
     TokenClaims,
     TokenCodec,
+    WeakMasterKey,
     hash_password,
     open_security_token,
     seal_security_token,
@@ -140,15 +141,20 @@ class Credentials:
 
     # -- first start
 
-    def check_master_key(self) -> None:
+    def check_master_key(self, weakness: str | None = None) -> bool:
         """Fail fast when the master key cannot read this store's secrets (the first process to
-        start records a check value; concurrent first starts agree on one)."""
+        start records a check value; concurrent first starts agree on one). A new store is refused
+        a weak key (``weakness`` says why it is weak); a store already made with one still opens,
+        or its secrets would be lost. Returns whether this store was made with the key just now."""
         with self.store.exclusive() as store:
             stored = store.get_meta("master_key_check")
             if stored is None:
+                if weakness is not None:
+                    raise WeakMasterKey(weakness)
                 store.set_meta("master_key_check", self.box.check_value())
-        if stored is not None:
-            self.box.verify_check_value(stored)
+                return True
+        self.box.verify_check_value(stored)
+        return False
 
     def bootstrap(self, spec: BootstrapSpec) -> BootstrapResult:
         """Create the first account on an empty store; on later starts, make sure the values that

@@ -23,7 +23,47 @@ _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 
 
 class MasterKeyError(RuntimeError):
-    """The master key is missing, unreadable or does not match the store."""
+    """The master key is missing, unreadable, too weak for a new store, or does not match the store."""
+
+
+class WeakMasterKey(MasterKeyError):
+    """A new store was given a master key too weak to protect it; the message says why."""
+
+
+#: a master key is at least this many random bytes, written as base64 (standard or URL-safe,
+#: padding optional) or hex, as ``openssl rand -base64 32`` or ``openssl rand -hex 32`` print
+MASTER_KEY_BYTES = 32
+HOW_TO_MAKE_A_MASTER_KEY = (
+    "make one with `openssl rand -base64 32` "
+    "(or `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+)
+
+
+def _key_bytes(text: str) -> bytes | None:
+    """The bytes a master key's text writes: hex, or base64 (either alphabet, padding optional)."""
+    if len(text) % 2 == 0 and all(c in "0123456789abcdefABCDEF" for c in text):
+        return bytes.fromhex(text)
+    standard = text.rstrip("=").replace("-", "+").replace("_", "/")
+    try:
+        return base64.b64decode(standard + "=" * (-len(standard) % 4), validate=True)
+    except ValueError:
+        return None
+
+
+def master_key_weakness(key: bytes) -> str | None:
+    """Why ``key`` is too weak to protect a new store (None: it is fit): fewer than 32 bytes of
+    base64 or hex, or bytes that are plainly not random (``AAAA...``)."""
+    try:
+        raw = _key_bytes(key.decode("ascii").strip())
+    except UnicodeDecodeError:
+        raw = None
+    if raw is None:
+        return "it is not base64 or hex text"
+    if len(raw) < MASTER_KEY_BYTES:
+        return f"it holds {len(raw)} bytes, fewer than {MASTER_KEY_BYTES}"
+    if len(set(raw)) < 16:
+        return "its bytes are not random"
+    return None
 
 
 def load_master_key(data_dir: Path, given: str | None) -> bytes:

@@ -102,6 +102,11 @@ class Store(Protocol):
         """``(total, page)`` of the project's existing firewalls, oldest first (``limit`` None: all)."""
         ...
 
+    def firewall_names(self, project_id: str, firewall_ids: Sequence[str]) -> dict[str, str]:
+        """``{id: name}`` of the project's firewalls among ``firewall_ids``, deleted ones included
+        (their tasks still name them)."""
+        ...
+
     def rename_firewall(self, project_id: str, firewall_id: str, name: str, now_ms: int) -> bool: ...
 
     def start_delete(

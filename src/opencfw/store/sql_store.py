@@ -447,6 +447,16 @@ class SqlStore(ProtectionSql, ExtensionsSql, KeysSql):
             rows = conn.execute(self._q(page_sql), page_params).fetchall()
         return int(total), [firewall_from_row(row) for row in rows]
 
+    def firewall_names(self, project_id: str, firewall_ids: Sequence[str]) -> dict[str, str]:
+        ids = list(dict.fromkeys(firewall_ids))
+        if not ids:
+            return {}
+        marks = ", ".join("?" * len(ids))  # placeholders only: the ids are parameters
+        sql = f"SELECT id, name FROM firewalls WHERE project_id = ? AND id IN ({marks})"
+        with self._read() as conn:
+            rows = conn.execute(self._q(sql), [project_id, *ids]).fetchall()
+        return {str(row[0]): str(row[1]) for row in rows}
+
     def rename_firewall(self, project_id: str, firewall_id: str, name: str, now_ms: int) -> bool:
         with (
             self._write() as conn,

@@ -4,7 +4,8 @@
 
 const API = "/_opencfw/ui/api";
 const $ = (id) => document.getElementById(id);
-const state = { session: null, firewalls: [], jobs: [], selected: null, detail: null, source: null, timer: null };
+// names: firewall names by id, kept from every answer (a deleted firewall's tasks still name it)
+const state = { session: null, firewalls: [], jobs: [], names: {}, selected: null, detail: null, source: null, timer: null };
 
 // -- helpers
 
@@ -39,6 +40,27 @@ function span(milliseconds) {
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
+// a task as the tables say it: its kind and its firewall's name (the id only when no name is known)
+const firewallName = (id) => state.names[id] || id;
+const taskName = (job) => `${job.kind} ${firewallName(job.resource_id)}`;
+
+// a row that opens something: the pointer and the keyboard (Enter, Space) do the same
+function clickable(row, label, open) {
+  row.tabIndex = 0;
+  row.classList.add("clickable");
+  row.setAttribute("aria-label", label);
+  row.addEventListener("click", (event) => {
+    if (!event.target.closest("button, a, input, select")) open();
+  });
+  row.addEventListener("keydown", (event) => {
+    if ((event.key === "Enter" || event.key === " ") && event.target === row) {
+      event.preventDefault();
+      open();
+    }
+  });
+  return row;
+}
+
 class Unauthorised extends Error {}
 
 async function api(method, path, body) {
@@ -62,13 +84,16 @@ async function api(method, path, body) {
 
 // -- sign-in and sign-out
 
-function showSignIn(message) {
+// message: a problem (shown as an error) or, with note, news such as "Signed out."
+function showSignIn(message, note) {
   stopLive();
   state.session = null;
+  state.names = {};
   $("dashboard").hidden = true;
   $("sign-out").hidden = $("who").hidden = $("live").hidden = true;
   $("sign-in").hidden = false;
-  $("sign-in-error").textContent = message || "";
+  $("sign-in-error").textContent = note ? "" : message || "";
+  $("sign-in-note").textContent = note ? message : "";
   $("in-password").value = "";
   $("in-token").value = "";
   const first = document.querySelector("#sign-in-form input:checked");
@@ -91,6 +116,7 @@ async function signIn(event) {
   else Object.assign(body, { domain: form.get("domain"), user: form.get("user"), password: form.get("password") });
   const button = event.target.querySelector("button[type=submit]");
   button.disabled = true;
+  $("sign-in-note").textContent = "";
   try {
     const reply = await fetch(API + "/session", {
       method: "POST",
@@ -126,7 +152,7 @@ async function signOut() {
   } catch (err) {
     // the session is gone either way
   }
-  showSignIn("Signed out.");
+  showSignIn("Signed out.", true);
 }
 
 // -- the dashboard
@@ -137,7 +163,8 @@ function start(session) {
   $("dashboard").hidden = false;
   $("sign-out").hidden = $("who").hidden = $("live").hidden = false;
   const role = session.kind === "admin" ? "admin" : "read-only";
-  $("who").textContent = `Project ${session.project_id} · ${role}`;
+  $("who").textContent = `Project ${session.project_name} · ${role}`;
+  $("who").title = `Project id ${session.project_id}`;
   $("admin").hidden = !session.can_act;
   document.body.classList.toggle("can-act", session.can_act);
   refresh();
@@ -166,6 +193,7 @@ async function refresh() {
     ]);
     state.firewalls = fw.firewalls;
     state.jobs = jobs.jobs;
+    Object.assign(state.names, jobs.names, Object.fromEntries(fw.firewalls.map((f) => [f.id, f.name])));
     $("engine-state").textContent = engine.paused ? "paused" : "running";
     $("pause").disabled = engine.paused;
     $("resume").disabled = !engine.paused;
@@ -183,18 +211,23 @@ function renderFirewalls() {
   const rows = state.firewalls.filter((f) => !filter || f.status === filter);
   const body = $("firewalls").tBodies[0];
   body.replaceChildren(
-    ...rows.map((f) =>
-      el(
+    ...rows.map((f) => {
+      const tags = Object.entries(f.tags);
+      const row = el(
         "tr",
         { data: { id: f.id } },
         el("td", { "data-label": "Name" }, f.name),
         el("td", { "data-label": "Id", class: "id" }, f.id),
-        el("td", { "data-label": "Status" }, el("span", { class: `badge s-${f.status.replace(" ", "-")}` }, f.status)),
+        // a firewall's state (solid), never mistaken for a task's progress (outlined)
+        el("td", { "data-label": "Status" }, el("span", { class: `badge fw fw-${f.status.replace(" ", "-")}` }, f.status)),
         el("td", { "data-label": "Edition" }, f.edition),
-        el("td", { "data-label": "Tags" }, ...Object.entries(f.tags).map(([k, v]) => el("span", { class: "tag" }, `${k}=${v}`))),
+        el("td", { "data-label": "Tags" }, ...(tags.length ? tags.map(([k, v]) => el("span", { class: "tag" }, `${k}=${v}`)) : ["—"])),
         el("td", { "data-label": "Created" }, when(f.created_at)),
-      ),
-    ),
+      );
+      // a firewall's row opens the timeline of its latest task
+      const latest = state.jobs.find((job) => job.resource_id === f.id);
+      return latest ? clickable(row, `${f.name}: timeline of its latest task`, () => selectJob(latest.id)) : row;
+    }),
   );
   $("fw-count").textContent = `(${rows.length})`;
   $("fw-empty").hidden = rows.length > 0;
@@ -206,14 +239,13 @@ function jobDuration(job) {
 }
 
 function renderJobs() {
-  const names = Object.fromEntries(state.firewalls.map((f) => [f.id, f.name]));
   const body = $("jobs").tBodies[0];
   body.replaceChildren(
     ...state.jobs.map((job) => {
       const actions = el(
         "div",
         { class: "row-actions" },
-        el("button", { type: "button", onclick: () => selectJob(job.id), "aria-label": `Timeline of task ${job.id}` }, "Timeline"),
+        el("button", { type: "button", onclick: () => selectJob(job.id), "aria-label": `Timeline of ${taskName(job)}` }, "Timeline"),
       );
       if (state.session.can_act && job.status === "Running") {
         actions.append(
@@ -221,12 +253,13 @@ function renderJobs() {
           el("button", { type: "button", class: "danger", onclick: () => finishJob(job, "fail") }, "Fail"),
         );
       }
-      const failure = job.error ? `${job.error.code}: ${job.error.message}` : "";
-      return el(
+      // no failure: an empty cell (no "Failure:" label with nothing after it on a phone)
+      const failure = job.error ? `${job.error.code}: ${job.error.message}` : null;
+      const row = el(
         "tr",
         { data: { id: job.id, status: job.status }, class: job.id === state.selected ? "selected" : "" },
-        el("td", { "data-label": "Task" }, `${job.kind} ${names[job.resource_id] || job.resource_id}`),
-        el("td", { "data-label": "Status" }, el("span", { class: `badge s-${job.status}` }, job.status)),
+        el("td", { "data-label": "Task" }, taskName(job)),
+        el("td", { "data-label": "Status" }, el("span", { class: `badge task task-${job.status}` }, job.status)),
         el("td", { "data-label": "Step" }, job.current_step || "—"),
         el(
           "td",
@@ -238,8 +271,9 @@ function renderJobs() {
         el("td", { "data-label": "Ended" }, when(job.end_time)),
         el("td", { "data-label": "Duration", class: "duration", data: { begin: job.begin_time, end: job.end_time || "" } }, span(jobDuration(job))),
         el("td", { "data-label": "Failure" }, failure),
-        el("td", {}, actions),
+        el("td", { class: "actions" }, actions),
       );
+      return clickable(row, `${taskName(job)}: timeline`, () => selectJob(job.id));
     }),
   );
   $("job-count").textContent = `(${state.jobs.length})`;
@@ -279,37 +313,46 @@ async function loadTimeline(jobId) {
 function renderTimeline(job) {
   const begin = ms(job.begin_time);
   const now = Date.now();
-  // where each step lies: its real times, or (not yet run) its plan after the one before
+  // where each step lies: its real times, or (not yet run) its plan after the one before. The
+  // running step is drawn up to now, and the rest of its plan after it: the steps still pending
+  // follow its planned end (or now, if it runs late), so the chart ends when the job should.
   let cursor = begin;
   const bars = job.steps.map((step) => {
     const planned = step.planned_seconds * 1000;
     const from = step.started_at ? ms(step.started_at) : cursor;
-    const to = step.ended_at ? ms(step.ended_at) : step.status === "running" || step.status === "failed" ? Math.max(job.end_time ? ms(job.end_time) : now, from) : from + planned;
-    cursor = Math.max(to, cursor);
+    let to = from + planned;
+    if (step.ended_at) to = ms(step.ended_at);
+    else if (step.status === "failed") to = Math.max(job.end_time ? ms(job.end_time) : now, from);
+    else if (step.status === "running") to = Math.max(now, from);
+    const left = step.status === "running" ? Math.max(from + planned - to, 0) : 0;
+    cursor = Math.max(to + left, cursor);
     const took = to - from;
     const slow = step.status !== "pending" && took > planned * 1.5 + 200;
-    return { step, from, to, took, planned, slow };
+    return { step, from, to, took, planned, slow, left };
   });
   const end = Math.max(cursor, begin + 1);
   const total = end - begin;
   const chart = $("tl-chart");
   chart.replaceChildren(
-    ...bars.map(({ step, from, to, took, planned, slow }) => {
+    ...bars.map(({ step, from, to, took, planned, slow, left }) => {
       const kind = step.status === "failed" ? "failed" : slow ? "slow" : step.status;
       const label = step.status === "pending" ? `planned ${span(planned)}` : `${span(took)} (planned ${span(planned)})`;
       const seg = el("div", { class: `seg ${kind}`, title: `${step.name}: ${step.status}, ${label}` }, step.status === "pending" ? "" : span(took));
       seg.style.left = `${(100 * (from - begin)) / total}%`;
       seg.style.width = `${(100 * Math.max(to - from, 0)) / total}%`;
-      return el(
-        "div",
-        { class: "lane", data: { step: step.name, status: kind } },
-        el("span", { class: "name" }, step.name),
-        el("div", { class: "track", role: "img", "aria-label": `${step.name}: ${step.status}${slow ? ", slower than planned" : ""}, ${label}` }, seg),
-      );
+      const track = el("div", { class: "track", role: "img", "aria-label": `${step.name}: ${step.status}${slow ? ", slower than planned" : ""}, ${label}` }, seg);
+      if (left > 0) {
+        const rest = el("div", { class: "seg left", title: `${step.name}: ${span(left)} more planned` });
+        rest.style.left = `${(100 * (to - begin)) / total}%`;
+        rest.style.width = `${(100 * left) / total}%`;
+        track.append(rest);
+      }
+      return el("div", { class: "lane", data: { step: step.name, status: kind } }, el("span", { class: "name" }, step.name), track);
     }),
     el("div", { class: "axis", "aria-hidden": "true" }, ...[0, 0.25, 0.5, 0.75, 1].map((f) => el("span", {}, span(total * f)))),
   );
-  $("tl-job").textContent = `${job.kind} ${job.id} · ${job.status}`;
+  $("tl-job").textContent = `${taskName(job)} · ${job.status}`;
+  $("tl-job").title = `Task ${job.id}`;
   $("timeline").hidden = false;
 }
 
@@ -339,7 +382,11 @@ async function act(text, action, method, path, body) {
 }
 
 function finishJob(job, how) {
-  const text = how === "fail" ? `Fail the running task ${job.id} now? Its firewall fails with it.` : `Complete the running task ${job.id} now?`;
+  const name = firewallName(job.resource_id);
+  const text =
+    how === "fail"
+      ? `Fail the running task “${taskName(job)}” now? The firewall ${name} fails with it.`
+      : `Complete the running task “${taskName(job)}” now?`;
   const body = how === "fail" ? { message: "Failed from the dashboard" } : undefined;
   return act(text, how === "fail" ? "Fail task" : "Complete task", "POST", `/jobs/${encodeURIComponent(job.id)}/${how}`, body);
 }
@@ -365,7 +412,7 @@ function startLive() {
     if (source.readyState === EventSource.CLOSED) {
       // the server refused the stream: is the session still good?
       const reply = await fetch(API + "/session", { credentials: "same-origin", cache: "no-store" });
-      if (reply.status === 401) return showSignIn("The session has ended: sign in again.");
+      if (reply.status === 401) return showSignIn("The session has ended: sign in again.", true);
       setTimeout(() => state.session && startLive(), 2000);
     }
   };
@@ -389,7 +436,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("pause").addEventListener("click", () => act("Pause the engine? No worker sharing the store claims jobs until it is resumed.", "Pause", "POST", "/engine/pause"));
   $("resume").addEventListener("click", () => act("Resume the engine?", "Resume", "POST", "/engine/resume"));
   $("reset").addEventListener("click", () =>
-    act(`Reset project ${state.session.project_id}? All its firewalls and tasks are deleted.`, "Reset project", "POST", "/reset"),
+    act(`Reset project ${state.session.project_name}? All its firewalls and tasks are deleted.`, "Reset project", "POST", "/reset"),
   );
   methodChanged();
   const reply = await fetch(API + "/session", { credentials: "same-origin", cache: "no-store" });
