@@ -192,6 +192,7 @@ def _serve(settings: Settings) -> int:
             runtime.phase = "ready"  # the lifespan ran and the sockets listen
 
     from opencfw.api.app import App
+    from opencfw.api.connections import connection_limits, guarded_protocol
     from opencfw.runtime import build_runtime
 
     runtime, result = build_runtime(settings)
@@ -203,7 +204,7 @@ def _serve(settings: Settings) -> int:
         host=settings.host,
         port=settings.port,
         lifespan="on",
-        http="httptools",
+        http=guarded_protocol(connection_limits(settings)),  # httptools, with header/time/count limits
         access_log=False,
         log_config=None,  # uvicorn's own records go through the handler logs.configure installed
         log_level="info" if settings.log_level in ("debug", "info") else settings.log_level,

@@ -112,6 +112,13 @@ def _integer(text: str, name: str) -> int:
         raise ConfigError(f"{name} must be an integer, got {text!r}") from None
 
 
+def _count(text: str, name: str, low: int) -> int:
+    value = _integer(text, name)
+    if value < low:
+        raise ConfigError(f"{name} must be at least {low}, got {value}")
+    return value
+
+
 def _text(text: str, name: str) -> str:
     if not text.strip():
         raise ConfigError(f"{name} must not be empty")
@@ -215,6 +222,30 @@ class Settings:
     worker_metrics_port: int | None = field(
         default=None, metadata={"env": "OPENCFW_WORKER_METRICS_PORT", "parse": _port}
     )
+    max_header_bytes: int = field(
+        default=64 * 1024,
+        metadata={"env": "OPENCFW_MAX_HEADER_BYTES", "parse": lambda t, n: _count(t, n, 1024)},
+    )
+    max_header_lines: int = field(
+        default=100, metadata={"env": "OPENCFW_MAX_HEADER_LINES", "parse": lambda t, n: _count(t, n, 8)}
+    )
+    header_timeout_seconds: float = field(
+        default=10.0, metadata={"env": "OPENCFW_HEADER_TIMEOUT", "parse": _duration_seconds}
+    )
+    body_timeout_seconds: float = field(
+        default=15.0, metadata={"env": "OPENCFW_BODY_TIMEOUT", "parse": _duration_seconds}
+    )
+    #: 0: from the process's open-file limit
+    max_connections: int = field(
+        default=0, metadata={"env": "OPENCFW_MAX_CONNECTIONS", "parse": lambda t, n: _count(t, n, 0)}
+    )
+    max_body_bytes_in_flight: int = field(
+        default=64 * 1024 * 1024,
+        metadata={
+            "env": "OPENCFW_MAX_BODY_BYTES_IN_FLIGHT",
+            "parse": lambda t, n: _count(t, n, 12 * 1024 * 1024),
+        },
+    )
 
     @classmethod
     def load(
@@ -253,6 +284,8 @@ class Settings:
             raise ConfigError("OPENCFW_POLL_INTERVAL must be between 10ms and 1h")
         if settings.lease_seconds < 1:
             raise ConfigError("OPENCFW_LEASE_SECONDS must be at least 1 second")
+        if settings.header_timeout_seconds <= 0 or settings.body_timeout_seconds <= 0:
+            raise ConfigError("OPENCFW_HEADER_TIMEOUT and OPENCFW_BODY_TIMEOUT must be positive")
         if settings.secret_key is not None and settings.access_key is None:
             raise ConfigError("OPENCFW_SECRET_KEY is set without OPENCFW_ACCESS_KEY")
         return settings, sources

@@ -149,3 +149,178 @@ def test_a_huge_token_header_is_a_clean_401(srv):
         f"GET /v3/{PROJECT}/jobs/x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Auth-Token: {'A' * 32768}\r\n\r\n"
     ).encode()
     assert_gateway_error(*exchange(srv, head), 401, "APIGW.0301")
+
+
+# -- header limits, timeouts and the connection bound (the connection guard in api/connections.py)
+
+
+def exchange_big(srv: Server, head: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send a large head from a thread while reading the answer (the server answers mid-way)."""
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=15) as sock:
+
+        def pump():
+            with contextlib.suppress(OSError):
+                sock.sendall(head)
+
+        sender = threading.Thread(target=pump, daemon=True)
+        sender.start()
+        reply = read_reply(sock, timeout=15)
+        sender.join(timeout=15)
+        return reply
+
+
+@pytest.mark.parametrize(
+    ("what", "size"),
+    [("one header", 1024 * 1024), ("one header", 10 * 1024 * 1024), ("lines", 100_000), ("lines", 101)],
+)
+def test_header_blocks_over_the_limits_are_431(srv, token, what, size):
+    """A header block over 64 KiB or with more than 100 lines is refused with 431 in the documented
+    body (it used to be read whole and answered 200/401), and the server keeps serving."""
+    if what == "one header":
+        extra = f"X-Padding: {'a' * size}\r\n"
+    else:
+        extra = "".join(f"X-H{i}: v\r\n" for i in range(size))
+    head = (
+        f"GET /v3/{PROJECT}/jobs/00000000-0000-4000-8000-000000000000 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"X-Auth-Token: {token}\r\n{extra}\r\n"
+    ).encode()
+    status, headers, body = exchange_big(srv, head)
+    assert_gateway_error(status, headers, body, 431, "APIGW.0201")
+    assert headers["connection"] == "close"
+    assert srv.request("GET", "/_opencfw/health")[0] == 200
+
+
+def test_a_url_over_32_kib_is_414(srv):
+    head = f"GET /_opencfw/health?pad={'a' * 40000} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+    assert_gateway_error(*exchange_big(srv, head), 414, "APIGW.0201")
+
+
+def test_unfinished_headers_do_not_pile_up_in_memory(srv):
+    """Eight connections each sending 8 MiB of a header that never ends: each is refused once past
+    the limit and the server's memory stays flat (it used to keep every byte: +64 MiB and more)."""
+    before = srv.rss()
+    head = b"GET /_opencfw/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: " + b"a" * (8 * 1024 * 1024)
+    results: list[int] = []
+
+    def one():
+        results.append(exchange_big(srv, head)[0])
+
+    threads = [threading.Thread(target=one) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert results == [431] * 8
+    assert srv.rss() - before < 24 * 1024 * 1024, (before, srv.rss())
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    """A server with 1 s header and body timeouts."""
+    server = Server(
+        tmp_path_factory.mktemp("quick") / "data",
+        None,
+        provision_seconds="0",
+        header_timeout="1s",
+        body_timeout="1s",
+    ).start()
+    yield server
+    server.stop()
+
+
+def closed_within(sock: socket.socket, seconds: float) -> bytes:
+    """Everything the server sends until it closes the connection (fails after ``seconds``)."""
+    sock.settimeout(seconds)
+    data = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+
+
+def test_silent_partial_and_slow_connections_are_closed(quick):
+    """Connections that send nothing, half a head, or a head at one byte per 0.3 s are closed once
+    the header timeout (here 1 s) passes: silently when nothing came, with 408 otherwise. (They used
+    to stay open for as long as the client liked.)"""
+    silent = [socket.create_connection(("127.0.0.1", quick.port)) for _ in range(20)]
+    partial = [socket.create_connection(("127.0.0.1", quick.port)) for _ in range(8)]
+    for sock in partial:
+        sock.sendall(b"GET /_opencfw/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+    slow = [socket.create_connection(("127.0.0.1", quick.port)) for _ in range(4)]
+    stop = threading.Event()
+
+    def drip(sock):
+        head = b"GET /_opencfw/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 1000
+        for byte in head:
+            if stop.wait(0.3):
+                return
+            try:
+                sock.send(bytes([byte]))
+            except OSError:
+                return
+
+    drippers = [threading.Thread(target=drip, args=(sock,), daemon=True) for sock in slow]
+    for thread in drippers:
+        thread.start()
+    try:
+        for sock in silent:
+            assert closed_within(sock, 20) == b""
+        for sock in partial + slow:
+            reply = closed_within(sock, 20)
+            assert reply.startswith(b"HTTP/1.1 408 "), reply[:100]
+            assert json.loads(reply.partition(b"\r\n\r\n")[2])["error_code"] == "APIGW.0201"
+    finally:
+        stop.set()
+        for sock in silent + partial + slow:
+            sock.close()
+    assert quick.request("GET", "/_opencfw/health")[0] == 200
+
+
+def test_a_body_shorter_than_declared_is_answered_408(quick):
+    """A body declared 1,000 bytes longer than sent: 408 once the body timeout passes (the server
+    used to wait for the rest for ever), in the documented body."""
+    token = quick.token()
+    body = b'{"key_word": "x"}'
+    head = (
+        f"POST /v1/{PROJECT}/firewalls/list HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Auth-Token: {token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body) + 1000}\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", quick.port)) as sock:
+        sock.sendall(head + body)
+        status, headers, reply = read_reply(sock, timeout=20)
+        assert_gateway_error(status, headers, reply, 408, "APIGW.0201")
+        assert closed_within(sock, 20) == b""
+
+
+def test_a_kept_alive_connection_still_works_within_the_timeouts(quick):
+    """The timeouts bound the wait for a head and for body bytes, not a connection's life: requests
+    on one connection with pauses shorter than the timeouts are all answered."""
+    head = b"GET /_opencfw/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", quick.port)) as sock:
+        for _ in range(3):
+            sock.sendall(head)
+            assert read_reply(sock)[0] == 200
+            time.sleep(0.3)
+
+
+def test_connections_past_the_bound_close_the_oldest_idle_ones(tmp_path):
+    """At an open-file limit of 256, 300 silent connections (the bound is then 192) do not stop
+    normal requests: each new connection closes the oldest idle one, and the log says so once.
+    (Without a bound, accept() failed with EMFILE and every normal request failed.)"""
+    server = Server(tmp_path / "data", None, nofile=256, header_timeout="60s").start()
+    silent: list[socket.socket] = []
+    try:
+        for _ in range(300):
+            silent.append(socket.create_connection(("127.0.0.1", server.port), timeout=10))
+        for _ in range(5):
+            assert server.request("GET", "/_opencfw/health")[0] == 200
+        log = server.log.read_text()
+        assert "connection limit reached" in log and "OPENCFW_MAX_CONNECTIONS=192" in log
+        assert log.count("connection limit reached") == 1
+        # the first ones were closed to make room
+        assert closed_within(silent[0], 10) == b""
+    finally:
+        for sock in silent:
+            sock.close()
+        server.stop()
