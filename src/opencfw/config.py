@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -119,6 +120,14 @@ def _count(text: str, name: str, low: int) -> int:
     return value
 
 
+def _access_key(text: str, name: str) -> str:
+    value = _text(text, name)
+    # the shape the API accepts in a signature (service/credentials.py ACCESS_KEY_SHAPE)
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,128}", value, re.ASCII):
+        raise ConfigError(f"{name} must be 1 to 128 letters, digits, '.', '_' or '-'")
+    return value
+
+
 def _text(text: str, name: str) -> str:
     if not text.strip():
         raise ConfigError(f"{name} must not be empty")
@@ -147,7 +156,7 @@ class Settings:
         default=None, metadata={"env": "OPENCFW_PASSWORD", "parse": lambda t, n: Secret(_text(t, n))}
     )
     project_id: str | None = field(default=None, metadata={"env": "OPENCFW_PROJECT_ID", "parse": _text})
-    access_key: str | None = field(default=None, metadata={"env": "OPENCFW_ACCESS_KEY", "parse": _text})
+    access_key: str | None = field(default=None, metadata={"env": "OPENCFW_ACCESS_KEY", "parse": _access_key})
     secret_key: Secret | None = field(
         default=None, metadata={"env": "OPENCFW_SECRET_KEY", "parse": lambda t, n: Secret(_text(t, n))}
     )

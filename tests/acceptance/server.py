@@ -99,13 +99,13 @@ class Server:
 
         resource.setrlimit(resource.RLIMIT_NOFILE, (self.nofile, self.nofile))
 
-    def rss(self) -> int:
-        """The server's resident memory in bytes."""
+    def rss(self, field: str = "VmRSS") -> int:
+        """The server's resident memory in bytes (``VmHWM``: its peak so far)."""
         assert self.proc is not None
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) * 1024
-        raise AssertionError("no VmRSS")
+        raise AssertionError(f"no {field}")
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         code = stop_process(self.proc, sig)

@@ -29,17 +29,20 @@ from opencfw.domain.errors import (
     MethodNotAllowed,
     OpenCfwError,
     PayloadTooLarge,
+    StoreUnavailable,
     Unauthenticated,
 )
+from opencfw.service.credentials import PendingSignature, Principal
 from opencfw.service.faults import ERROR_CODES, Fault
 
 if TYPE_CHECKING:
     from opencfw.runtime import Runtime
-    from opencfw.service.credentials import Principal
 
 log = logging.getLogger("opencfw.api")
 
 MAX_BODY_BYTES = 12 * 1024 * 1024
+#: routes that need no credentials (token issue, dashboard sign-in...) take small bodies only
+MAX_OPEN_BODY_BYTES = 64 * 1024
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -59,9 +62,49 @@ def error_response(exc: OpenCfwError, request_id: str) -> Response:
     return json_response(exc.http_status, body, headers)
 
 
+class ClientGone(Exception):
+    """The client went away (or its body stalled) before the request was read: nothing to answer."""
+
+
+class BodyBudget:
+    """Bytes of request bodies held at once, all requests together: past ``limit`` a body waits
+    (at most ``timeout`` s, then 503) for others to be done. One body is always let through."""
+
+    def __init__(self, limit: int, timeout: float) -> None:
+        self.limit = limit
+        self.timeout = timeout
+        self.used = 0
+        self._freed: asyncio.Condition | None = None
+
+    async def take(self, size: int) -> None:
+        if self.used + size <= self.limit or self.used == 0:
+            self.used += size
+            return
+        if self._freed is None:
+            self._freed = asyncio.Condition()
+        async with self._freed:
+            try:
+                await asyncio.wait_for(
+                    self._freed.wait_for(lambda: self.used + size <= self.limit or self.used == 0),
+                    self.timeout,
+                )
+            except TimeoutError:
+                raise StoreUnavailable("System busy. Try again later.") from None
+            self.used += size
+
+    async def give(self, size: int) -> None:
+        self.used -= size
+        if self._freed is not None:
+            async with self._freed:
+                self._freed.notify_all()
+
+
 class App:
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
+        self.bodies = BodyBudget(
+            runtime.settings.max_body_bytes_in_flight, runtime.settings.body_timeout_seconds
+        )
         self.router = Router(
             routes_cfw.ROUTES
             + routes_iam.ROUTES
@@ -124,6 +167,8 @@ class App:
                 if fault.status is not None or fault.drop:
                     return
             response = await self._handle(scope, receive, request_id)
+        except ClientGone:
+            return
         except OpenCfwError as exc:
             response = error_response(exc, request_id)
         except Exception:
@@ -211,53 +256,79 @@ class App:
         )
         req.params = params
         scope["opencfw.route"], scope["opencfw.request"] = route, req  # for the observer
-        req.body = await self._read_body(headers, receive)
+        # credentials are checked before the body is read: a request without valid ones costs no
+        # body memory (the protocol drops a refused request's body as it arrives); a signature's
+        # key and date are checked here, its body hash once the body is in
+        limit = MAX_OPEN_BODY_BYTES if route.auth == "none" else MAX_BODY_BYTES
+        length = headers.get("content-length")
+        declared = int(length) if length is not None and length.isdigit() else None
+        if declared is not None and declared > limit:  # refused at once, whoever asks
+            raise PayloadTooLarge(f"The request body is larger than {limit} bytes")
+        pending = None
         if route.auth == "admin":
             self._authenticate_admin(req)
         elif route.auth != "none":
-            req.principal = self._authenticate(req)
-            if route.auth == "project":
-                self._authorize(req.principal, req)
-        if route.mode == "async":
-            response: Response = await route.handler(self.rt, req)
-            return response
-        if route.mode == "inline" and self.rt.inline_reads:
-            return route.handler(self.rt, req)
-        loop = asyncio.get_running_loop()
-        executor = self.rt.writer if route.mode == "write" else None
-        return await loop.run_in_executor(executor, route.handler, self.rt, req)
+            pending = self._authenticate(req)
+        held = [0]
+        try:
+            req.body = await self._read_body(receive, declared, limit, held)
+            if pending is not None:
+                req.principal = (
+                    pending
+                    if isinstance(pending, Principal)
+                    else self.rt.credentials.check_signed_body(
+                        pending,
+                        method=req.method,
+                        raw_path=req.raw_path,
+                        raw_query=req.raw_query,
+                        headers=req.headers,
+                        body=req.body,
+                    )
+                )
+                if route.auth == "project":
+                    self._authorize(req.principal, req)
+            if route.mode == "async":
+                response: Response = await route.handler(self.rt, req)
+                return response
+            if route.mode == "inline" and self.rt.inline_reads:
+                return route.handler(self.rt, req)
+            loop = asyncio.get_running_loop()
+            executor = self.rt.writer if route.mode == "write" else None
+            return await loop.run_in_executor(executor, route.handler, self.rt, req)
+        finally:
+            if held[0]:
+                await self.bodies.give(held[0])
 
-    async def _read_body(self, headers: dict[str, str], receive: Receive) -> bytes:
-        length = headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            raise PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes")
+    async def _read_body(self, receive: Receive, declared: int | None, limit: int, held: list[int]) -> bytes:
+        """The request body, at most ``limit`` bytes; ``held[0]`` counts what it took of the budget
+        of body bytes in flight (the caller gives it back)."""
+        if declared:
+            await self.bodies.take(declared)
+            held[0] = declared
         chunks: list[bytes] = []
         size = 0
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                break
+                raise ClientGone()
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                raise PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes")
+            if size > limit:
+                raise PayloadTooLarge(f"The request body is larger than {limit} bytes")
+            if size > held[0]:  # chunked, or more than declared (the parser stops that)
+                await self.bodies.take(size - held[0])
+                held[0] = size
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         return b"".join(chunks)
 
-    def _authenticate(self, req: Request) -> Principal:
+    def _authenticate(self, req: Request) -> Principal | PendingSignature:
+        """A token's principal, or a signature checked as far as it can be without the body."""
         credentials = self.rt.credentials
         authorization = req.headers.get("authorization")
         if authorization is not None and authorization.startswith("SDK-HMAC-"):
-            return credentials.verify_signature(
-                authorization=authorization,
-                method=req.method,
-                raw_path=req.raw_path,
-                raw_query=req.raw_query,
-                headers=req.headers,
-                body=req.body,
-            )
+            return credentials.check_signed_head(authorization, req.headers)
         token = req.headers.get("x-auth-token")
         if token:
             return credentials.verify_token(token)
