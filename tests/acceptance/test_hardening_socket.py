@@ -304,11 +304,11 @@ def test_a_kept_alive_connection_still_works_within_the_timeouts(quick):
             time.sleep(0.3)
 
 
-def test_connections_past_the_bound_close_the_oldest_idle_ones(tmp_path):
+def test_connections_past_the_bound_close_the_oldest_idle_ones(spawn):
     """At an open-file limit of 256, 300 silent connections (the bound is then 192) do not stop
     normal requests: each new connection closes the oldest idle one, and the log says so once.
     (Without a bound, accept() failed with EMFILE and every normal request failed.)"""
-    server = Server(tmp_path / "data", None, nofile=256, header_timeout="60s").start()
+    server = spawn(nofile=256, header_timeout="60s")
     silent: list[socket.socket] = []
     try:
         for _ in range(300):
@@ -355,10 +355,10 @@ def test_unauthenticated_bodies_are_not_waited_for(srv, credentials):
         assert read_reply(sock)[0] == 200
 
 
-def test_unauthenticated_12_mib_bodies_do_not_raise_memory(tmp_path):
+def test_unauthenticated_12_mib_bodies_do_not_raise_memory(spawn):
     """Ten unauthenticated 12 MiB POSTs at once leave the server's peak memory where it was (they
     used to be read whole first: fifty took it from 62 to 614 MB)."""
-    server = Server(tmp_path / "data", None).start()
+    server = spawn()
     try:
         assert server.request("GET", "/_opencfw/health")[0] == 200
         before = server.rss("VmHWM")
@@ -381,5 +381,62 @@ def test_unauthenticated_12_mib_bodies_do_not_raise_memory(tmp_path):
             thread.join(timeout=60)
         assert statuses == [401] * 10
         assert server.rss("VmHWM") - before < 40 * 1024 * 1024, (before, server.rss("VmHWM"))
+    finally:
+        server.stop()
+
+
+# -- stopping with long-polls in flight
+
+
+def test_sigterm_answers_waiting_long_polls_at_once(spawn):
+    """SIGTERM while eight clients wait on ?wait=60: each gets 200 with the job as it is (Running),
+    and the process exits well inside the 10 s graceful limit (it used to take all of it and answer
+    every waiting client with a plain-text 500)."""
+    import signal
+
+    server = spawn(provision_seconds="600")
+    try:
+        token = server.token()
+        status, _, created = server.request(
+            "POST",
+            f"/v2/{PROJECT}/firewall",
+            headers={"X-Auth-Token": token},
+            body={
+                "name": "waited",
+                "flavor": {"version": "Professional"},
+                "charge_info": {"charge_mode": "postPaid", "is_auto_pay": True},
+            },
+        )
+        assert status == 200, created
+        job_id = created["job_id"]
+        head = (
+            f"GET /_opencfw/v1/{PROJECT}/jobs/{job_id}?wait=60 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"X-Auth-Token: {token}\r\n\r\n"
+        ).encode()
+        polls = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(8)]
+        for sock in polls:
+            sock.sendall(head)
+        # a few round trips through the server's event loop: the polls were read before these
+        for _ in range(3):
+            assert server.request("GET", "/_opencfw/health")[0] == 200
+        for sock in polls:
+            sock.settimeout(0.05)
+            with pytest.raises(TimeoutError):
+                sock.recv(1)  # still waiting
+        began = time.monotonic()
+        assert server.proc is not None
+        server.proc.send_signal(signal.SIGTERM)
+        replies = [read_reply(sock, timeout=15) for sock in polls]
+        server.proc.wait(timeout=15)
+        took = time.monotonic() - began
+        for status, headers, body in replies:
+            assert status == 200, body
+            assert json.loads(body)["data"]["status"] == "Running"
+        assert server.proc.returncode == 0
+        print(f"\nSIGTERM with 8 waits in flight: all answered 200, exit after {took:.2f} s")
+        assert took < 5, took
+        assert "CancelledError" not in server.log.read_text()
+        for sock in polls:
+            sock.close()
     finally:
         server.stop()

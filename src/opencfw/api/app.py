@@ -143,13 +143,23 @@ class App:
             self._engine = asyncio.create_task(self.rt.run_engine(self._stop))
 
     def begin_draining(self) -> None:
-        """The server is stopping: end event streams and waits so their connections can close."""
+        """The server is stopping: end event streams and waits so their connections can close.
+
+        Safe from a signal handler: the work runs on the event loop between two steps of any
+        coroutine, so a wait that checks ``draining`` and then starts waiting cannot miss it."""
+        loop = self.rt.loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._drain)
+        else:
+            self._drain()
+
+    def _drain(self) -> None:
         self.rt.draining.set()
         self.rt.hub.notify_all()
 
     async def shutdown(self) -> None:
         """Stop claiming jobs; a step being written is finished first (its lease then lapses)."""
-        self.begin_draining()
+        self._drain()
         self._stop.set()
         if self._engine is not None:
             await self._engine
@@ -169,23 +179,39 @@ class App:
             response = await self._handle(scope, receive, request_id)
         except ClientGone:
             return
+        except asyncio.CancelledError:
+            # the server stopped waiting for this request (graceful shutdown timed out): answer in
+            # the documented body instead of the HTTP server's plain-text 500, then stop
+            with contextlib.suppress(Exception):
+                response = error_response(StoreUnavailable(), request_id)
+                await self._send_whole(response, request_id, send)
+            raise
         except OpenCfwError as exc:
             response = error_response(exc, request_id)
         except Exception:
             log.exception("unhandled error serving request %s", request_id)
             response = error_response(InternalError(), request_id)
+        if response.stream is None:
+            await self._send_whole(response, request_id, send)
+        else:
+            headers = [
+                (b"content-type", response.content_type),
+                (b"x-request-id", request_id.encode()),
+                *response.headers,
+            ]
+            await send({"type": "http.response.start", "status": response.status, "headers": headers})
+            await self._stream(response, receive, send)
+
+    @staticmethod
+    async def _send_whole(response: Response, request_id: str, send: Send) -> None:
         headers = [
             (b"content-type", response.content_type),
             (b"x-request-id", request_id.encode()),
             *response.headers,
+            (b"content-length", str(len(response.body)).encode()),
         ]
-        if response.stream is None:
-            headers.append((b"content-length", str(len(response.body)).encode()))
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
-        if response.stream is None:
-            await send({"type": "http.response.body", "body": response.body})
-        else:
-            await self._stream(response, receive, send)
+        await send({"type": "http.response.body", "body": response.body})
 
     async def _stream(self, response: Response, receive: Receive, send: Send) -> None:
         """Send a streamed body until it ends or the client goes away."""
