@@ -5,6 +5,11 @@
 const API = "/_opencfw/ui/api";
 const $ = (id) => document.getElementById(id);
 const state = { session: null, firewalls: [], jobs: [], selected: null, detail: null, source: null, timer: null };
+// the firewall list is read a page at a time (the server pages it; a project may have thousands)
+const FW_PAGE = 100;
+state.fwPage = { offset: 0, total: 0 };
+// names of the firewalls seen on any page, for the task list
+state.names = new Map();
 
 // -- helpers
 
@@ -65,6 +70,8 @@ async function api(method, path, body) {
 function showSignIn(message) {
   stopLive();
   state.session = null;
+  state.names.clear();
+  state.fwPage = { offset: 0, total: 0 };
   $("dashboard").hidden = true;
   $("sign-out").hidden = $("who").hidden = $("live").hidden = true;
   $("sign-in").hidden = false;
@@ -159,12 +166,21 @@ async function refresh() {
   try {
     const status = $("job-filter").value;
     const query = status ? `?limit=200&status=${encodeURIComponent(status)}` : "?limit=200";
+    const fwStatus = $("fw-filter").value;
+    const fwQuery = `?limit=${FW_PAGE}&offset=${state.fwPage.offset}` + (fwStatus ? `&status=${encodeURIComponent(fwStatus)}` : "");
     const [fw, jobs, engine] = await Promise.all([
-      api("GET", "/firewalls"),
+      api("GET", "/firewalls" + fwQuery),
       api("GET", "/jobs" + query),
       api("GET", "/engine"),
     ]);
     state.firewalls = fw.firewalls;
+    state.fwPage.total = fw.total;
+    for (const f of fw.firewalls) state.names.set(f.id, f.name);
+    if (fw.firewalls.length === 0 && fw.total > 0 && state.fwPage.offset > 0) {
+      // the page emptied (firewalls deleted meanwhile): show the last one that has rows
+      state.fwPage.offset = Math.floor((fw.total - 1) / FW_PAGE) * FW_PAGE;
+      return refresh();
+    }
     state.jobs = jobs.jobs;
     $("engine-state").textContent = engine.paused ? "paused" : "running";
     $("pause").disabled = engine.paused;
@@ -179,8 +195,7 @@ async function refresh() {
 }
 
 function renderFirewalls() {
-  const filter = $("fw-filter").value;
-  const rows = state.firewalls.filter((f) => !filter || f.status === filter);
+  const rows = state.firewalls;
   const body = $("firewalls").tBodies[0];
   body.replaceChildren(
     ...rows.map((f) =>
@@ -196,8 +211,18 @@ function renderFirewalls() {
       ),
     ),
   );
-  $("fw-count").textContent = `(${rows.length})`;
+  const { offset, total } = state.fwPage;
+  $("fw-count").textContent = `(${total})`;
   $("fw-empty").hidden = rows.length > 0;
+  $("fw-pager").hidden = total <= FW_PAGE;
+  $("fw-range").textContent = rows.length ? `${offset + 1}–${offset + rows.length} of ${total}` : `0 of ${total}`;
+  $("fw-prev").disabled = offset === 0;
+  $("fw-next").disabled = offset + rows.length >= total;
+}
+
+function fwPageBy(step) {
+  state.fwPage.offset = Math.max(0, state.fwPage.offset + step * FW_PAGE);
+  refresh();
 }
 
 function jobDuration(job) {
@@ -206,7 +231,6 @@ function jobDuration(job) {
 }
 
 function renderJobs() {
-  const names = Object.fromEntries(state.firewalls.map((f) => [f.id, f.name]));
   const body = $("jobs").tBodies[0];
   body.replaceChildren(
     ...state.jobs.map((job) => {
@@ -225,7 +249,7 @@ function renderJobs() {
       return el(
         "tr",
         { data: { id: job.id, status: job.status }, class: job.id === state.selected ? "selected" : "" },
-        el("td", { "data-label": "Task" }, `${job.kind} ${names[job.resource_id] || job.resource_id}`),
+        el("td", { "data-label": "Task" }, `${job.kind} ${state.names.get(job.resource_id) || job.resource_id}`),
         el("td", { "data-label": "Status" }, el("span", { class: `badge s-${job.status}` }, job.status)),
         el("td", { "data-label": "Step" }, job.current_step || "—"),
         el(
@@ -384,7 +408,12 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("sign-in-form").addEventListener("submit", signIn);
   for (const radio of document.querySelectorAll("input[name=method]")) radio.addEventListener("change", methodChanged);
   $("sign-out").addEventListener("click", signOut);
-  $("fw-filter").addEventListener("change", renderFirewalls);
+  $("fw-filter").addEventListener("change", () => {
+    state.fwPage.offset = 0;
+    refresh();
+  });
+  $("fw-prev").addEventListener("click", () => fwPageBy(-1));
+  $("fw-next").addEventListener("click", () => fwPageBy(1));
   $("job-filter").addEventListener("change", refresh);
   $("pause").addEventListener("click", () => act("Pause the engine? No worker sharing the store claims jobs until it is resumed.", "Pause", "POST", "/engine/pause"));
   $("resume").addEventListener("click", () => act("Resume the engine?", "Resume", "POST", "/engine/resume"));
