@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import select
 import socket
 import threading
 import time
@@ -233,7 +234,10 @@ def closed_within(sock: socket.socket, seconds: float) -> bytes:
     sock.settimeout(seconds)
     data = b""
     while True:
-        chunk = sock.recv(65536)
+        try:
+            chunk = sock.recv(65536)
+        except ConnectionResetError:
+            return data
         if not chunk:
             return data
         data += chunk
@@ -253,8 +257,8 @@ def test_silent_partial_and_slow_connections_are_closed(quick):
     def drip(sock):
         head = b"GET /_opencfw/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 1000
         for byte in head:
-            if stop.wait(0.3):
-                return
+            if stop.wait(0.3) or select.select([sock], [], [], 0)[0]:
+                return  # the server answered: stop (more bytes after its close would reset)
             try:
                 sock.send(bytes([byte]))
             except OSError:
@@ -306,7 +310,7 @@ def test_a_kept_alive_connection_still_works_within_the_timeouts(quick):
 
 def test_connections_past_the_bound_close_the_oldest_idle_ones(spawn):
     """At an open-file limit of 256, 300 silent connections (the bound is then 192) do not stop
-    normal requests: each new connection closes the oldest idle one, and the log says so once.
+    normal requests: each new connection closes the oldest idle one, and the log says so (rarely).
     (Without a bound, accept() failed with EMFILE and every normal request failed.)"""
     server = spawn(nofile=256, header_timeout="60s")
     silent: list[socket.socket] = []
@@ -317,7 +321,8 @@ def test_connections_past_the_bound_close_the_oldest_idle_ones(spawn):
             assert server.request("GET", "/_opencfw/health")[0] == 200
         log = server.log.read_text()
         assert "connection limit reached" in log and "OPENCFW_MAX_CONNECTIONS=192" in log
-        assert log.count("connection limit reached") == 1
+        # not a line per closed connection (over a hundred here): at most one per 10 s
+        assert 1 <= log.count("connection limit reached") <= 3
         # the first ones were closed to make room
         assert closed_within(silent[0], 10) == b""
     finally:
