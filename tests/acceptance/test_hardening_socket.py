@@ -445,3 +445,11 @@ def test_sigterm_answers_waiting_long_polls_at_once(spawn):
             sock.close()
     finally:
         server.stop()
+
+
+def test_unreadable_http_is_a_400_in_the_documented_body(srv):
+    """What the HTTP parser cannot read is answered 400 APIGW.0201 in JSON (it was uvicorn's
+    plain-text "Invalid HTTP request received.")."""
+    status, headers, body = exchange(srv, b"GET / HTTP/1.1\r\nBad Header Line\r\n\r\n")
+    assert_gateway_error(status, headers, body, 400, "APIGW.0201")
+    assert srv.request("GET", "/_opencfw/health")[0] == 200

@@ -22,7 +22,6 @@ import asyncio
 import json
 import logging
 import os
-import resource
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -63,6 +62,10 @@ class ConnectionLimits:
 
 def raise_descriptor_limit() -> int:
     """Raise this process's soft open-file limit to the hard one; the soft limit now in force."""
+    try:
+        import resource
+    except ImportError:  # not a POSIX system
+        return 1024
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard == resource.RLIM_INFINITY or hard > soft:
         target = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
