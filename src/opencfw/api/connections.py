@@ -14,6 +14,9 @@ forever and has no bound on connections. ``guarded_protocol`` returns a subclass
 
 Refusals are in the documented error body (``APIGW.0201`` with the request id) and are followed by
 a short lingering close, so that the client reads the answer instead of a connection reset.
+
+The per-request cost is a few attribute writes: the header checks run once on the whole head, and
+deadlines are plain numbers that one sweep per server checks every SWEEP_SECONDS.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ MAX_URL_BYTES = 32 * 1024
 LINGER_SECONDS = 2.0
 #: descriptors kept back for the store, logs and the listening socket when the bound is automatic
 RESERVED_DESCRIPTORS = 64
+#: how often deadlines are checked (so a timeout acts up to this much late)
+SWEEP_SECONDS = 0.25
 #: the connection-limit warning is logged at most this often
 WARN_EVERY_SECONDS = 10.0
 
@@ -110,6 +115,7 @@ class ConnectionTable:
         self._open: dict[GuardedProtocol, None] = {}
         self._warned_at = -WARN_EVERY_SECONDS
         self._closed_since_warning = 0
+        self._sweeping: asyncio.TimerHandle | None = None
 
     def __len__(self) -> int:
         return len(self._open)
@@ -124,7 +130,18 @@ class ConnectionTable:
             victim.close_idle()
             self._open.pop(victim, None)
         self._open[conn] = None
+        if self._sweeping is None:
+            self._sweeping = conn.loop.call_later(SWEEP_SECONDS, self._sweep, conn.loop)
         return True
+
+    def _sweep(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Every SWEEP_SECONDS while connections are open: act on the deadlines that passed (one
+        timer for all, instead of a timer set and cancelled per request)."""
+        now = loop.time()
+        for conn in list(self._open):
+            if conn.deadline and now >= conn.deadline:
+                conn.deadline_passed(now)
+        self._sweeping = loop.call_later(SWEEP_SECONDS, self._sweep, loop) if self._open else None
 
     def discard(self, conn: GuardedProtocol) -> None:
         self._open.pop(conn, None)
@@ -158,8 +175,8 @@ class GuardedProtocol(HttpToolsProtocol):
         self._limits = self.table.limits
         self._in_head = True  # waiting for (the rest of) a request head
         self._head_bytes = 0
-        self._body_seen = 0.0  # loop time of the last body bytes
-        self._timer: asyncio.TimerHandle | None = None
+        #: loop time by which the head (``_in_head``) or the next body bytes must arrive; 0: none
+        self.deadline = 0.0
         self._lingering = False
 
     # -- the connection
@@ -170,10 +187,10 @@ class GuardedProtocol(HttpToolsProtocol):
             self._lingering = True
             transport.close()
             return
-        self._arm(self._limits.header_timeout, self._head_timed_out)
+        self.deadline = self.loop.time() + self._limits.header_timeout
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
+        self.deadline = 0.0
         self.table.discard(self)
         super().connection_lost(exc)
 
@@ -182,7 +199,7 @@ class GuardedProtocol(HttpToolsProtocol):
         return self._in_head and (self.cycle is None or self.cycle.response_complete) and not self.pipeline
 
     def close_idle(self) -> None:
-        self._disarm()
+        self.deadline = 0.0
         self._lingering = True
         self.transport.close()
 
@@ -212,42 +229,40 @@ class GuardedProtocol(HttpToolsProtocol):
             self._refuse(400, "Invalid HTTP request")
             return
         if self._in_head and self._head_bytes > self._limits.max_header_bytes and not self._lingering:
-            self._refuse(431, f"Request headers too large: at most {self._limits.max_header_bytes} bytes")
+            if self.headers is not None and len(self.url) > MAX_URL_BYTES:
+                self._refuse(414, f"Request URI too large: at most {MAX_URL_BYTES} bytes")
+            else:
+                self._refuse(431, f"Request headers too large: at most {self._limits.max_header_bytes} bytes")
 
-    # -- parser callbacks
+    # -- parser callbacks (the header checks run once per request, on the whole head)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._in_head = True
-        if self._timer is None:  # a new request on a kept-alive connection: its head has a deadline
-            self._arm(self._limits.header_timeout, self._head_timed_out)
-
-    def on_url(self, url: bytes) -> None:
-        super().on_url(url)
-        if len(self.url) > MAX_URL_BYTES:
-            raise Refusal(414, f"Request URI too large: at most {MAX_URL_BYTES} bytes")
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        super().on_header(name, value)
-        if len(self.headers) > self._limits.max_header_lines:
-            raise Refusal(431, f"Too many request header lines: at most {self._limits.max_header_lines}")
+        if not self.deadline:  # a new request on a kept-alive connection: its head has a deadline
+            self.deadline = self.loop.time() + self._limits.header_timeout
 
     def on_headers_complete(self) -> None:
-        size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
+        if len(self.url) > MAX_URL_BYTES:
+            raise Refusal(414, f"Request URI too large: at most {MAX_URL_BYTES} bytes")
+        if len(self.headers) > self._limits.max_header_lines:
+            raise Refusal(431, f"Too many request header lines: at most {self._limits.max_header_lines}")
+        size = len(self.url)
+        for name, value in self.headers:
+            size += len(name) + len(value) + 4
         if size > self._limits.max_header_bytes:
             raise Refusal(431, f"Request headers too large: at most {self._limits.max_header_bytes} bytes")
         self._in_head = False
         self._head_bytes = 0
-        self._body_seen = self.loop.time()
-        self._arm(self._limits.body_timeout, self._body_timed_out)
+        self.deadline = self.loop.time() + self._limits.body_timeout
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:
-        self._body_seen = self.loop.time()
+        self.deadline = self.loop.time() + self._limits.body_timeout
         super().on_body(body)
 
     def on_message_complete(self) -> None:
-        self._disarm()
+        self.deadline = 0.0
         self._in_head = True
         self._head_bytes = 0
         answered = self.cycle is not None and self.cycle.response_complete
@@ -260,34 +275,27 @@ class GuardedProtocol(HttpToolsProtocol):
                 self.timeout_keep_alive, self.timeout_keep_alive_handler
             )
 
-    # -- deadlines
+    # -- deadlines (checked by the table's sweep)
 
-    def _arm(self, seconds: float, callback: Any) -> None:
-        self._disarm()
-        self._timer = self.loop.call_later(seconds, callback)
-
-    def _disarm(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+    def deadline_passed(self, now: float) -> None:
+        self.deadline = 0.0
+        if self.transport.is_closing():
+            return
+        if self._in_head:
+            self._head_timed_out()
+        else:
+            self._body_timed_out(now)
 
     def _head_timed_out(self) -> None:
-        self._timer = None
-        if self.transport.is_closing() or not self._in_head:
-            return
         if self._head_bytes == 0 and (self.cycle is None or self.cycle.response_complete):
             self.close_idle()  # nothing of a request came: nothing to answer
             return
         self._refuse(408, f"The request head did not arrive within {self._limits.header_timeout:g} s")
 
-    def _body_timed_out(self) -> None:
-        self._timer = None
-        if self.transport.is_closing() or self._in_head:
-            return
-        idle = self.loop.time() - self._body_seen
-        if idle < self._limits.body_timeout or self.flow.read_paused:
-            # bytes came meanwhile, or the server itself is not reading: not the client's delay
-            self._arm(max(self._limits.body_timeout - idle, 0.05), self._body_timed_out)
+    def _body_timed_out(self, now: float) -> None:
+        if self.flow.read_paused:
+            # the server itself is not reading (the application has not asked for more yet)
+            self.deadline = now + self._limits.body_timeout
             return
         cycle = self.cycle
         if cycle is not None and not cycle.response_started:
@@ -308,7 +316,7 @@ class GuardedProtocol(HttpToolsProtocol):
         if cycle is not None and not cycle.response_complete and not cycle.disconnected:
             self.close_idle()  # an earlier request is being answered: no answer can go in between
             return
-        self._disarm()
+        self.deadline = 0.0
         self._lingering = True
         self._unset_keepalive_if_required()
         log.debug("refused a request with %d: %s", status, message)
