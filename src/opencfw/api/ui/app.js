@@ -161,8 +161,13 @@ function refreshSoon() {
   }, 120);
 }
 
+// refreshes may overlap (a filter changed while one is on its way): only the latest one's answers
+// are shown, or an older answer could overwrite a newer one
+let refreshes = 0;
+
 async function refresh() {
   if (!state.session) return;
+  const mine = ++refreshes;
   try {
     const status = $("job-filter").value;
     const query = status ? `?limit=200&status=${encodeURIComponent(status)}` : "?limit=200";
@@ -173,6 +178,7 @@ async function refresh() {
       api("GET", "/jobs" + query),
       api("GET", "/engine"),
     ]);
+    if (mine !== refreshes) return;
     state.firewalls = fw.firewalls;
     state.fwPage.total = fw.total;
     for (const f of fw.firewalls) state.names.set(f.id, f.name);
