@@ -230,6 +230,7 @@ def _serve(settings: Settings) -> int:
             )
 
     from opencfw.api.app import App
+    from opencfw.api.connections import connection_limits, guarded_protocol
     from opencfw.runtime import build_runtime
 
     # the port first: a server that cannot listen creates nothing and shows no secrets, so the
@@ -251,7 +252,7 @@ def _serve(settings: Settings) -> int:
         host=settings.host,
         port=settings.port,
         lifespan="on",
-        http="httptools",
+        http=guarded_protocol(connection_limits(settings)),  # httptools, with header/time/count limits
         access_log=False,
         log_config=None,  # uvicorn's own records go through the handler logs.configure installed
         log_level="info" if settings.log_level in ("debug", "info") else settings.log_level,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -112,6 +113,21 @@ def _integer(text: str, name: str) -> int:
         raise ConfigError(f"{name} must be an integer, got {text!r}") from None
 
 
+def _count(text: str, name: str, low: int) -> int:
+    value = _integer(text, name)
+    if value < low:
+        raise ConfigError(f"{name} must be at least {low}, got {value}")
+    return value
+
+
+def _access_key(text: str, name: str) -> str:
+    value = _text(text, name)
+    # the shape the API accepts in a signature (service/credentials.py ACCESS_KEY_SHAPE)
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,128}", value, re.ASCII):
+        raise ConfigError(f"{name} must be 1 to 128 letters, digits, '.', '_' or '-'")
+    return value
+
+
 def _text(text: str, name: str) -> str:
     if not text.strip():
         raise ConfigError(f"{name} must not be empty")
@@ -157,7 +173,7 @@ class Settings:
         default=None, metadata={"env": "OPENCFW_PASSWORD", "parse": lambda t, n: Secret(_text(t, n))}
     )
     project_id: str | None = field(default=None, metadata={"env": "OPENCFW_PROJECT_ID", "parse": _text})
-    access_key: str | None = field(default=None, metadata={"env": "OPENCFW_ACCESS_KEY", "parse": _text})
+    access_key: str | None = field(default=None, metadata={"env": "OPENCFW_ACCESS_KEY", "parse": _access_key})
     secret_key: Secret | None = field(
         default=None, metadata={"env": "OPENCFW_SECRET_KEY", "parse": lambda t, n: Secret(_text(t, n))}
     )
@@ -236,6 +252,30 @@ class Settings:
         default="127.0.0.1,::1",
         metadata={"env": "OPENCFW_FORWARDED_ALLOW_IPS", "parse": _forwarded_allow_ips},
     )
+    max_header_bytes: int = field(
+        default=64 * 1024,
+        metadata={"env": "OPENCFW_MAX_HEADER_BYTES", "parse": lambda t, n: _count(t, n, 1024)},
+    )
+    max_header_lines: int = field(
+        default=100, metadata={"env": "OPENCFW_MAX_HEADER_LINES", "parse": lambda t, n: _count(t, n, 8)}
+    )
+    header_timeout: float = field(
+        default=10.0, metadata={"env": "OPENCFW_HEADER_TIMEOUT", "parse": _duration_seconds}
+    )
+    body_timeout: float = field(
+        default=15.0, metadata={"env": "OPENCFW_BODY_TIMEOUT", "parse": _duration_seconds}
+    )
+    #: 0: from the process's open-file limit
+    max_connections: int = field(
+        default=0, metadata={"env": "OPENCFW_MAX_CONNECTIONS", "parse": lambda t, n: _count(t, n, 0)}
+    )
+    max_body_bytes_in_flight: int = field(
+        default=64 * 1024 * 1024,
+        metadata={
+            "env": "OPENCFW_MAX_BODY_BYTES_IN_FLIGHT",
+            "parse": lambda t, n: _count(t, n, 12 * 1024 * 1024),
+        },
+    )
 
     @classmethod
     def load(
@@ -279,6 +319,8 @@ class Settings:
             raise ConfigError("OPENCFW_POLL_INTERVAL must be between 10ms and 1h")
         if settings.lease_seconds < 1:
             raise ConfigError("OPENCFW_LEASE_SECONDS must be at least 1 second")
+        if settings.header_timeout <= 0 or settings.body_timeout <= 0:
+            raise ConfigError("OPENCFW_HEADER_TIMEOUT and OPENCFW_BODY_TIMEOUT must be positive")
         if settings.secret_key is not None and settings.access_key is None:
             raise ConfigError("OPENCFW_SECRET_KEY is set without OPENCFW_ACCESS_KEY")
         return settings, sources

@@ -41,6 +41,8 @@ DATABASE_FILE = "opencfw.sqlite3"
 T = TypeVar("T")
 FINISHED_JOB_SECONDS = 10.0
 FINISHED_JOB_LIMIT = 100_000
+#: and at most this many bytes of them (keys and bodies)
+FINISHED_JOB_BYTES = 32 * 1024 * 1024
 
 
 @dataclass
@@ -68,6 +70,8 @@ class Runtime:
     faults: FaultInjector = field(default_factory=FaultInjector)
     #: answers of finished jobs, ready to send: (expires at, monotonic seconds; body)
     finished_jobs: dict[tuple[str, str], tuple[float, bytes]] = field(default_factory=dict)
+    #: about how many bytes ``finished_jobs`` holds (reset with it)
+    finished_bytes: int = 0
     #: set when the server starts to stop: event streams and waits end
     draining: asyncio.Event = field(default_factory=asyncio.Event)
     loop: asyncio.AbstractEventLoop | None = None
@@ -81,13 +85,17 @@ class Runtime:
         """Keep a finished job's answer for FINISHED_JOB_SECONDS (bounded): a job purged or reset
         meanwhile reads as gone at most that much later."""
         now = time.monotonic()
-        if len(self.finished_jobs) >= FINISHED_JOB_LIMIT:
+        if len(self.finished_jobs) >= FINISHED_JOB_LIMIT or self.finished_bytes >= FINISHED_JOB_BYTES:
             self.finished_jobs.clear()
+        if not self.finished_jobs:
+            self.finished_bytes = 0
         elif len(self.finished_jobs) % 1024 == 1023:
             # now and then drop what has expired, so the map holds about 10 s of answers
             for stale in [k for k, (expires, _) in self.finished_jobs.items() if expires <= now]:
-                del self.finished_jobs[stale]
+                gone = self.finished_jobs.pop(stale)[1]
+                self.finished_bytes -= len(gone) + len(stale[0]) + len(stale[1]) + 100
         self.finished_jobs[key] = (now + FINISHED_JOB_SECONDS, body)
+        self.finished_bytes += len(body) + len(key[0]) + len(key[1]) + 100
 
     def wake_engine(self) -> None:
         """Safe from any thread: the engine looks for due jobs now instead of at its next timer."""

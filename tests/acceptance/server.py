@@ -45,8 +45,12 @@ def stop_process(proc: subprocess.Popen[bytes] | None, sig: int) -> int:
 class Server:
     """One server process on a free port and a data directory of its own."""
 
-    def __init__(self, data_dir: Path, database_url: str | None = None, **settings: str) -> None:
+    def __init__(
+        self, data_dir: Path, database_url: str | None = None, *, nofile: int | None = None, **settings: str
+    ) -> None:
         self.data_dir = data_dir
+        #: an open-file limit (soft and hard) for the server process
+        self.nofile = nofile
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -72,7 +76,11 @@ class Server:
         began = time.monotonic()
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "opencfw", "serve"], env=self.env, stdout=log, stderr=subprocess.STDOUT
+                [sys.executable, "-m", "opencfw", "serve"],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=self._limit if self.nofile is not None else None,
             )
         while time.monotonic() - began < timeout:
             if self.proc.poll() is not None:
@@ -86,6 +94,19 @@ class Server:
                 time.sleep(0.02)
         self.stop()
         raise RuntimeError(f"server not ready after {timeout} s:\n{self.log.read_text()}")
+
+    def _limit(self) -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.nofile, self.nofile))
+
+    def rss(self, field: str = "VmRSS") -> int:
+        """The server's resident memory in bytes (``VmHWM``: its peak so far)."""
+        assert self.proc is not None
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) * 1024
+        raise AssertionError(f"no {field}")
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         code = stop_process(self.proc, sig)

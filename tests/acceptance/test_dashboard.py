@@ -271,3 +271,36 @@ def test_the_page_speaks_of_names_and_plans(chromium, spawn, shots):
         assert reply.body()[:4] == b"\x00\x00\x01\x00"
     assert page.locator('link[rel="icon"]').get_attribute("href") == "/_opencfw/ui/favicon.ico"
     context.close()
+
+
+def test_the_firewall_list_is_paged(chromium, spawn, shots):
+    """With 130 firewalls the page shows 100 and the total, Next shows the other 30, Previous goes
+    back; the status filter asks the server and starts again at the first page."""
+    from playwright.sync_api import expect
+
+    srv = spawn(provision_seconds="600")
+    cfw = sdk.client(srv.url)
+    for i in range(130):
+        cfw.create_firewall(sdk.create_request(f"fw-{i:03d}"))
+    context, page, _ = open_page(chromium, srv)
+    sign_in_with_password(page)
+    rows = page.locator("#firewalls tbody tr")
+    expect(rows).to_have_count(100)
+    expect(page.locator("#fw-count")).to_have_text("(130)")
+    expect(page.locator("#fw-range")).to_have_text("1\u2013100 of 130")
+    expect(page.get_by_role("button", name="Previous")).to_be_disabled()
+    page.get_by_role("button", name="Next").click()
+    expect(rows).to_have_count(30)
+    expect(page.locator("#fw-range")).to_have_text("101\u2013130 of 130")
+    expect(page.get_by_role("button", name="Next")).to_be_disabled()
+    shots(page, "firewall-pages")
+    page.get_by_role("button", name="Previous").click()
+    expect(rows).to_have_count(100)
+    page.get_by_label("Status").nth(0).select_option("Running")
+    expect(rows).to_have_count(0)
+    expect(page.locator("#fw-count")).to_have_text("(0)")
+    expect(page.locator("#fw-pager")).to_be_hidden()
+    page.get_by_label("Status").nth(0).select_option("Creating")
+    expect(rows).to_have_count(100)
+    expect(page.locator("#fw-range")).to_have_text("1\u2013100 of 130")
+    context.close()

@@ -100,3 +100,34 @@ def test_the_example_file_in_deploy_loads():
 
     settings = Settings.load({}, Path(__file__).parents[2] / "deploy" / "opencfw.toml")
     assert settings.host == "0.0.0.0" and settings.log_format == "json"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("OPENCFW_MAX_HEADER_BYTES", "100"),
+        ("OPENCFW_MAX_HEADER_LINES", "2"),
+        ("OPENCFW_HEADER_TIMEOUT", "0"),
+        ("OPENCFW_BODY_TIMEOUT", "0s"),
+        ("OPENCFW_MAX_CONNECTIONS", "-1"),
+        ("OPENCFW_MAX_BODY_BYTES_IN_FLIGHT", "1024"),
+        ("OPENCFW_ACCESS_KEY", "has space"),
+        ("OPENCFW_ACCESS_KEY", "K" * 129),
+    ],
+)
+def test_connection_limits_and_the_access_key_shape_are_checked(variable, value):
+    with pytest.raises(ConfigError, match=variable):
+        Settings.load({variable: value})
+
+
+def test_connection_limits_default_and_parse():
+    settings = Settings.load(
+        {"OPENCFW_HEADER_TIMEOUT": "2s", "OPENCFW_MAX_CONNECTIONS": "50", "OPENCFW_ACCESS_KEY": "my-key_1.a"}
+    )
+    assert (settings.header_timeout, settings.body_timeout) == (2.0, 15.0)
+    assert (settings.max_header_bytes, settings.max_header_lines, settings.max_connections) == (
+        65536,
+        100,
+        50,
+    )
+    assert settings.access_key == "my-key_1.a"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -29,19 +30,20 @@ from opencfw.domain.errors import (
     MethodNotAllowed,
     OpenCfwError,
     PayloadTooLarge,
+    StoreUnavailable,
     Unauthenticated,
 )
+from opencfw.service.credentials import PendingSignature, Principal
 from opencfw.service.faults import ERROR_CODES, Fault
 
 if TYPE_CHECKING:
     from opencfw.runtime import Runtime
-    from opencfw.service.credentials import Principal
 
 log = logging.getLogger("opencfw.api")
 
 MAX_BODY_BYTES = 12 * 1024 * 1024
-#: SM2 signatures are verified on the thread pool (pure Python, ~0.14 s of CPU each)
-_SM2_SCHEME = signing.SM2 + " "
+#: routes that need no credentials (token issue, dashboard sign-in...) take small bodies only
+MAX_OPEN_BODY_BYTES = 64 * 1024
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -66,9 +68,49 @@ def error_response(exc: OpenCfwError, request_id: str) -> Response:
     return json_response(exc.http_status, body, headers)
 
 
+class ClientGone(Exception):
+    """The client went away (or its body stalled) before the request was read: nothing to answer."""
+
+
+class BodyBudget:
+    """Bytes of request bodies held at once, all requests together: past ``limit`` a body waits
+    (at most ``timeout`` s, then 503) for others to be done. One body is always let through."""
+
+    def __init__(self, limit: int, timeout: float) -> None:
+        self.limit = limit
+        self.timeout = timeout
+        self.used = 0
+        self._freed: asyncio.Condition | None = None
+
+    async def take(self, size: int) -> None:
+        if self.used + size <= self.limit or self.used == 0:
+            self.used += size
+            return
+        if self._freed is None:
+            self._freed = asyncio.Condition()
+        async with self._freed:
+            try:
+                await asyncio.wait_for(
+                    self._freed.wait_for(lambda: self.used + size <= self.limit or self.used == 0),
+                    self.timeout,
+                )
+            except TimeoutError:
+                raise StoreUnavailable("System busy. Try again later.") from None
+            self.used += size
+
+    async def give(self, size: int) -> None:
+        self.used -= size
+        if self._freed is not None:
+            async with self._freed:
+                self._freed.notify_all()
+
+
 class App:
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
+        self.bodies = BodyBudget(
+            runtime.settings.max_body_bytes_in_flight, runtime.settings.body_timeout
+        )
         self.router = Router(
             routes_cfw.ROUTES
             + routes_iam.ROUTES
@@ -107,13 +149,23 @@ class App:
             self._engine = asyncio.create_task(self.rt.run_engine(self._stop))
 
     def begin_draining(self) -> None:
-        """The server is stopping: end event streams and waits so their connections can close."""
+        """The server is stopping: end event streams and waits so their connections can close.
+
+        Safe from a signal handler: the work runs on the event loop between two steps of any
+        coroutine, so a wait that checks ``draining`` and then starts waiting cannot miss it."""
+        loop = self.rt.loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._drain)
+        else:
+            self._drain()
+
+    def _drain(self) -> None:
         self.rt.draining.set()
         self.rt.hub.notify_all()
 
     async def shutdown(self) -> None:
         """Stop claiming jobs; a step being written is finished first (its lease then lapses)."""
-        self.begin_draining()
+        self._drain()
         self._stop.set()
         if self._engine is not None:
             await self._engine
@@ -131,23 +183,41 @@ class App:
                 if fault.status is not None or fault.drop:
                     return
             response = await self._handle(scope, receive, request_id)
+        except ClientGone:
+            return
+        except asyncio.CancelledError:
+            # the server stopped waiting for this request (graceful shutdown timed out): answer in
+            # the documented body instead of the HTTP server's plain-text 500, then stop
+            with contextlib.suppress(Exception):
+                response = error_response(StoreUnavailable(), request_id)
+                await self._send_whole(response, request_id, send)
+            raise
         except OpenCfwError as exc:
             response = error_response(exc, request_id)
         except Exception:
             log.exception("unhandled error serving request %s", request_id)
             response = error_response(InternalError(), request_id)
+        if response.stream is None:
+            await self._send_whole(response, request_id, send)
+        else:
+            headers = [
+                (b"content-type", response.content_type),
+                (b"x-request-id", request_id.encode()),
+                *response.headers,
+            ]
+            await send({"type": "http.response.start", "status": response.status, "headers": headers})
+            await self._stream(response, receive, send)
+
+    @staticmethod
+    async def _send_whole(response: Response, request_id: str, send: Send) -> None:
         headers = [
             (b"content-type", response.content_type),
             (b"x-request-id", request_id.encode()),
             *response.headers,
+            (b"content-length", str(len(response.body)).encode()),
         ]
-        if response.stream is None:
-            headers.append((b"content-length", str(len(response.body)).encode()))
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
-        if response.stream is None:
-            await send({"type": "http.response.body", "body": response.body})
-        else:
-            await self._stream(response, receive, send)
+        await send({"type": "http.response.body", "body": response.body})
 
     async def _stream(self, response: Response, receive: Receive, send: Send) -> None:
         """Send a streamed body until it ends or the client goes away."""
@@ -225,59 +295,84 @@ class App:
         if client:
             req.client = str(client[0])
         scope["opencfw.route"], scope["opencfw.request"] = route, req  # for the observer
-        req.body = await self._read_body(headers, receive)
+        # credentials are checked before the body is read: a request without valid ones costs no
+        # body memory (the protocol drops a refused request's body as it arrives); a signature's
+        # key and date are checked here, its body hash once the body is in
+        limit = MAX_OPEN_BODY_BYTES if route.auth == "none" else MAX_BODY_BYTES
+        length = headers.get("content-length")
+        declared = int(length) if length is not None and length.isdigit() else None
+        if declared is not None and declared > limit:  # refused at once, whoever asks
+            raise PayloadTooLarge(f"The request body is larger than {limit} bytes")
+        pending = None
         if route.auth == "admin":
             self._authenticate_admin(req)
         elif route.auth != "none":
-            if req.headers.get("authorization", "").startswith(_SM2_SCHEME):
-                # SM2 verification is pure Python (~0.14 s of CPU): keep it off the event loop
-                loop = asyncio.get_running_loop()
-                req.principal = await loop.run_in_executor(None, self._authenticate, req)
-            else:
-                req.principal = self._authenticate(req)
-            if route.auth == "project":
-                self._authorize(req.principal, req)
-        if route.mode == "async":
-            response: Response = await route.handler(self.rt, req)
-            return response
-        if route.mode == "inline" and self.rt.inline_reads:
-            return route.handler(self.rt, req)
-        loop = asyncio.get_running_loop()
-        executor = self.rt.writer if route.mode == "write" else None
-        return await loop.run_in_executor(executor, route.handler, self.rt, req)
+            pending = self._authenticate(req)
+        held = [0]
+        try:
+            req.body = await self._read_body(receive, declared, limit, held)
+            if pending is not None:
+                if isinstance(pending, Principal):
+                    req.principal = pending
+                else:
+                    check = functools.partial(
+                        self.rt.credentials.check_signed_body,
+                        pending,
+                        method=req.method,
+                        raw_path=req.raw_path,
+                        raw_query=req.raw_query,
+                        headers=req.headers,
+                        body=req.body,
+                    )
+                    if pending.algorithm == signing.SM2:
+                        # SM2 verification is pure Python (~0.14 s of CPU): keep it off the event loop
+                        req.principal = await asyncio.get_running_loop().run_in_executor(None, check)
+                    else:
+                        req.principal = check()
+                if route.auth == "project":
+                    self._authorize(req.principal, req)
+            if route.mode == "async":
+                response: Response = await route.handler(self.rt, req)
+                return response
+            if route.mode == "inline" and self.rt.inline_reads:
+                return route.handler(self.rt, req)
+            loop = asyncio.get_running_loop()
+            executor = self.rt.writer if route.mode == "write" else None
+            return await loop.run_in_executor(executor, route.handler, self.rt, req)
+        finally:
+            if held[0]:
+                await self.bodies.give(held[0])
 
-    async def _read_body(self, headers: dict[str, str], receive: Receive) -> bytes:
-        length = headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            raise PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes")
+    async def _read_body(self, receive: Receive, declared: int | None, limit: int, held: list[int]) -> bytes:
+        """The request body, at most ``limit`` bytes; ``held[0]`` counts what it took of the budget
+        of body bytes in flight (the caller gives it back)."""
+        if declared:
+            await self.bodies.take(declared)
+            held[0] = declared
         chunks: list[bytes] = []
         size = 0
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                break
+                raise ClientGone()
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                raise PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes")
+            if size > limit:
+                raise PayloadTooLarge(f"The request body is larger than {limit} bytes")
+            if size > held[0]:  # chunked, or more than declared (the parser stops that)
+                await self.bodies.take(size - held[0])
+                held[0] = size
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         return b"".join(chunks)
 
-    def _authenticate(self, req: Request) -> Principal:
+    def _authenticate(self, req: Request) -> Principal | PendingSignature:
+        """A token's principal, or a signature checked as far as it can be without the body."""
         credentials = self.rt.credentials
         authorization = req.headers.get("authorization")
         if authorization is not None and authorization.startswith("SDK-"):
-            return credentials.verify_signature(
-                authorization=authorization,
-                method=req.method,
-                raw_path=req.raw_path,
-                raw_query=req.raw_query,
-                headers=req.headers,
-                body=req.body,
-                client=req.client,
-            )
+            return credentials.check_signed_head(authorization, req.headers, client=req.client)
         token = req.headers.get("x-auth-token")
         if token:
             return credentials.verify_token(token)

@@ -64,6 +64,8 @@ async def job_read(rt: Runtime, req: Request) -> Response:
         remaining = deadline - loop.time()
         if state != first or job.status is not JobStatus.RUNNING or remaining <= 0:
             break
+        if rt.draining.is_set():
+            break  # the server is stopping: answer now with the job as it is
         await rt.hub.wait(project_id, version, remaining)
     log = await rt.read(rt.store.job_steps, job.id)
     return json_response(200, {"data": views.job_extended(job, log, rt.clock.now_ms())})

@@ -220,10 +220,30 @@ def _firewall(firewall: Firewall) -> dict[str, object]:
     }
 
 
+#: the dashboard's firewall list comes a page at a time (a project may have thousands)
+FIREWALL_PAGE = 100
+FIREWALL_PAGE_MAX = 500
+_STATUS_LABELS = {FirewallStatus(s).name.replace("_", " ").capitalize(): s for s in FirewallStatus}
+
+
 async def firewalls(rt: Runtime, req: Request) -> Response:
+    """A page of the session project's firewalls, oldest first, optionally of one status."""
     session = await _session(rt, req)
-    _, found = await rt.read(lambda: rt.store.list_firewalls(session.project_id, limit=None))
-    return json_response(200, {"firewalls": [_firewall(f) for f in found]}, list(_SECURITY_HEADERS))
+    q = req.query
+    limit = schemas.query_int(q, "limit", low=1, high=FIREWALL_PAGE_MAX, required=False) or FIREWALL_PAGE
+    offset = schemas.query_int(q, "offset", low=0, high=1_000_000_000, required=False) or 0
+    label = q.get("status") or None
+    if label is not None and label not in _STATUS_LABELS:
+        raise BadParameter(f"The query parameter `status` is not a firewall status: {label[:32]!r}")
+    status = _STATUS_LABELS[label] if label is not None else None
+    total, found = await rt.read(
+        lambda: rt.store.list_firewalls(session.project_id, status=status, offset=offset, limit=limit)
+    )
+    return json_response(
+        200,
+        {"firewalls": [_firewall(f) for f in found], "total": total, "offset": offset, "limit": limit},
+        list(_SECURITY_HEADERS),
+    )
 
 
 async def jobs(rt: Runtime, req: Request) -> Response:

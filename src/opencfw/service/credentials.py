@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hmac
+import re
 import secrets
 import string
 import uuid
@@ -36,6 +37,13 @@ SIGNATURE_WINDOW_MS = 15 * 60 * 1000
 KEY_CACHE_MS = 2000
 #: the remembered tokens, keys and projects are forgotten past this many entries
 _CACHE_LIMIT = 50_000
+#: AKs found unknown or revoked are remembered apart, fewer of them: a stream of made-up keys
+#: neither evicts the real ones nor holds more than this many (each at most 128 characters)
+_UNKNOWN_KEYS_LIMIT = 10_000
+
+#: what an access key can look like (generated ones are 20 upper-case letters and digits); anything
+#: else is refused before any lookup, lock or cache sees it
+ACCESS_KEY_SHAPE = re.compile(r"[A-Za-z0-9._-]{1,128}", re.ASCII)
 
 LOCK_AFTER_FAILURES = 5
 LOCK_MS = 5 * 60 * 1000
@@ -99,6 +107,22 @@ class BootstrapResult:
 
 
 @dataclass(frozen=True, slots=True)
+class PendingSignature:
+    """A signed request whose key, date and headers were checked; its body is not hashed yet."""
+
+    algorithm: str
+    access_key: str
+    signed: list[str]
+    signature: str
+    sdk_date: str
+    #: who signed, if the signature holds
+    principal: Principal
+    secret: str = dataclasses.field(repr=False)
+    #: the caller's address, with which failures are counted
+    client: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Principal:
     """Who made a request, and how."""
 
@@ -133,11 +157,13 @@ class Credentials:
         self._verified_tokens: dict[str, TokenClaims] = {}
         self._security_tokens: dict[str, TemporaryCredential] = {}
         self._keys: dict[str, tuple[int, tuple[AccessKey, str] | None]] = {}
+        self._unknown_keys: dict[str, int] = {}
         self._project_domains: dict[str, str] = {}
 
     def forget_keys(self) -> None:
         """Drop remembered AK/SK pairs (after this process changed one)."""
         self._keys.clear()
+        self._unknown_keys.clear()
 
     # -- first start
 
@@ -393,8 +419,16 @@ class Credentials:
         cached = self._keys.get(ak)
         if cached is not None and cached[0] > now:
             return cached[1]
+        if self._unknown_keys.get(ak, 0) > now:
+            return None
         key = self.store.get_access_key(ak)
-        found = None if key is None or not key.active else (key, self.box.decrypt(key.secret_enc))
+        if key is None or not key.active:
+            self._keys.pop(ak, None)
+            if len(self._unknown_keys) >= _UNKNOWN_KEYS_LIMIT:
+                self._unknown_keys.clear()
+            self._unknown_keys[ak] = now + KEY_CACHE_MS
+            return None
+        found = (key, self.box.decrypt(key.secret_enc))
         if len(self._keys) >= _CACHE_LIMIT:
             self._keys.clear()
         self._keys[ak] = (now + KEY_CACHE_MS, found)
@@ -413,8 +447,19 @@ class Credentials:
         body: bytes,
         client: str = "",
     ) -> Principal:
-        """Verify an ``SDK-HMAC-*`` signature. ``headers`` maps lower-case names to values;
+        """Verify an ``SDK-*`` signature. ``headers`` maps lower-case names to values;
         ``client`` is the caller's address, with which failures are counted."""
+        pending = self.check_signed_head(authorization, headers, client=client)
+        return self.check_signed_body(
+            pending, method=method, raw_path=raw_path, raw_query=raw_query, headers=headers, body=body
+        )
+
+    def check_signed_head(
+        self, authorization: str, headers: dict[str, str], *, client: str = ""
+    ) -> PendingSignature:
+        """Everything of a signature that does not need the body: its form, the AK's shape, lock and
+        existence (or its security token), the signed headers and the date. The API does this
+        before reading a body."""
         try:
             algorithm, ak, signed, sig = signing.parse_authorization(authorization)
         except signing.SignatureFormatError as exc:
@@ -422,6 +467,10 @@ class Credentials:
         if algorithm not in signing.ALGORITHMS:
             raise Unauthenticated(
                 f"Incorrect IAM authentication information: unsupported algorithm {algorithm}"
+            )
+        if not ACCESS_KEY_SHAPE.fullmatch(ak):
+            raise Unauthenticated(
+                "Incorrect IAM authentication information: AK access key not found or revoked"
             )
         if self.lockout.locked_for_ms((ak, client)):
             # refused even when this signature is right: the lock is what stops guessing
@@ -445,7 +494,6 @@ class Credentials:
             )
         security_token = headers.get("x-security-token")
         found = self._access_key(ak)
-        temporary = None
         if security_token is not None:
             if found is not None:
                 raise Unauthenticated(
@@ -469,19 +517,33 @@ class Credentials:
         else:
             key, secret = found
             principal = Principal(key.domain_id, key.user_id, "aksk", access_key=ak)
+        return PendingSignature(algorithm, ak, signed, sig, sdk_date, principal, secret, client)
+
+    def check_signed_body(
+        self,
+        pending: PendingSignature,
+        *,
+        method: str,
+        raw_path: bytes,
+        raw_query: bytes,
+        headers: dict[str, str],
+        body: bytes,
+    ) -> Principal:
+        """The rest of ``check_signed_head``: the body's hash and the signature itself."""
+        algorithm, ak = pending.algorithm, pending.access_key
         if not body:
             body_hash = signing.payload_hash(algorithm, b"")
         elif headers.get(signing.CONTENT_HASH_HEADER[algorithm]) == signing.UNSIGNED_PAYLOAD:
             body_hash = signing.UNSIGNED_PAYLOAD
         else:
             body_hash = signing.payload_hash(algorithm, body)
-        canonical = signing.canonical_request(method, raw_path, raw_query, headers, signed, body_hash)
-        to_sign = signing.string_to_sign(algorithm, sdk_date, canonical)
-        if not signing.verify(algorithm, ak, secret, to_sign, sig):
-            self.lockout.failed((ak, client))
+        canonical = signing.canonical_request(method, raw_path, raw_query, headers, pending.signed, body_hash)
+        to_sign = signing.string_to_sign(algorithm, pending.sdk_date, canonical)
+        if not signing.verify(algorithm, ak, pending.secret, to_sign, pending.signature):
+            self.lockout.failed((ak, pending.client))
             raise Unauthenticated("Incorrect IAM authentication information: verify aksk signature fail")
-        self.lockout.succeeded((ak, client))
-        return principal
+        self.lockout.succeeded((ak, pending.client))
+        return pending.principal
 
     def check_admin_token(self, given: str, expected: str, client: str) -> None:
         """401 unless ``given`` is the admin token; after ADMIN_LOCK_AFTER wrong ones in a row

@@ -96,6 +96,7 @@ class Store(Protocol):
         name: str | None = None,
         key_word: str | None = None,
         enterprise_project_id: str | None = None,
+        status: int | None = None,
         offset: int = 0,
         limit: int | None = 1024,
     ) -> tuple[int, list[Firewall]]:

@@ -81,6 +81,7 @@ LIST_FILTERS = {
     "name": "name = ?",
     "enterprise_project_id": "enterprise_project_id = ?",
     "key_word": "(id = ? OR strpos(lower(name), lower(?)) > 0)",
+    "status": "status = ?",
 }
 
 _tags = msgspec.json.Decoder(list[Tag])
@@ -419,6 +420,7 @@ class SqlStore(ProtectionSql, ExtensionsSql, KeysSql):
         name: str | None = None,
         key_word: str | None = None,
         enterprise_project_id: str | None = None,
+        status: int | None = None,
         offset: int = 0,
         limit: int | None = 1024,
     ) -> tuple[int, list[Firewall]]:
@@ -429,6 +431,7 @@ class SqlStore(ProtectionSql, ExtensionsSql, KeysSql):
             "name": name,
             "enterprise_project_id": enterprise_project_id,
             "key_word": key_word,
+            "status": status,
         }
         for field, value in given.items():
             if value is not None:

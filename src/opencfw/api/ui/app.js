@@ -6,6 +6,9 @@ const API = "/_opencfw/ui/api";
 const $ = (id) => document.getElementById(id);
 // names: firewall names by id, kept from every answer (a deleted firewall's tasks still name it)
 const state = { session: null, firewalls: [], jobs: [], names: {}, selected: null, detail: null, source: null, timer: null };
+// the firewall list is read a page at a time (the server pages it; a project may have thousands)
+const FW_PAGE = 100;
+state.fwPage = { offset: 0, total: 0 };
 
 // -- helpers
 
@@ -89,6 +92,7 @@ function showSignIn(message, note) {
   stopLive();
   state.session = null;
   state.names = {};
+  state.fwPage = { offset: 0, total: 0 };
   $("dashboard").hidden = true;
   $("sign-out").hidden = $("who").hidden = $("live").hidden = true;
   $("sign-in").hidden = false;
@@ -181,17 +185,31 @@ function refreshSoon() {
   }, 120);
 }
 
+// refreshes may overlap (a filter changed while one is on its way): only the latest one's answers
+// are shown, or an older answer could overwrite a newer one
+let refreshes = 0;
+
 async function refresh() {
   if (!state.session) return;
+  const mine = ++refreshes;
   try {
     const status = $("job-filter").value;
     const query = status ? `?limit=200&status=${encodeURIComponent(status)}` : "?limit=200";
+    const fwStatus = $("fw-filter").value;
+    const fwQuery = `?limit=${FW_PAGE}&offset=${state.fwPage.offset}` + (fwStatus ? `&status=${encodeURIComponent(fwStatus)}` : "");
     const [fw, jobs, engine] = await Promise.all([
-      api("GET", "/firewalls"),
+      api("GET", "/firewalls" + fwQuery),
       api("GET", "/jobs" + query),
       api("GET", "/engine"),
     ]);
+    if (mine !== refreshes) return;
     state.firewalls = fw.firewalls;
+    state.fwPage.total = fw.total;
+    if (fw.firewalls.length === 0 && fw.total > 0 && state.fwPage.offset > 0) {
+      // the page emptied (firewalls deleted meanwhile): show the last one that has rows
+      state.fwPage.offset = Math.floor((fw.total - 1) / FW_PAGE) * FW_PAGE;
+      return refresh();
+    }
     state.jobs = jobs.jobs;
     Object.assign(state.names, jobs.names, Object.fromEntries(fw.firewalls.map((f) => [f.id, f.name])));
     $("engine-state").textContent = engine.paused ? "paused" : "running";
@@ -207,8 +225,7 @@ async function refresh() {
 }
 
 function renderFirewalls() {
-  const filter = $("fw-filter").value;
-  const rows = state.firewalls.filter((f) => !filter || f.status === filter);
+  const rows = state.firewalls;
   const body = $("firewalls").tBodies[0];
   body.replaceChildren(
     ...rows.map((f) => {
@@ -229,8 +246,18 @@ function renderFirewalls() {
       return latest ? clickable(row, `${f.name}: timeline of its latest task`, () => selectJob(latest.id)) : row;
     }),
   );
-  $("fw-count").textContent = `(${rows.length})`;
+  const { offset, total } = state.fwPage;
+  $("fw-count").textContent = `(${total})`;
   $("fw-empty").hidden = rows.length > 0;
+  $("fw-pager").hidden = total <= FW_PAGE;
+  $("fw-range").textContent = rows.length ? `${offset + 1}–${offset + rows.length} of ${total}` : `0 of ${total}`;
+  $("fw-prev").disabled = offset === 0;
+  $("fw-next").disabled = offset + rows.length >= total;
+}
+
+function fwPageBy(step) {
+  state.fwPage.offset = Math.max(0, state.fwPage.offset + step * FW_PAGE);
+  refresh();
 }
 
 function jobDuration(job) {
@@ -431,7 +458,12 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("sign-in-form").addEventListener("submit", signIn);
   for (const radio of document.querySelectorAll("input[name=method]")) radio.addEventListener("change", methodChanged);
   $("sign-out").addEventListener("click", signOut);
-  $("fw-filter").addEventListener("change", renderFirewalls);
+  $("fw-filter").addEventListener("change", () => {
+    state.fwPage.offset = 0;
+    refresh();
+  });
+  $("fw-prev").addEventListener("click", () => fwPageBy(-1));
+  $("fw-next").addEventListener("click", () => fwPageBy(1));
   $("job-filter").addEventListener("change", refresh);
   $("pause").addEventListener("click", () => act("Pause the engine? No worker sharing the store claims jobs until it is resumed.", "Pause", "POST", "/engine/pause"));
   $("resume").addEventListener("click", () => act("Resume the engine?", "Resume", "POST", "/engine/resume"));
