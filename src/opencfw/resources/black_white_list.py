@@ -99,8 +99,9 @@ def validate(row: BlackWhiteList) -> BlackWhiteList:
         raise BadParameter("Invalid request body: `address` does not match `address_type` (0 IPv4, 1 IPv6)")
     if network.prefixlen == 0:
         raise AllAddresses()
-    for port in re.findall(r"[0-9]+", row.port or ""):
-        if not 1 <= int(port) <= 65535:
+    if row.port:  # "80" or "80-90"
+        ports = re.fullmatch(r"([0-9]{1,5})(?:-([0-9]{1,5}))?", row.port)
+        if ports is None or not all(1 <= int(p) <= 65535 for p in ports.groups() if p is not None):
             raise BadParameter("Invalid request body: `port` must be 1-65535 or a range of them")
     return row
 
