@@ -77,11 +77,15 @@ class Database:
         self.store = store
         self.dialect = store.dialect
         self._catalogue = catalogue()
+        self._texts: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
 
-    @functools.lru_cache(maxsize=1024)  # noqa: B019 - a few hundred constant statements per store
     def sql(self, name: str, **identifiers: str) -> str:
         """The named query in this store's dialect, with the declaration's identifiers filled in."""
-        return self._catalogue.text(name, self.dialect).format(**identifiers)
+        key = (name, tuple(sorted(identifiers.items())))
+        text = self._texts.get(key)
+        if text is None:
+            text = self._texts[key] = self._catalogue.text(name, self.dialect).format(**identifiers)
+        return text
 
     def arity(self, name: str) -> int:
         return self._catalogue.arity(name, self.dialect)
