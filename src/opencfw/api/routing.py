@@ -47,11 +47,27 @@ class Router:
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
         segments = path.split("/")
+        # the first path the full search below would try (literal before parameter at each step):
+        # when it leads to the method, it is the answer, found without recursion
+        node: _Node | None = self._root
+        values = []
+        for segment in segments:
+            child = node.literal.get(segment)  # type: ignore[union-attr]
+            if child is None and segment:
+                child = node.param  # type: ignore[union-attr]
+                values.append(segment)
+            node = child
+            if node is None:
+                break
+        else:
+            hit = node.methods.get(method)  # type: ignore[union-attr]
+            if hit is not None:
+                return hit[0], dict(zip(hit[1], values))  # noqa: B905 - same length by construction
         allowed: set[str] = set()
         found = self._walk(self._root, segments, 0, [], method, allowed)
         if found is not None:
-            route, names, values = found
-            return route, dict(zip(names, values, strict=True))
+            route, names, found_values = found
+            return route, dict(zip(names, found_values, strict=True))
         if allowed:
             raise MethodNotAllowed(method, list(allowed))
         raise RouteNotFound()
