@@ -30,7 +30,7 @@ class Paging(Struct):
     offset: Annotated[int, Meta(ge=0, le=2**31 - 1)]
 
 
-def service(rt: Runtime, resource: Resource[Any], registry: Registry = REGISTRY) -> ResourceService[Any]:
+def service(rt: Runtime, resource: Resource[Any]) -> ResourceService[Any]:
     """The resource's service on this runtime."""
     return rt.resources[resource.name]
 
@@ -59,19 +59,19 @@ def _id(req: Request, op: Operation) -> str:
     return schemas.path_id(req.params[op.id_param], op.id_param)
 
 
-def handler(resource: Resource[Any], op: Operation, registry: Registry = REGISTRY) -> Handler:
+def handler(resource: Resource[Any], op: Operation) -> Handler:
     kind = op.kind
 
     def create(rt: Runtime, req: Request) -> Response:
         body = schemas.decode_body(req.body, resource.create)
-        row = service(rt, resource, registry).create(_where(req, resource, body), body)
+        row = service(rt, resource).create(_where(req, resource, body), body)
         return json_response(200, {"data": resource.answer(row)})
 
     def list_(rt: Runtime, req: Request) -> Response:
         query = _query(req, resource.query)
         paging = _query(req, Paging)
         filters = {f.param: getattr(query, f.param) for f in resource.filters}
-        total, rows = service(rt, resource, registry).list(
+        total, rows = service(rt, resource).list(
             _where(req, resource, query), filters, paging.offset, paging.limit
         )
         records = [resource.to_record(row) for row in rows]
@@ -79,17 +79,17 @@ def handler(resource: Resource[Any], op: Operation, registry: Registry = REGISTR
         return json_response(200, {"data": data})
 
     def get(rt: Runtime, req: Request) -> Response:
-        row = service(rt, resource, registry).get(_where(req, resource, None), _id(req, op))
+        row = service(rt, resource).get(_where(req, resource, None), _id(req, op))
         return json_response(200, {"data": resource.to_record(row)})
 
     def update(rt: Runtime, req: Request) -> Response:
         assert resource.update is not None
         body = schemas.decode_body(req.body, resource.update)
-        row = service(rt, resource, registry).update(_where(req, resource, None), _id(req, op), body)
+        row = service(rt, resource).update(_where(req, resource, None), _id(req, op), body)
         return json_response(200, {"data": resource.answer(row)})
 
     def delete(rt: Runtime, req: Request) -> Response:
-        row = service(rt, resource, registry).delete(_where(req, resource, None), _id(req, op))
+        row = service(rt, resource).delete(_where(req, resource, None), _id(req, op))
         return json_response(200, {"data": resource.answer(row)})
 
     handlers: dict[Kind, Handler] = {
@@ -114,7 +114,7 @@ _MODES: dict[Kind, Mode] = {
 def routes(registry: Registry = REGISTRY) -> list[Route]:
     """The operation table of the registry: one route per declared operation."""
     return [
-        Route(op.method, op.path, handler(resource, op, registry), mode=_MODES[op.kind], auth="project")
+        Route(op.method, op.path, handler(resource, op), mode=_MODES[op.kind], auth="project")
         for resource in registry
         for op in resource.operations
     ]

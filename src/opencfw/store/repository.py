@@ -69,9 +69,8 @@ class Repository(Generic[M]):
         if firewall_id is None:
             return None
         if lock or self.r.scope is Scope.FIREWALL:
-            live = conn.execute(
-                self.db.sql("scope_firewall"), (where.project_id, firewall_id, _DELETED)
-            ).fetchone()
+            query = "scope_firewall_locked" if lock else "scope_firewall"
+            live = conn.execute(self.db.sql(query), (where.project_id, firewall_id, _DELETED)).fetchone()
             if live is None:
                 return None
         return firewall_id

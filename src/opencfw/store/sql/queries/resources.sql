@@ -46,11 +46,15 @@ DELETE FROM {table} WHERE project_id = ?
 DELETE FROM {table} WHERE firewall_id = ?
 
 -- name: scope_firewall
--- the live firewall that owns a row (inside a write, on PostgreSQL, locked until commit so that
--- its deletion cannot slip between this check and the insert)
+-- the live firewall that owns a row
 SELECT id FROM firewalls WHERE project_id = ? AND id = ? AND status <> ?
 
--- name: scope_firewall@postgres
+-- name: scope_firewall_locked
+-- the same inside a write; on PostgreSQL its row stays locked until commit, so that the firewall's
+-- deletion (which takes the rows it owns) cannot slip between this check and an insert
+SELECT id FROM firewalls WHERE project_id = ? AND id = ? AND status <> ?
+
+-- name: scope_firewall_locked@postgres
 SELECT id FROM firewalls WHERE project_id = ? AND id = ? AND status <> ? FOR UPDATE
 
 -- name: scope_object
