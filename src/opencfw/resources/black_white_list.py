@@ -6,10 +6,10 @@ import ipaddress
 import re
 from typing import Annotated, Literal
 
-from msgspec import UNSET, Meta, Struct, UnsetType
+from msgspec import Meta, Struct
 
 from opencfw.domain.errors import BadParameter, OpenCfwError
-from opencfw.resources.registry import Filter, Match, Operation, Resource, Scope
+from opencfw.resources.registry import Filter, Match, Operation, Resource, Scope, optional
 
 Id = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]{1,64}\Z")]
 Address = Annotated[str, Meta(min_length=1, max_length=128)]
@@ -59,15 +59,6 @@ class AddBlackWhiteListDto(Struct):
     description: Text | None = None
 
 
-class UpdateBlackWhiteListDto(Struct):
-    direction: Direction | UnsetType = UNSET
-    address_type: AddressType | UnsetType = UNSET
-    address: Address | UnsetType = UNSET
-    protocol: Protocol | UnsetType = UNSET
-    port: Port | UnsetType | None = UNSET
-    description: Text | UnsetType | None = UNSET
-
-
 class ListBlackWhiteListsQuery(Struct):
     object_id: Id
     list_type: Literal[4, 5]
@@ -112,7 +103,7 @@ RESOURCE = Resource(
     table="black_white_lists",
     model=BlackWhiteList,
     create=AddBlackWhiteListDto,
-    update=UpdateBlackWhiteListDto,
+    update=optional(AddBlackWhiteListDto, "UpdateBlackWhiteListDto", exclude=("object_id", "list_type")),
     query=ListBlackWhiteListsQuery,
     record=BlackWhiteListRecord,
     scope=Scope.OBJECT,

@@ -160,6 +160,20 @@ class Resource(Generic[M]):
         return {name: getattr(row, self.view.get(name, name)) for name in self.record.__struct_fields__}
 
 
+def optional(
+    struct: type[msgspec.Struct], name: str, *, exclude: tuple[str, ...] = ()
+) -> type[msgspec.Struct]:
+    """The usual update body: ``struct``'s fields but ``exclude``, each optional (``msgspec.UNSET``
+    when not sent, so that an explicit null can still clear a nullable field)."""
+    fields = [
+        (f.name, f.type | msgspec.UnsetType, msgspec.UNSET)
+        for f in msgspec.structs.fields(struct)
+        if f.name not in exclude
+    ]
+    made: type[msgspec.Struct] = msgspec.defstruct(name, fields, module=struct.__module__)
+    return made
+
+
 class Registry:
     """The resources opencfw serves by declaration, in dependency order (referenced ones first)."""
 
