@@ -162,3 +162,24 @@ def test_entries_belong_to_the_object_and_the_firewall_named(api):
     assert_error(reply, 400, "CFW.00200005")
     reply = call(client, "DELETE", f"{BASE}/{entry_id}?fw_instance_id={firewall_id}")
     assert reply.json == {"data": {"id": entry_id, "name": "1.1.1.1"}}
+
+
+def test_answers_match_the_generated_document(api):
+    """Every answer of the four operations, successes and errors, matches the OpenAPI document."""
+    from tests.unit.test_openapi import validate
+
+    runtime, _, client = api
+    _, obj = running(runtime, client)
+    reply = call(client, "POST", BASE, entry(obj))
+    validate(reply, "POST", "/v1/{project_id}/black-white-list")
+    entry_id = reply.json["data"]["id"]
+    for bad in (entry(obj), entry(obj, address="0.0.0.0/0"), entry(obj, list_type=1), entry("nope")):
+        validate(call(client, "POST", BASE, bad), "POST", "/v1/{project_id}/black-white-list")
+    for query in ("&offset=0&limit=10", "&offset=9&limit=10", "&limit=0", "&offset=0&limit=1&address_type=7"):
+        url = f"{LIST}?object_id={obj}&list_type=4{query}"
+        validate(call(client, "GET", url), "GET", "/v1/{project_id}/black-white-lists")
+    item = "/v1/{project_id}/black-white-list/{list_id}"
+    validate(call(client, "PUT", f"{BASE}/{entry_id}", {"port": "1-2"}), "PUT", item)
+    validate(call(client, "PUT", f"{BASE}/{entry_id}", {"port": 1}), "PUT", item)
+    validate(call(client, "DELETE", f"{BASE}/{entry_id}"), "DELETE", item)
+    validate(call(client, "DELETE", f"{BASE}/{entry_id}"), "DELETE", item)
