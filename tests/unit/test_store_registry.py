@@ -242,3 +242,16 @@ def test_the_model_is_the_row(toys):
     """What create returns is what a read returns: every column round-trips on both stores."""
     created = toys["gadget"].create(Where(P), GadgetIn("g", "d"))
     assert msgspec.structs.asdict(toys["gadget"].get(Where(P), created.id)) == msgspec.structs.asdict(created)
+
+
+def test_retention_takes_what_a_long_deleted_firewall_left(store, clock):
+    """Rows of a firewall deleted before its rows went with it (a store older than the registry)
+    are purged with the firewall by retention."""
+    firewall_id, obj = firewall(store, clock)
+    Protection(store, clock).set_ips_mode(P, obj, int(IpsMode.STRICT))
+    with store._write() as conn:
+        conn.execute(store._q("UPDATE firewalls SET status = 4 WHERE id = ?"), (firewall_id,))
+    store.purge_finished(clock.now_ms() - 1)
+    assert count(store, "ips_settings") == 1  # not old enough yet
+    store.purge_finished(clock.now_ms() + 1)
+    assert count(store, "ips_settings") == 0

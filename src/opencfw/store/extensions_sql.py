@@ -133,6 +133,11 @@ class ExtensionsSql:
             ).rowcount
             conn.execute(self._q("DELETE FROM events WHERE at_ms < ?"), (ended_before_ms,))
             conn.execute(self._q("DELETE FROM idempotency_keys WHERE created_ms < ?"), (ended_before_ms,))
+            gone = conn.execute(
+                self._q("SELECT id FROM firewalls WHERE status = 4 AND updated_ms < ?"), (ended_before_ms,)
+            ).fetchall()
+            for (firewall_id,) in gone:  # rows left by a firewall deleted before they went with it
+                repository.purge_firewall(registry_db.Database(self), conn, REGISTRY, firewall_id)  # type: ignore[arg-type]
             conn.execute(
                 self._q("DELETE FROM firewalls WHERE status = 4 AND updated_ms < ?"), (ended_before_ms,)
             )
