@@ -3,6 +3,14 @@ common behaviour of every registry resource is in test_resource_contract.py)."""
 
 from __future__ import annotations
 
+import dataclasses
+
+import msgspec
+import pytest
+
+from opencfw.resources import black_white_list
+from opencfw.resources.registry import Registry
+from opencfw.service.resources import ResourceServices, Where
 from tests.unit import test_api
 from tests.unit.test_api import P, assert_error, call
 from tests.unit.test_api_protection import EAST_WEST, running
@@ -183,3 +191,30 @@ def test_answers_match_the_generated_document(api):
     validate(call(client, "PUT", f"{BASE}/{entry_id}", {"port": 1}), "PUT", item)
     validate(call(client, "DELETE", f"{BASE}/{entry_id}"), "DELETE", item)
     validate(call(client, "DELETE", f"{BASE}/{entry_id}"), "DELETE", item)
+
+
+def test_a_list_holds_at_most_its_quota(api):
+    """Each list of an object holds at most 2,000 entries (CFW.00400013); the other list and other
+    objects count apart (checked with the quota lowered to 2)."""
+    runtime, _, client = api
+    _, obj = running(runtime, client)
+    _, other_obj = running(runtime, client, name="fw-2")
+    assert black_white_list.RESOURCE.quota.limit == 2000
+    small = dataclasses.replace(
+        black_white_list.RESOURCE, quota=dataclasses.replace(black_white_list.RESOURCE.quota, limit=2)
+    )
+    entries = ResourceServices(runtime.store, runtime.clock, Registry([small]))["black_white_list"]
+
+    def add(o: str, i: int, **changes):
+        body = msgspec.convert(
+            entry(o, address=f"10.0.0.{i}", **changes), black_white_list.AddBlackWhiteListDto
+        )
+        return entries.create(Where(P, None, o), body)
+
+    add(obj, 1)
+    add(obj, 2)
+    with pytest.raises(black_white_list.ListFull):
+        add(obj, 3)
+    add(obj, 3, list_type=5)
+    add(other_obj, 3)
+    assert listing(client, obj)["total"] == 2

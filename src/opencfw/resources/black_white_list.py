@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from msgspec import Meta, Struct
 
 from opencfw.domain.errors import BadParameter, OpenCfwError
-from opencfw.resources.registry import Filter, Match, Operation, Resource, Scope, optional
+from opencfw.resources.registry import Filter, Match, Operation, Quota, Resource, Scope, optional
 
 Id = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]{1,64}\Z")]
 Address = Annotated[str, Meta(min_length=1, max_length=128)]
@@ -30,6 +30,12 @@ class AllAddresses(OpenCfwError):
     error_code = "CFW.00200022"
     http_status = 400
     default_message = "all IP address segments not allowed in black and white list"
+
+
+class ListFull(OpenCfwError):
+    error_code = "CFW.00400013"
+    http_status = 400
+    default_message = "blocklists or trustlists exceed 2000"
 
 
 class BlackWhiteList(Struct):
@@ -111,9 +117,10 @@ RESOURCE = Resource(
     view={"list_id": "id", "created_date": "created_ms", "modified_date": "updated_ms"},
     unique=(("object_id", "list_type", "address"),),
     conflict=ListRepeat,
+    quota=Quota(2000, ("object_id", "list_type"), ListFull),
     validate=validate,
     answer=lambda row: {"id": row.id, "name": row.address},
-    errors=(ListRepeat, AllAddresses),
+    errors=(ListRepeat, AllAddresses, ListFull),
     operations=(
         Operation("create", "POST", "/v1/{project_id}/black-white-list", "add_black_white_list"),
         Operation("list", "GET", "/v1/{project_id}/black-white-lists", "list_black_white_lists"),

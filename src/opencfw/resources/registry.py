@@ -64,6 +64,15 @@ class Filter:
 
 
 @dataclass(frozen=True)
+class Quota:
+    """At most ``limit`` rows share the values of the ``per`` columns; one more is ``error()``."""
+
+    limit: int
+    per: tuple[str, ...]
+    error: Callable[[], OpenCfwError]
+
+
+@dataclass(frozen=True)
 class Reference:
     """``column`` of this resource holds the id of a row of ``target``: while it does, that row
     cannot be deleted (``InUse``, CFW.00200004)."""
@@ -115,6 +124,7 @@ class Resource(Generic[M]):
     unique: tuple[tuple[str, ...], ...] = ()
     conflict: Callable[[], OpenCfwError] | None = None
     references: tuple[Reference, ...] = ()
+    quota: Quota | None = None
     #: model -> model: checks a complete new or changed row (raises BadParameter & co.), may normalise it
     validate: Callable[[M], M] = field(default=lambda row: row)
     #: the ``data`` of the create, update and delete answers (default ``{"id"}``)
@@ -139,6 +149,8 @@ class Resource(Generic[M]):
         for key in self.unique:
             if any(c not in columns for c in key):
                 raise ValueError(f"{self.name}: unique key {key} names an unknown column")
+        if self.quota is not None and any(c not in columns for c in self.quota.per):
+            raise ValueError(f"{self.name}: the quota names an unknown column")
         if self.unique and self.conflict is None:
             raise ValueError(f"{self.name}: a unique key needs its conflict error")
 

@@ -61,7 +61,12 @@ class ResourceService(Generic[M]):
             row = self.r.model(**{**fields, **scope, "created_ms": now, "updated_ms": now})
             return self.r.validate(row)
 
-        created = self.repo.create(where, make)
+        def check(row: M, existing: int) -> None:
+            quota = self.r.quota
+            if quota is not None and existing >= quota.limit:
+                raise quota.error()
+
+        created = self.repo.create(where, make, check)
         if created is None:
             raise self._scope_missing(where)
         return created

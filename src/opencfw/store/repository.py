@@ -85,14 +85,22 @@ class Repository(Generic[M]):
 
     # -- create, read, list
 
-    def create(self, where: Where, make: Callable[[str], M]) -> M | None:
+    def create(
+        self, where: Where, make: Callable[[str], M], check: Callable[[M, int], None] | None = None
+    ) -> M | None:
         """Insert ``make(firewall_id)`` (which may raise) where ``where`` says; None when that
-        firewall or object does not exist."""
+        firewall or object does not exist. With a quota declared, ``check(row, n)`` first (may
+        raise), ``n`` the rows that share the quota's columns with the new one."""
         with self.db.write() as conn:
             firewall_id = self.resolve(conn, where, lock=True)
             if firewall_id is None:
                 return None
             row = make(firewall_id)
+            quota = self.r.quota
+            if quota is not None and check is not None:
+                sql = self._count_sql(quota.per)
+                values = (where.project_id, *(getattr(row, c) for c in quota.per))
+                check(row, int(conn.execute(sql, values).fetchone()[0]))
             values = tuple(getattr(row, c) for c in self.r.columns)
             with self.db.unique(self.r.conflict):
                 conn.execute(self._insert_sql, values)
@@ -143,6 +151,12 @@ class Repository(Generic[M]):
         parts = [self.db.sql("filter_project")] + [self.db.sql(Match.EXACT.value, column=c) for c in scoped]
         where = " AND ".join(parts + ([clause] if clause else []))
         return self._sql("resource_page", where=where), self._sql("resource_count", where=where)
+
+    @functools.lru_cache(maxsize=16)  # noqa: B019 - one entry per quota
+    def _count_sql(self, columns: tuple[str, ...]) -> str:
+        parts = [self.db.sql("filter_project")] + [self.db.sql(Match.EXACT.value, column=c) for c in columns]
+        where = " AND ".join(parts)
+        return self._sql("resource_count", where=where)
 
     # -- update, delete
 
