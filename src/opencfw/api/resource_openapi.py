@@ -18,7 +18,7 @@ from typing import Any
 
 import msgspec
 
-from opencfw.domain.errors import BadParameter, InUse, NotFound
+from opencfw.domain.errors import BadParameter, InUse, NotFound, OpenCfwError
 from opencfw.resources import REGISTRY
 from opencfw.resources.registry import Operation, Registry, Resource
 
@@ -87,7 +87,7 @@ def _camel(sdk_name: str) -> str:
 
 
 def _error_response(resource: Resource[Any], registry: Registry) -> dict[str, Any]:
-    errors = [BadParameter, NotFound, *resource.errors]
+    errors: list[type[OpenCfwError]] = [BadParameter, NotFound, *resource.errors]
     if registry.referrers(resource.name):
         errors.append(InUse)
     codes = sorted({e.error_code for e in errors})

@@ -128,7 +128,7 @@ class Resource(Generic[M]):
     #: model -> model: checks a complete new or changed row (raises BadParameter & co.), may normalise it
     validate: Callable[[M], M] = field(default=lambda row: row)
     #: the ``data`` of the create, update and delete answers (default ``{"id"}``)
-    answer: Callable[[M], dict[str, Any]] = field(default=lambda row: {"id": row.id})  # type: ignore[attr-defined]
+    answer: Callable[[M], dict[str, Any]] = field(default=lambda row: {"id": row.id})
     #: the error codes its operations may answer beyond the common ones (for the OpenAPI document)
     errors: tuple[type[OpenCfwError], ...] = ()
     on_firewall_delete: Cascade = "delete"
