@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
-from opencfw.domain.errors import BadParameter, OpenCfwError
+from opencfw.domain.errors import OpenCfwError
+from opencfw.resources import checks
 from opencfw.resources.registry import Filter, Match, Operation, Quota, Resource, Scope, optional
 
 Id = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]{1,64}\Z")]
@@ -86,20 +85,9 @@ class BlackWhiteListRecord(Struct):
 
 
 def validate(row: BlackWhiteList) -> BlackWhiteList:
-    try:
-        network = ipaddress.ip_network(row.address, strict=False)
-    except ValueError as exc:
-        raise BadParameter(
-            f"Invalid request body: `address` is not an IP address or network: {row.address!r}"
-        ) from exc
-    if network.version != (4 if row.address_type == 0 else 6):
-        raise BadParameter("Invalid request body: `address` does not match `address_type` (0 IPv4, 1 IPv6)")
-    if network.prefixlen == 0:
+    if checks.network(row.address, row.address_type).prefixlen == 0:
         raise AllAddresses()
-    if row.port:  # "80" or "80-90"
-        ports = re.fullmatch(r"([0-9]{1,5})(?:-([0-9]{1,5}))?", row.port)
-        if ports is None or not all(1 <= int(p) <= 65535 for p in ports.groups() if p is not None):
-            raise BadParameter("Invalid request body: `port` must be 1-65535 or a range of them")
+    checks.ports(row.port)
     return row
 
 
