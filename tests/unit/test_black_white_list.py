@@ -218,3 +218,22 @@ def test_a_list_holds_at_most_its_quota(api):
     add(obj, 3, list_type=5)
     add(other_obj, 3)
     assert listing(client, obj)["total"] == 2
+
+
+def test_a_nul_character_is_a_bad_parameter(api):
+    """Text with a NUL character (which PostgreSQL cannot store) is 400 CFW.00200001 naming the
+    field, in bodies and list filters, on both stores."""
+    runtime, _, client = api
+    _, obj = running(runtime, client)
+    assert_error(
+        call(client, "POST", BASE, entry(obj, description="a\x00b")), 400, "CFW.00200001", "description"
+    )
+    entry_id = call(client, "POST", BASE, entry(obj)).json["data"]["id"]
+    reply = call(client, "PUT", f"{BASE}/{entry_id}", {"description": "\x00"})
+    assert_error(reply, 400, "CFW.00200001", "description")
+    assert_error(
+        call(client, "GET", f"{LIST}?object_id={obj}&list_type=4&offset=0&limit=1&address=1%00"),
+        400,
+        "CFW.00200001",
+        "address",
+    )

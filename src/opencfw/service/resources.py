@@ -15,7 +15,7 @@ from typing import Any, Generic
 import msgspec
 
 from opencfw.domain.clock import Clock
-from opencfw.domain.errors import InUse, NotFound
+from opencfw.domain.errors import BadParameter, InUse, NotFound
 from opencfw.resources import REGISTRY
 from opencfw.resources.registry import M, Registry, Resource, Scope
 from opencfw.store.base import Store
@@ -23,6 +23,23 @@ from opencfw.store.db import Database
 from opencfw.store.repository import Repository, Where
 
 __all__ = ["ResourceService", "ResourceServices", "Where"]
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def refuse_nul(values: Mapping[str, Any], what: str = "body") -> None:
+    """No text may hold a NUL character: PostgreSQL cannot store one (and no client means one)."""
+    for name, value in values.items():
+        if _has_nul(value):
+            raise BadParameter(f"Invalid request {what}: `{name}` contains a NUL character")
 
 
 class ResourceService(Generic[M]):
@@ -49,6 +66,7 @@ class ResourceService(Generic[M]):
         return self._missing(f"firewall instance {where.firewall_id}")
 
     def create(self, where: Where, body: msgspec.Struct) -> M:
+        refuse_nul(msgspec.to_builtins(body))
         now = self.clock.now_ms()
         fields = {name: getattr(body, name) for name in body.__struct_fields__ if name in self.r.columns}
 
@@ -78,12 +96,14 @@ class ResourceService(Generic[M]):
         return row
 
     def list(self, where: Where, filters: Mapping[str, Any], offset: int, limit: int) -> tuple[int, list[M]]:
+        refuse_nul(filters, "query")
         found = self.repo.page(where, filters, offset, limit)
         if found is None:
             raise self._scope_missing(where)
         return found
 
     def update(self, where: Where, row_id: str, body: msgspec.Struct) -> M:
+        refuse_nul(msgspec.to_builtins(body))
         given = {
             name: value
             for name in body.__struct_fields__
