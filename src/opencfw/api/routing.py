@@ -49,18 +49,18 @@ class Router:
         segments = path.split("/")
         # the first path the full search below would try (literal before parameter at each step):
         # when it leads to the method, it is the answer, found without recursion
-        node: _Node | None = self._root
+        node = self._root
         values = []
         for segment in segments:
-            child = node.literal.get(segment)  # type: ignore[union-attr]
+            child = node.literal.get(segment)
             if child is None and segment:
-                child = node.param  # type: ignore[union-attr]
+                child = node.param
                 values.append(segment)
-            node = child
-            if node is None:
+            if child is None:
                 break
+            node = child
         else:
-            hit = node.methods.get(method)  # type: ignore[union-attr]
+            hit = node.methods.get(method)
             if hit is not None:
                 return hit[0], dict(zip(hit[1], values))  # noqa: B905 - same length by construction
         allowed: set[str] = set()
