@@ -22,6 +22,7 @@ from opencfw.service.credentials import BootstrapResult, BootstrapSpec, Credenti
 from opencfw.service.faults import FaultInjector
 from opencfw.service.firewalls import Firewalls
 from opencfw.service.jobs import ProvisioningPolicy
+from opencfw.service.resources import ResourceServices
 from opencfw.service.secrets import (
     HOW_TO_MAKE_A_MASTER_KEY,
     MASTER_KEY_BYTES,
@@ -80,6 +81,14 @@ class Runtime:
     observer: Observer = field(default_factory=passthrough)
     #: ``starting`` until the server listens (the CLI sets it), then ``ready``; draining is ``draining``
     phase: str = "ready"
+    #: the services of the resource registry's resources (made at first use)
+    _resources: ResourceServices | None = None
+
+    @property
+    def resources(self) -> ResourceServices:
+        if self._resources is None:
+            self._resources = ResourceServices(self.store, self.clock)
+        return self._resources
 
     def remember_finished(self, key: tuple[str, str], body: bytes) -> None:
         """Keep a finished job's answer for FINISHED_JOB_SECONDS (bounded): a job purged or reset

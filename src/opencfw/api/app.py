@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from opencfw.api import (
+    resource_routes,
     routes_admin,
     routes_cfw,
     routes_iam,
@@ -21,7 +22,8 @@ from opencfw.api import (
     routes_ui,
     schemas,
 )
-from opencfw.api.http import JSON_CONTENT_TYPE, Request, Response, Router, json_response
+from opencfw.api.http import JSON_CONTENT_TYPE, Request, Response, json_response
+from opencfw.api.routing import Router
 from opencfw.domain import signing
 from opencfw.domain.errors import (
     BadParameter,
@@ -119,6 +121,7 @@ class App:
             + routes_tasks.ROUTES
             + routes_admin.ROUTES
             + routes_ui.ROUTES
+            + resource_routes.ROUTES
         )
         self._stop = asyncio.Event()
         self._engine: asyncio.Task[None] | None = None

@@ -149,6 +149,28 @@ _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 _decoders: dict[type, msgspec.json.Decoder[Any]] = {}
 
 
+def _nul_field(body: bytes) -> str | None:
+    """The dotted name of the first field whose key or text holds NUL, if the body is JSON."""
+
+    def walk(value: Any, path: str) -> str | None:
+        if isinstance(value, str):
+            return path if "\x00" in value else None
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        for key, item in items:
+            name = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and "\x00" in key:
+                return name
+            found = walk(item, name)
+            if found:
+                return found
+        return None
+
+    try:
+        return walk(json.loads(body), "")
+    except (ValueError, RecursionError):
+        return None
+
+
 def decode_body(body: bytes, kind: type[T]) -> T:
     """Decode and validate a JSON body; any problem is a 400 naming the field."""
     decoder = _decoders.get(kind)
@@ -158,7 +180,11 @@ def decode_body(body: bytes, kind: type[T]) -> T:
         raise BadParameter("The request body is empty; a JSON object is required")
     if b"\\u0000" in body and _JSON_NUL.search(body):
         # PostgreSQL cannot store or compare text with NUL in it: refused alike on both stores
-        raise BadParameter("Invalid request body: text must not contain the NUL character (\\u0000)")
+        where = _nul_field(body)
+        raise BadParameter(
+            f"Invalid request body: {f'`{where}`' if where else 'text'} must not contain the NUL "
+            "character (\\u0000)"
+        )
     try:
         result: T = decoder.decode(body)
         # msgspec keeps the last of repeated keys silently; a body that says two things is refused

@@ -91,6 +91,12 @@ class NameConflict(OpenCfwError):
     default_message = "The name already exists"
 
 
+class InUse(OpenCfwError):
+    error_code = "CFW.00200004"
+    http_status = 400
+    default_message = "can not delete for used"
+
+
 class DuplicateRequest(OpenCfwError):
     error_code = "CFW.00200009"
     http_status = 400

@@ -8,7 +8,10 @@ from typing import Any, ClassVar
 
 import msgspec
 
-from opencfw.domain.models import FIREWALL_AFTER_JOB, Job, JobKind, JobStatus
+from opencfw.domain.models import FIREWALL_AFTER_JOB, FirewallStatus, Job, JobKind, JobStatus
+from opencfw.resources import REGISTRY
+from opencfw.store import db as registry_db
+from opencfw.store import repository
 from opencfw.store.columns import JOB_COLUMNS
 
 _encode = msgspec.json.encode
@@ -130,6 +133,11 @@ class ExtensionsSql:
             ).rowcount
             conn.execute(self._q("DELETE FROM events WHERE at_ms < ?"), (ended_before_ms,))
             conn.execute(self._q("DELETE FROM idempotency_keys WHERE created_ms < ?"), (ended_before_ms,))
+            gone = conn.execute(
+                self._q("SELECT id FROM firewalls WHERE status = 4 AND updated_ms < ?"), (ended_before_ms,)
+            ).fetchall()
+            for (firewall_id,) in gone:  # rows left by a firewall deleted before they went with it
+                repository.purge_firewall(registry_db.Database(self), conn, REGISTRY, firewall_id)  # type: ignore[arg-type]
             conn.execute(
                 self._q("DELETE FROM firewalls WHERE status = 4 AND updated_ms < ?"), (ended_before_ms,)
             )
@@ -168,6 +176,8 @@ class ExtensionsSql:
                 self._q("UPDATE firewalls SET status = ?, updated_ms = ? WHERE id = ?"),
                 (int(firewall_status), now_ms, job.resource_id),
             )
+            if firewall_status is FirewallStatus.DELETED:  # what belonged to it goes with it
+                repository.purge_firewall(registry_db.Database(self), conn, REGISTRY, job.resource_id)  # type: ignore[arg-type]
             self._emit(conn, job.project_id, "job.ended", job_event(job), now_ms)
             self._emit(
                 conn,
@@ -194,6 +204,7 @@ class ExtensionsSql:
             conn.execute(self._q("DELETE FROM ips_settings WHERE project_id = ?"), (project_id,))
             conn.execute(self._q("DELETE FROM east_west WHERE project_id = ?"), (project_id,))
             conn.execute(self._q("DELETE FROM idempotency_keys WHERE project_id = ?"), (project_id,))
+            repository.purge_project(registry_db.Database(self), conn, REGISTRY, project_id)  # type: ignore[arg-type]
             self._emit(conn, project_id, "project.reset", {"firewalls": firewalls, "jobs": jobs}, now_ms)
         self._announce([project_id])
         return int(firewalls), int(jobs)

@@ -29,9 +29,12 @@ from opencfw.domain.models import (
     StepPlan,
     Tag,
 )
+from opencfw.resources import REGISTRY
+from opencfw.store import db as registry_db
 from opencfw.store.columns import FIREWALL_COLUMNS, JOB_COLUMNS
 from opencfw.store.extensions_sql import ExtensionsSql, KeysSql, job_event
 from opencfw.store.protection_sql import ProtectionSql
+from opencfw.store.repository import purge_firewall
 
 SQL: dict[str, str] = {
     "insert_firewall": f"INSERT INTO firewalls ({FIREWALL_COLUMNS}) VALUES ({', '.join(['?'] * 13)})",
@@ -574,6 +577,8 @@ class SqlStore(ProtectionSql, ExtensionsSql, KeysSql):
                 events.append((job.project_id, kind, job_event(job), job.updated_ms))
                 if firewall_status is not None:
                     firewalls.append((int(firewall_status), job.updated_ms, job.resource_id))
+                    if firewall_status is FirewallStatus.DELETED:  # what belonged to it goes with it
+                        purge_firewall(registry_db.Database(self), conn, REGISTRY, job.resource_id)
                     events.append(
                         (
                             job.project_id,

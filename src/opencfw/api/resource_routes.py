@@ -1,0 +1,127 @@
+"""The HTTP side of the resource registry: one thin handler per operation kind, and the routes of
+every declared operation. A handler decodes (the declaration's structs), calls the resource's
+service, and encodes (the declaration's view); it never touches the store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
+
+import msgspec
+from msgspec import Meta, Struct
+
+from opencfw.api import schemas
+from opencfw.api.http import Mode, Request, Response, Route, json_response
+from opencfw.domain.errors import BadParameter
+from opencfw.resources import REGISTRY
+from opencfw.resources.registry import Kind, Operation, Registry, Resource, Scope
+from opencfw.service.resources import ResourceService, Where
+
+if TYPE_CHECKING:
+    from opencfw.runtime import Runtime
+
+Handler = Callable[["Runtime", Request], Response]
+
+
+class Paging(Struct):
+    """The query parameters every list takes."""
+
+    limit: Annotated[int, Meta(ge=1, le=1024)]
+    offset: Annotated[int, Meta(ge=0, le=2**31 - 1)]
+
+
+def service(rt: Runtime, resource: Resource[Any]) -> ResourceService[Any]:
+    """The resource's service on this runtime."""
+    return rt.resources[resource.name]
+
+
+def _query(req: Request, kind: type[Any]) -> Any:
+    values = {k: v for k, v in req.query.items() if v != ""}
+    try:
+        return msgspec.convert(values, kind, strict=False)
+    except msgspec.ValidationError as exc:
+        raise BadParameter(f"Invalid query parameter: {exc}") from exc
+
+
+def _where(req: Request, resource: Resource[Any], given: Any) -> Where:
+    """Where the request points: its project, the object and firewall named in the body or query."""
+    schemas.query_text(req.query, "enterprise_project_id")  # accepted, bounded, not used
+    firewall_id = schemas.query_text(req.query, "fw_instance_id", pattern=schemas.RESOURCE_ID)
+    firewall_id = getattr(given, "fw_instance_id", None) or firewall_id
+    if resource.scope is Scope.FIREWALL and firewall_id is None:
+        raise BadParameter("The query parameter `fw_instance_id` is required")
+    object_id = getattr(given, "object_id", None)
+    return Where(req.params["project_id"], firewall_id, object_id)
+
+
+def _id(req: Request, op: Operation) -> str:
+    assert op.id_param is not None
+    return schemas.path_id(req.params[op.id_param], op.id_param)
+
+
+def handler(resource: Resource[Any], op: Operation) -> Handler:
+    kind = op.kind
+
+    def create(rt: Runtime, req: Request) -> Response:
+        body = schemas.decode_body(req.body, resource.create)
+        row = service(rt, resource).create(_where(req, resource, body), body)
+        return json_response(200, {"data": resource.answer(row)})
+
+    def list_(rt: Runtime, req: Request) -> Response:
+        query = _query(req, resource.query)
+        paging = _query(req, Paging)
+        filters = {f.param: getattr(query, f.param) for f in resource.filters}
+        total, rows = service(rt, resource).list(
+            _where(req, resource, query), filters, paging.offset, paging.limit
+        )
+        records = [resource.to_record(row) for row in rows]
+        data = {"offset": paging.offset, "limit": paging.limit, "total": total, "records": records}
+        return json_response(200, {"data": data})
+
+    def get(rt: Runtime, req: Request) -> Response:
+        row = service(rt, resource).get(_where(req, resource, None), _id(req, op))
+        return json_response(200, {"data": resource.to_record(row)})
+
+    def update(rt: Runtime, req: Request) -> Response:
+        assert resource.update is not None
+        body = schemas.decode_body(req.body, resource.update)
+        row = service(rt, resource).update(_where(req, resource, None), _id(req, op), body)
+        return json_response(200, {"data": resource.answer(row)})
+
+    def delete(rt: Runtime, req: Request) -> Response:
+        row = service(rt, resource).delete(_where(req, resource, None), _id(req, op))
+        return json_response(200, {"data": resource.answer(row)})
+
+    handlers: dict[Kind, Handler] = {
+        "create": create,
+        "list": list_,
+        "get": get,
+        "update": update,
+        "delete": delete,
+    }
+    return handlers[kind]
+
+
+_MODES: dict[Kind, Mode] = {
+    "create": "write",
+    "list": "inline",
+    "get": "inline",
+    "update": "write",
+    "delete": "write",
+}
+
+
+def routes(registry: Registry = REGISTRY) -> list[Route]:
+    """The operation table of the registry: one route per declared operation."""
+    return [
+        Route(op.method, op.path, handler(resource, op), mode=_MODES[op.kind], auth="project")
+        for resource in registry
+        for op in resource.operations
+    ]
+
+
+def operations(registry: Registry = REGISTRY) -> list[Operation]:
+    return [op for resource in registry for op in resource.operations]
+
+
+ROUTES = routes()

@@ -1,0 +1,36 @@
+"""Checks that many resources of the policy API share (addresses, ports), for their validate hooks.
+Each raises ``BadParameter`` naming the field, as the decoder does for the structs' constraints."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from opencfw.domain.errors import BadParameter
+
+_PORTS = re.compile(r"([0-9]{1,5})(?:-([0-9]{1,5}))?")
+
+
+def network(
+    value: str, address_type: int, field: str = "address"
+) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """An IP address or network (``a.b.c.d`` or ``a.b.c.d/n``) of the family ``address_type``
+    says (0 IPv4, 1 IPv6)."""
+    try:
+        found = ipaddress.ip_network(value, strict=False)
+    except ValueError as exc:
+        raise BadParameter(
+            f"Invalid request body: `{field}` is not an IP address or network: {value!r}"
+        ) from exc
+    if found.version != (4 if address_type == 0 else 6):
+        raise BadParameter(f"Invalid request body: `{field}` does not match `address_type` (0 IPv4, 1 IPv6)")
+    return found
+
+
+def ports(value: str | None, field: str = "port") -> None:
+    """Nothing, a port (``80``) or a range (``80-90``) of ports 1-65535."""
+    if not value:
+        return
+    found = _PORTS.fullmatch(value)
+    if found is None or not all(1 <= int(p) <= 65535 for p in found.groups() if p is not None):
+        raise BadParameter(f"Invalid request body: `{field}` must be a port 1-65535 or a range of them")

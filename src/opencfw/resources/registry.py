@@ -1,0 +1,219 @@
+"""What a resource is, declared once: the types of the resource registry.
+
+A declaration names the resource, its table and row model, the request structs, where it lives
+(project, firewall or protected object), its unique keys, list filters, the API view, validation
+hooks, what it references, what happens when its firewall or project goes, and its operations
+(method, path, the official SDK's operation name). The generic repository (``store.repository``),
+service (``service.resources``), routes and OpenAPI (``api.resource_routes``) and the contract tests
+are driven by it. This module is pure: no I/O, no HTTP, no SQL text.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, TypeVar
+
+import msgspec
+
+from opencfw.domain.errors import OpenCfwError
+
+M = TypeVar("M", bound=msgspec.Struct)
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*\Z")
+
+
+class Scope(enum.Enum):
+    """What a resource belongs to, and so which columns its table always has."""
+
+    PROJECT = "project"  # id, project_id
+    FIREWALL = "firewall"  # + firewall_id
+    OBJECT = "object"  # + firewall_id, object_id (a protected object of the firewall)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return {
+            Scope.PROJECT: ("id", "project_id"),
+            Scope.FIREWALL: ("id", "project_id", "firewall_id"),
+            Scope.OBJECT: ("id", "project_id", "firewall_id", "object_id"),
+        }[self]
+
+
+class Match(enum.Enum):
+    """How a list filter compares the query's value with a column (a named query each)."""
+
+    EXACT = "filter_exact"
+    #: case-insensitive substring of any of the filter's columns (``key_word``: name or description)
+    KEY_WORD = "filter_key_word"
+    #: the stored address equals the value, or is the value followed by ``/prefix`` (``2.2.2.0`` finds ``2.2.2.0/24``)
+    ADDRESS = "filter_address"
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A list filter: the query parameter, how it matches, on which columns (default: its name)."""
+
+    param: str
+    match: Match = Match.EXACT
+    columns: tuple[str, ...] = ()
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return self.columns or (self.param,)
+
+
+@dataclass(frozen=True)
+class Quota:
+    """At most ``limit`` rows share the values of the ``per`` columns; one more is ``error()``."""
+
+    limit: int
+    per: tuple[str, ...]
+    error: Callable[[], OpenCfwError]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """``column`` of this resource holds the id of a row of ``target``: while it does, that row
+    cannot be deleted (``InUse``, CFW.00200004)."""
+
+    column: str
+    target: str
+
+
+#: what happens to a resource's rows when their firewall is deleted or their project reset
+Cascade = Literal["delete"]
+
+Kind = Literal["create", "list", "get", "update", "delete"]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the API: the official SDK's name for it, method and path template."""
+
+    kind: Kind
+    method: str
+    path: str
+    sdk: str
+
+    @property
+    def id_param(self) -> str | None:
+        """The path parameter naming the resource's id (the last one after ``project_id``)."""
+        found = re.findall(r"\{(\w+)\}", self.path)
+        return found[-1] if len(found) > 1 else None
+
+
+@dataclass(frozen=True)
+class Resource(Generic[M]):
+    """One resource of the registry. See docs/resources.md for how to add one."""
+
+    name: str  # also the prefix of its event types: ``<name>.created``
+    title: str  # in messages: "The <title> <id> does not exist"
+    table: str
+    model: type[M]  # the stored row: its fields are the table's columns, in order
+    create: type[msgspec.Struct]  # the create body
+    update: type[msgspec.Struct] | None  # the update body (fields default to msgspec.UNSET)
+    query: type[msgspec.Struct]  # the list query: the scope key (e.g. object_id) and the filters
+    record: type[msgspec.Struct]  # the API view of a row
+    scope: Scope
+    operations: tuple[Operation, ...]
+    filters: tuple[Filter, ...] = ()
+    #: API field name -> model field, for the view fields whose names differ
+    view: Mapping[str, str] = field(default_factory=dict)
+    #: column tuples that are unique within a project; a second row raises ``conflict()``
+    unique: tuple[tuple[str, ...], ...] = ()
+    conflict: Callable[[], OpenCfwError] | None = None
+    references: tuple[Reference, ...] = ()
+    quota: Quota | None = None
+    #: model -> model: checks a complete new or changed row (raises BadParameter & co.), may normalise it
+    validate: Callable[[M], M] = field(default=lambda row: row)
+    #: the ``data`` of the create, update and delete answers (default ``{"id"}``)
+    answer: Callable[[M], dict[str, Any]] = field(default=lambda row: {"id": row.id})
+    #: the error codes its operations may answer beyond the common ones (for the OpenAPI document)
+    errors: tuple[type[OpenCfwError], ...] = ()
+    on_firewall_delete: Cascade = "delete"
+    on_project_reset: Cascade = "delete"
+
+    def __post_init__(self) -> None:
+        columns = self.columns
+        for name in (self.table, *columns):
+            if not _IDENTIFIER.match(name):
+                raise ValueError(f"{self.name}: {name!r} is not a plain SQL identifier")
+        required = (*self.scope.columns, "created_ms", "updated_ms")
+        missing = [c for c in required if c not in columns]
+        if missing:
+            raise ValueError(f"{self.name}: the model lacks the columns {missing}")
+        for f in self.filters:
+            if any(c not in columns for c in f.targets):
+                raise ValueError(f"{self.name}: filter {f.param!r} names an unknown column")
+        for key in self.unique:
+            if any(c not in columns for c in key):
+                raise ValueError(f"{self.name}: unique key {key} names an unknown column")
+        if self.quota is not None and any(c not in columns for c in self.quota.per):
+            raise ValueError(f"{self.name}: the quota names an unknown column")
+        if self.unique and self.conflict is None:
+            raise ValueError(f"{self.name}: a unique key needs its conflict error")
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.model.__struct_fields__
+
+    @property
+    def mutable(self) -> tuple[str, ...]:
+        """The columns an update may change: everything but the identity and scope."""
+        fixed = {*self.scope.columns, "created_ms"}
+        return tuple(c for c in self.columns if c not in fixed)
+
+    def operation(self, kind: Kind) -> Operation | None:
+        return next((op for op in self.operations if op.kind == kind), None)
+
+    def to_record(self, row: M) -> dict[str, Any]:
+        """The API view of a row: the record's fields, renamed per ``view``."""
+        return {name: getattr(row, self.view.get(name, name)) for name in self.record.__struct_fields__}
+
+
+def optional(
+    struct: type[msgspec.Struct], name: str, *, exclude: tuple[str, ...] = ()
+) -> type[msgspec.Struct]:
+    """The usual update body: ``struct``'s fields but ``exclude``, each optional (``msgspec.UNSET``
+    when not sent, so that an explicit null can still clear a nullable field)."""
+    fields = [
+        (f.name, f.type | msgspec.UnsetType, msgspec.UNSET)
+        for f in msgspec.structs.fields(struct)
+        if f.name not in exclude
+    ]
+    made: type[msgspec.Struct] = msgspec.defstruct(name, fields, module=struct.__module__)
+    return made
+
+
+class Registry:
+    """The resources opencfw serves by declaration, in dependency order (referenced ones first)."""
+
+    def __init__(self, resources: list[Resource[Any]], *, owned_elsewhere: tuple[str, ...] = ()) -> None:
+        self._by_name = {r.name: r for r in resources}
+        if len(self._by_name) != len(resources):
+            raise ValueError("two resources share a name")
+        for r in resources:
+            for ref in r.references:
+                if ref.target not in self._by_name or ref.column not in r.columns:
+                    raise ValueError(f"{r.name}: bad reference {ref}")
+        #: tables with ``project_id`` and ``firewall_id`` columns that code outside the registry
+        #: writes: project reset and firewall deletion clear them too, so that no table is forgotten
+        self.owned_elsewhere = owned_elsewhere
+
+    def __iter__(self) -> Iterator[Resource[Any]]:
+        return iter(self._by_name.values())
+
+    def __getitem__(self, name: str) -> Resource[Any]:
+        return self._by_name[name]
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def referrers(self, target: str) -> list[tuple[Resource[Any], Reference]]:
+        """The resources (and their columns) that may hold ids of ``target``."""
+        return [(r, ref) for r in self for ref in r.references if ref.target == target]
+
+    def teardown_order(self) -> list[Resource[Any]]:
+        """Referring resources before the ones they refer to."""
+        return list(reversed(list(self)))

@@ -1,0 +1,148 @@
+"""The generic service of the resource registry: every rule of a declared resource is applied here.
+
+The create body becomes a row (its fields copied by name onto the model, the scope and timestamps
+added), the declaration's ``validate`` hook checks every new or changed row, unknown ids and rows of
+another project are ``NotFound`` (CFW.00200005), and a row that others refer to is ``InUse``
+(CFW.00200004). The repository only stores; the API layer only decodes and encodes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any, Generic
+
+import msgspec
+
+from opencfw.domain.clock import Clock
+from opencfw.domain.errors import BadParameter, InUse, NotFound
+from opencfw.resources import REGISTRY
+from opencfw.resources.registry import M, Registry, Resource, Scope
+from opencfw.store.base import Store
+from opencfw.store.db import Database
+from opencfw.store.repository import Repository, Where
+
+__all__ = ["ResourceService", "ResourceServices", "Where"]
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def refuse_nul(values: Mapping[str, Any], what: str = "body") -> None:
+    """No text may hold a NUL character: PostgreSQL cannot store one (and no client means one)."""
+    for name, value in values.items():
+        if _has_nul(value):
+            raise BadParameter(f"Invalid request {what}: `{name}` contains a NUL character")
+
+
+class ResourceService(Generic[M]):
+    def __init__(
+        self,
+        db: Database,
+        resource: Resource[M],
+        registry: Registry,
+        clock: Clock,
+        new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+    ) -> None:
+        self.r = resource
+        self.repo = Repository(db, resource)
+        self.registry = registry
+        self.clock = clock
+        self.new_id = new_id
+
+    def _missing(self, what: str) -> NotFound:
+        return NotFound(f"The {what} does not exist")
+
+    def _scope_missing(self, where: Where) -> NotFound:
+        if self.r.scope is Scope.OBJECT:
+            return self._missing(f"protected object {where.object_id}")
+        return self._missing(f"firewall instance {where.firewall_id}")
+
+    def create(self, where: Where, body: msgspec.Struct) -> M:
+        refuse_nul(msgspec.to_builtins(body))
+        now = self.clock.now_ms()
+        fields = {name: getattr(body, name) for name in body.__struct_fields__ if name in self.r.columns}
+
+        def make(firewall_id: str) -> M:
+            scope: dict[str, Any] = {"id": self.new_id(), "project_id": where.project_id}
+            if self.r.scope is not Scope.PROJECT:
+                scope["firewall_id"] = firewall_id
+            if self.r.scope is Scope.OBJECT:
+                scope["object_id"] = where.object_id
+            row = self.r.model(**{**fields, **scope, "created_ms": now, "updated_ms": now})
+            return self.r.validate(row)
+
+        def check(row: M, existing: int) -> None:
+            quota = self.r.quota
+            if quota is not None and existing >= quota.limit:
+                raise quota.error()
+
+        created = self.repo.create(where, make, check)
+        if created is None:
+            raise self._scope_missing(where)
+        return created
+
+    def get(self, where: Where, row_id: str) -> M:
+        row = self.repo.get(where, row_id)
+        if row is None:
+            raise self._missing(f"{self.r.title} {row_id}")
+        return row
+
+    def list(self, where: Where, filters: Mapping[str, Any], offset: int, limit: int) -> tuple[int, list[M]]:
+        refuse_nul(filters, "query")
+        found = self.repo.page(where, filters, offset, limit)
+        if found is None:
+            raise self._scope_missing(where)
+        return found
+
+    def update(self, where: Where, row_id: str, body: msgspec.Struct) -> M:
+        refuse_nul(msgspec.to_builtins(body))
+        given = {
+            name: value
+            for name in body.__struct_fields__
+            if name in self.r.mutable and (value := getattr(body, name)) is not msgspec.UNSET
+        }
+        now = self.clock.now_ms()
+
+        def change(current: M) -> M:
+            return self.r.validate(msgspec.structs.replace(current, **given, updated_ms=now))
+
+        row = self.repo.update(where, row_id, change)
+        if row is None:
+            raise self._missing(f"{self.r.title} {row_id}")
+        return row
+
+    def delete(self, where: Where, row_id: str) -> M:
+        def check(row: M, references: int) -> None:
+            if references:
+                raise InUse(f"The {self.r.title} {row_id} is used by {references} other object(s)")
+
+        row = self.repo.delete(where, row_id, self.clock.now_ms(), check, self.registry)
+        if row is None:
+            raise self._missing(f"{self.r.title} {row_id}")
+        return row
+
+
+class ResourceServices:
+    """The services of every resource of a registry over one store: one container per runtime."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        registry: Registry = REGISTRY,
+        new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+    ) -> None:
+        db = Database(store)  # type: ignore[arg-type]  # both stores are SqlStores
+        self.registry = registry
+        self._services = {r.name: ResourceService(db, r, registry, clock, new_id) for r in registry}
+
+    def __getitem__(self, name: str) -> ResourceService[Any]:
+        return self._services[name]

@@ -1,0 +1,225 @@
+"""The generic repository of the resource registry: one implementation of create, read, list,
+update and delete for every declared resource, on both stores.
+
+Every statement is scoped by project; a row of another project reads exactly like no row. Unique
+violations become the resource's conflict error. Lists page by offset with an exact total (an
+empty page past the end). Every change writes an event (``<resource>.created|updated|deleted``)
+in its own transaction. The repository decides nothing: the service passes what to check as
+callables, run inside the transaction.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic
+
+from opencfw.domain.models import FirewallStatus
+from opencfw.resources.registry import M, Match, Registry, Resource, Scope
+from opencfw.store.db import Database
+
+Row = tuple[Any, ...]
+_DELETED = int(FirewallStatus.DELETED)
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a row lives: its project, and the firewall or protected object named by the caller."""
+
+    project_id: str
+    firewall_id: str | None = None
+    object_id: str | None = None
+
+
+class Repository(Generic[M]):
+    def __init__(self, db: Database, resource: Resource[M]) -> None:
+        self.db = db
+        self.r = resource
+        self._ids = {"table": resource.table, "columns": ", ".join(resource.columns)}
+        self._insert_sql = self._sql(
+            "resource_insert", placeholders=", ".join(db.sql("value") for _ in resource.columns)
+        )
+        self._update_sql = self._sql(
+            "resource_update", assignments=", ".join(db.sql("assign", column=c) for c in resource.mutable)
+        )
+
+    def _sql(self, name: str, **more: str) -> str:
+        return self.db.sql(name, **self._ids, **more)
+
+    def _row(self, row: Row) -> M:
+        return self.r.model(*row)
+
+    # -- scope
+
+    def resolve(self, conn: Any, where: Where, *, lock: bool = False) -> str | None:
+        """The live firewall a new row of this resource belongs to; None: no such firewall or object
+        in the project (or the object is not the named firewall's). ``lock`` holds the firewall's row."""
+        if self.r.scope is Scope.PROJECT:
+            return ""
+        firewall_id = where.firewall_id
+        if self.r.scope is Scope.OBJECT:
+            found = conn.execute(
+                self.db.sql("scope_object"),
+                (where.project_id, where.object_id, _DELETED, where.project_id, where.object_id, _DELETED),
+            ).fetchone()
+            if found is None or (firewall_id is not None and found[0] != firewall_id):
+                return None
+            firewall_id = found[0]
+        if firewall_id is None:
+            return None
+        if lock or self.r.scope is Scope.FIREWALL:
+            query = "scope_firewall_locked" if lock else "scope_firewall"
+            live = conn.execute(self.db.sql(query), (where.project_id, firewall_id, _DELETED)).fetchone()
+            if live is None:
+                return None
+        return firewall_id
+
+    def _matches(self, row: M, where: Where) -> bool:
+        """A row read by id is the caller's only if it lies where the caller says it does."""
+        for column in ("firewall_id", "object_id"):
+            wanted = getattr(where, column)
+            if wanted is not None and getattr(row, column, wanted) != wanted:
+                return False
+        return True
+
+    # -- create, read, list
+
+    def create(
+        self, where: Where, make: Callable[[str], M], check: Callable[[M, int], None] | None = None
+    ) -> M | None:
+        """Insert ``make(firewall_id)`` (which may raise) where ``where`` says; None when that
+        firewall or object does not exist. With a quota declared, ``check(row, n)`` first (may
+        raise), ``n`` the rows that share the quota's columns with the new one."""
+        with self.db.write() as conn:
+            firewall_id = self.resolve(conn, where, lock=True)
+            if firewall_id is None:
+                return None
+            row = make(firewall_id)
+            quota = self.r.quota
+            if quota is not None and check is not None:
+                sql = self._count_sql(quota.per)
+                values = (where.project_id, *(getattr(row, c) for c in quota.per))
+                check(row, int(conn.execute(sql, values).fetchone()[0]))
+            values = tuple(getattr(row, c) for c in self.r.columns)
+            with self.db.unique(self.r.conflict):
+                conn.execute(self._insert_sql, values)
+            self._event(conn, "created", row, row.updated_ms)  # type: ignore[attr-defined]
+        self.db.announce(where.project_id)
+        return row
+
+    def get(self, where: Where, row_id: str) -> M | None:
+        with self.db.read() as conn:
+            found = conn.execute(self._sql("resource_get"), (where.project_id, row_id)).fetchone()
+        row = None if found is None else self._row(found)
+        return row if row is not None and self._matches(row, where) else None
+
+    def page(
+        self, where: Where, filters: Mapping[str, Any], offset: int, limit: int
+    ) -> tuple[int, list[M]] | None:
+        """``(total, rows)`` of the rows where ``where`` says that pass ``filters`` (the declared
+        filters given a value), oldest first; None when that firewall or object does not exist."""
+        given = tuple(f for f in self.r.filters if filters.get(f.param) is not None)
+        clause, extra = self._where(given)
+        params: list[Any] = [where.project_id]
+        scope_values = {"firewall_id": where.firewall_id, "object_id": where.object_id}
+        scoped = [c for c in ("firewall_id", "object_id") if c in self.r.scope.columns and scope_values[c]]
+        params += [scope_values[c] for c in scoped]
+        for f in given:
+            params += [filters[f.param]] * extra[f.param]
+        page_sql, count_sql = self._list_sql(tuple(scoped), given, clause)
+        with self.db.read() as conn:
+            if self.r.scope is not Scope.PROJECT and self.resolve(conn, where) is None:
+                return None
+            rows = conn.execute(page_sql, (*params, *params, limit, offset)).fetchall()
+            if rows:
+                return int(rows[0][0]), [self._row(row[1:]) for row in rows]
+            total = conn.execute(count_sql, params).fetchone()[0]
+        return int(total), []
+
+    def _where(self, given: tuple[Any, ...]) -> tuple[str, dict[str, int]]:
+        """The filters' part of a WHERE clause, and how many values each binds."""
+        parts, counts = [], {}
+        for f in given:
+            alternatives = [self.db.sql(f.match.value, column=c) for c in f.targets]
+            counts[f.param] = self.db.arity(f.match.value) * len(alternatives)
+            parts.append(alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")")
+        return " AND ".join(parts), counts
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019 - one entry per filter combination in use
+    def _list_sql(self, scoped: tuple[str, ...], given: tuple[Any, ...], clause: str) -> tuple[str, str]:
+        parts = [self.db.sql("filter_project")] + [self.db.sql(Match.EXACT.value, column=c) for c in scoped]
+        where = " AND ".join(parts + ([clause] if clause else []))
+        return self._sql("resource_page", where=where), self._sql("resource_count", where=where)
+
+    @functools.lru_cache(maxsize=16)  # noqa: B019 - one entry per quota
+    def _count_sql(self, columns: tuple[str, ...]) -> str:
+        parts = [self.db.sql("filter_project")] + [self.db.sql(Match.EXACT.value, column=c) for c in columns]
+        where = " AND ".join(parts)
+        return self._sql("resource_count", where=where)
+
+    # -- update, delete
+
+    def update(self, where: Where, row_id: str, change: Callable[[M], M]) -> M | None:
+        """Read the row (locked), ``change`` it (may raise) and write its mutable columns."""
+        with self.db.write() as conn:
+            found = conn.execute(self._sql("resource_get_locked"), (where.project_id, row_id)).fetchone()
+            if found is None or not self._matches(current := self._row(found), where):
+                return None
+            row = change(current)
+            mutable = self.r.mutable
+            values = (*(getattr(row, c) for c in mutable), where.project_id, row_id)
+            with self.db.unique(self.r.conflict):
+                conn.execute(self._update_sql, values)
+            self._event(conn, "updated", row, row.updated_ms)  # type: ignore[attr-defined]
+        self.db.announce(where.project_id)
+        return row
+
+    def delete(
+        self, where: Where, row_id: str, now_ms: int, check: Callable[[M, int], None], registry: Registry
+    ) -> M | None:
+        """Delete the row; ``check(row, references)`` first (may raise), with the number of rows of
+        other resources that refer to it."""
+        with self.db.write() as conn:
+            found = conn.execute(self._sql("resource_get_locked"), (where.project_id, row_id)).fetchone()
+            if found is None or not self._matches(row := self._row(found), where):
+                return None
+            references = 0
+            for other, ref in registry.referrers(self.r.name):
+                sql = self.db.sql("resource_referrers", table=other.table, column=ref.column)
+                references += int(conn.execute(sql, (where.project_id, row_id)).fetchone()[0])
+            check(row, references)
+            conn.execute(self._sql("resource_delete"), (where.project_id, row_id))
+            self._event(conn, "deleted", row, now_ms)
+        self.db.announce(where.project_id)
+        return row
+
+    def _event(self, conn: Any, change: str, row: M, at_ms: int) -> None:
+        data = {c: getattr(row, c) for c in self.r.scope.columns if c != "project_id"}
+        self.db.emit(conn, row.project_id, f"{self.r.name}.{change}", data, at_ms)  # type: ignore[attr-defined]
+
+
+# -- lifecycles: what project reset and firewall deletion do to every table of the registry
+
+
+def purge_project(db: Database, conn: Any, registry: Registry, project_id: str) -> int:
+    """Inside the caller's transaction: delete every registry row of the project (referring
+    resources first) and the rows of the tables owned elsewhere. Returns the rows deleted."""
+    deleted = 0
+    tables = [r.table for r in registry.teardown_order() if r.on_project_reset == "delete"]
+    for table in (*tables, *registry.owned_elsewhere):
+        deleted += conn.execute(db.sql("purge_project", table=table), (project_id,)).rowcount
+    return deleted
+
+
+def purge_firewall(db: Database, conn: Any, registry: Registry, firewall_id: str) -> int:
+    """Inside the caller's transaction: delete every row that belongs to the firewall."""
+    deleted = 0
+    tables = [
+        r.table
+        for r in registry.teardown_order()
+        if r.scope is not Scope.PROJECT and r.on_firewall_delete == "delete"
+    ]
+    for table in (*tables, *registry.owned_elsewhere):
+        deleted += conn.execute(db.sql("purge_firewall", table=table), (firewall_id,)).rowcount
+    return deleted

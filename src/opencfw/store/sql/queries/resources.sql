@@ -1,0 +1,80 @@
+-- The named queries of the resource registry (store/repository.py), in the style of
+-- procrastinate's queries.sql: each entry starts with a line `-- name: <name>` (or
+-- `-- name: <name>@<dialect>` for the text one dialect needs instead). `?` marks a bound value;
+-- `{table}`, `{columns}` and the like are identifiers from a resource's declaration, checked to be
+-- plain identifiers when it is declared; values are never put into the text.
+
+-- name: resource_insert
+INSERT INTO {table} ({columns}) VALUES ({placeholders})
+
+-- name: value
+?
+
+-- name: assign
+{column} = ?
+
+-- name: resource_get
+SELECT {columns} FROM {table} WHERE project_id = ? AND id = ?
+
+-- name: resource_get_locked
+SELECT {columns} FROM {table} WHERE project_id = ? AND id = ?
+
+-- name: resource_get_locked@postgres
+SELECT {columns} FROM {table} WHERE project_id = ? AND id = ? FOR UPDATE
+
+-- name: resource_page
+-- one statement, so the total and the page come from the same snapshot
+SELECT (SELECT count(*) FROM {table} WHERE {where}) AS total, {columns}
+  FROM {table} WHERE {where} ORDER BY created_ms, id LIMIT ? OFFSET ?
+
+-- name: resource_count
+SELECT count(*) FROM {table} WHERE {where}
+
+-- name: resource_update
+UPDATE {table} SET {assignments} WHERE project_id = ? AND id = ?
+
+-- name: resource_delete
+DELETE FROM {table} WHERE project_id = ? AND id = ?
+
+-- name: resource_referrers
+SELECT count(*) FROM {table} WHERE project_id = ? AND {column} = ?
+
+-- name: purge_project
+DELETE FROM {table} WHERE project_id = ?
+
+-- name: purge_firewall
+DELETE FROM {table} WHERE firewall_id = ?
+
+-- name: scope_firewall
+-- the live firewall that owns a row
+SELECT id FROM firewalls WHERE project_id = ? AND id = ? AND status <> ?
+
+-- name: scope_firewall_locked
+-- the same inside a write; on PostgreSQL its row stays locked until commit, so that the firewall's
+-- deletion (which takes the rows it owns) cannot slip between this check and an insert
+SELECT id FROM firewalls WHERE project_id = ? AND id = ? AND status <> ?
+
+-- name: scope_firewall_locked@postgres
+SELECT id FROM firewalls WHERE project_id = ? AND id = ? AND status <> ? FOR UPDATE
+
+-- name: scope_object
+-- a protected object: the Internet border object of a live firewall, or its VPC border object
+SELECT id FROM firewalls WHERE project_id = ? AND internet_object_id = ? AND status <> ?
+UNION ALL
+SELECT e.firewall_id FROM east_west e JOIN firewalls f ON f.id = e.firewall_id
+ WHERE e.project_id = ? AND e.object_id = ? AND f.status <> ?
+
+-- name: filter_project
+project_id = ?
+
+-- name: filter_exact
+{column} = ?
+
+-- name: filter_key_word@sqlite
+instr(lower({column}), lower(?)) > 0
+
+-- name: filter_key_word@postgres
+strpos(lower({column}), lower(?)) > 0
+
+-- name: filter_address
+({column} = ? OR substr({column}, 1, length(CAST(? AS TEXT)) + 1) = CAST(? AS TEXT) || '/')
