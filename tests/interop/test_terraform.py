@@ -1,0 +1,290 @@
+"""The real ``terraform`` binary and the real Huawei Cloud provider against opencfw, on both stores.
+
+The provider is built once per machine with the go command at a pinned version and laid out as a
+filesystem mirror in ``.cache/interop/terraform``; every terraform run uses a CLI configuration that
+installs from that mirror only, so nothing comes from a provider registry. Each test works in a
+temporary directory with a copy of ``interop/terraform``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.acceptance.server import AK, SK
+from tests.interop import tools
+
+PROVIDER_MODULE = "github.com/huaweicloud/terraform-provider-huaweicloud"
+PROVIDER_VERSION = "1.97.1"  # the newest release that builds here (go 1.26); see the README
+PROVIDER_ADDRESS = "registry.terraform.io/huaweicloud/huaweicloud"
+#: a cold build of the provider takes ~15 min on 2 cores; leave room for a busy machine
+BUILD_TIMEOUT_S = 3600
+STEP_TIMEOUT_S = 300
+REGION = "cn-north-4"  # the name of the server's project (OPENCFW_REGION's default)
+TF_SOURCES = tools.INTEROP / "terraform"
+TF_CACHE = tools.CACHE / "terraform"
+RESOURCE = "huaweicloud_cfw_firewall.this"
+FIRST = ("-var", "name=tf-interop")
+RENAMED = ("-var", "name=tf-interop-renamed", "-var", 'tags={env="prod"}')
+DOOMED = ("-var", "name=tf-doomed", "-var", 'tags={"opencfw:outcome"="failed"}', "-var", "east_west=false")
+
+pytestmark = [pytest.mark.interop, pytest.mark.timeout(BUILD_TIMEOUT_S + 900)]
+
+
+# -- the provider
+
+
+def _go_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        GOMODCACHE=str(tools.CACHE / "gomod"),
+        GOCACHE=str(tools.CACHE / "gocache"),
+        GOPATH=str(tools.CACHE / "gopath"),
+        GOBIN=str(tools.CACHE / "gopath" / "bin"),
+        GOFLAGS="-buildvcs=false",
+    )
+    return env
+
+
+def _go(args: list[str], env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            ["go", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S
+        )
+    except subprocess.TimeoutExpired:
+        tools.unavailable(f"`go {' '.join(args)}` did not finish in {BUILD_TIMEOUT_S} s")
+        raise  # unreachable: unavailable() skips or fails
+
+
+def _tail(text: str, lines: int = 5) -> str:
+    return " | ".join(text.strip().splitlines()[-lines:])
+
+
+def build_provider() -> Path:
+    """The provider binary in the mirror's layout, built when it is not there yet.
+
+    First ``go install module@vVERSION`` through the Go module proxy. Where the proxy does not serve
+    the module, ``OPENCFW_TF_PROVIDER_SOURCE`` may name a checkout of the provider at that tag: it
+    vendors its dependencies, so ``go build -mod=vendor`` there needs no network."""
+    env = _go_env()
+    platform = subprocess.run(
+        ["go", "env", "GOOS", "GOARCH"], env=env, capture_output=True, text=True, check=True, timeout=60
+    ).stdout.split()
+    target = (
+        TF_CACHE
+        / "mirror"
+        / PROVIDER_ADDRESS
+        / PROVIDER_VERSION
+        / "_".join(platform)
+        / f"terraform-provider-huaweicloud_v{PROVIDER_VERSION}"
+    )
+    if target.is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    installed = _go(["install", f"{PROVIDER_MODULE}@v{PROVIDER_VERSION}"], env)
+    if installed.returncode == 0:
+        shutil.copy2(Path(env["GOBIN"]) / "terraform-provider-huaweicloud", partial)
+    else:
+        source = os.environ.get("OPENCFW_TF_PROVIDER_SOURCE")
+        refused = f"`go install {PROVIDER_MODULE}@v{PROVIDER_VERSION}` failed: {_tail(installed.stderr)}"
+        if not source:
+            tools.unavailable(
+                f"{refused}; set OPENCFW_TF_PROVIDER_SOURCE to a checkout of the provider at "
+                f"v{PROVIDER_VERSION} to build it from there"
+            )
+        vendored = (Path(source) / "vendor" / "modules.txt").is_file()
+        env.update(GOFLAGS="-buildvcs=false -mod=vendor" if vendored else env["GOFLAGS"])
+        built = _go(["build", "-o", str(partial), "."], env, cwd=Path(source))
+        if built.returncode != 0:
+            tools.unavailable(f"{refused}; building {source} failed too: {_tail(built.stderr)}")
+    partial.replace(target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def provider() -> Path:
+    """Terraform and go are needed; the provider is built at most once per machine (then cached)."""
+    tools.require("terraform", "go")
+    return build_provider()
+
+
+# -- terraform
+
+
+class Terraform:
+    """``terraform`` in one working directory, offline: the provider comes from the local mirror."""
+
+    def __init__(self, workdir: Path, home: Path, server_url: str) -> None:
+        workdir.mkdir(parents=True)
+        for source in TF_SOURCES.glob("*.tf"):
+            shutil.copy2(source, workdir / source.name)
+        self.workdir = workdir
+        cli_config = home / "opencfw.tfrc"
+        if not cli_config.exists():
+            (TF_CACHE / "plugin-cache").mkdir(parents=True, exist_ok=True)
+            cli_config.write_text(cli_configuration(TF_CACHE / "mirror", TF_CACHE / "plugin-cache"))
+        self.env = {
+            "PATH": os.environ["PATH"],
+            "HOME": str(home),
+            "TF_CLI_CONFIG_FILE": str(cli_config),
+            "TF_IN_AUTOMATION": "1",
+            "TF_INPUT": "0",
+            "CHECKPOINT_DISABLE": "1",
+            # anything not on this machine goes to a closed port: no network
+            "HTTP_PROXY": "http://127.0.0.1:9",
+            "HTTPS_PROXY": "http://127.0.0.1:9",
+            "NO_PROXY": "127.0.0.1,localhost",
+            "TF_VAR_opencfw_url": server_url.rstrip("/") + "/",
+            "TF_VAR_region": REGION,
+            "TF_VAR_access_key": AK,
+            "TF_VAR_secret_key": SK,
+            # the provider logs every request and answer here, so a failure can be read afterwards
+            "TF_LOG_PROVIDER": "DEBUG",
+            "TF_LOG_PATH": str(workdir / "terraform.log"),
+        }
+        self.transcript: list[str] = []
+
+    def run(self, *args: str, expect: int | None = 0) -> subprocess.CompletedProcess[str]:
+        began = time.monotonic()
+        done = subprocess.run(
+            ["terraform", *args, "-no-color"],
+            cwd=self.workdir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=STEP_TIMEOUT_S,
+            stdin=subprocess.DEVNULL,
+        )
+        took = time.monotonic() - began
+        self.transcript.append(f"$ terraform {' '.join(args)}  # exit {done.returncode}, {took:.1f} s")
+        if expect is not None and done.returncode != expect:
+            raise AssertionError(
+                f"terraform {' '.join(args)} exited {done.returncode}, expected {expect}\n"
+                f"--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}\n--- log tail\n{self.log_tail()}"
+            )
+        return done
+
+    def log_tail(self, chars: int = 4000) -> str:
+        log = self.workdir / "terraform.log"
+        return log.read_text(errors="replace")[-chars:] if log.exists() else ""
+
+    def init(self) -> None:
+        self.run("init", "-input=false")
+
+    def apply(self, *var_args: str, expect: int | None = 0) -> subprocess.CompletedProcess[str]:
+        return self.run("apply", "-auto-approve", "-input=false", *var_args, expect=expect)
+
+    def values(self) -> dict[str, Any]:
+        """The firewall's attributes in the state."""
+        state = json.loads(self.run("show", "-json").stdout)
+        resources = state.get("values", {}).get("root_module", {}).get("resources", [])
+        (resource,) = [r for r in resources if r["address"] == RESOURCE]
+        return dict(resource["values"])
+
+    def no_drift(self, *var_args: str) -> None:
+        """``plan -detailed-exitcode``: 0 means the server's answers match the configuration."""
+        self.run("plan", "-detailed-exitcode", "-input=false", *var_args, expect=0)
+
+
+def cli_configuration(mirror: Path, plugin_cache: Path) -> str:
+    """Install the provider from the local mirror only, never from a registry."""
+    return f"""\
+provider_installation {{
+  filesystem_mirror {{
+    path    = "{mirror}"
+    include = ["{PROVIDER_ADDRESS}"]
+  }}
+}}
+plugin_cache_dir   = "{plugin_cache}"
+disable_checkpoint = true
+"""
+
+
+@pytest.fixture
+def terraform(provider, interop_server, interop_home, tmp_path):
+    """A factory of initialised terraform working directories against this test's server."""
+
+    def make(name: str) -> Terraform:
+        tf = Terraform(tmp_path / name, interop_home, interop_server.url)
+        tf.init()
+        return tf
+
+    return make
+
+
+#: attributes that only a create sets (from the configuration) and a read never fills in
+WRITE_ONLY = {"period", "period_unit", "auto_renew", "timeouts"}
+
+
+def test_apply_plan_import_rename_destroy(terraform):
+    """The whole lifecycle of huaweicloud_cfw_firewall through the real provider."""
+    tf = terraform("main")
+    tf.apply(*FIRST)
+    created = tf.values()
+    firewall_id = created["id"]
+    assert created["name"] == "tf-interop"
+    assert created["charging_mode"] == "postPaid"
+    assert created["flavor"][0]["version"] == "Professional"
+    assert created["tags"] == {"team": "qa"}
+    assert (created["ips_protection_mode"], created["ips_switch_status"]) == (1, 1)
+    assert created["status"] == 2  # running
+    assert created["east_west_firewall_er_id"] == "er-interop"
+    assert created["east_west_firewall_inspection_cidr"] == "10.240.0.0/16"
+    assert created["east_west_firewall_status"] == 0
+    assert sorted(o["type"] for o in created["protect_objects"]) == [0, 1]
+
+    tf.no_drift(*FIRST)
+
+    # import into an empty state reads back the same attributes
+    imported_dir = terraform("import")
+    imported_dir.run("import", "-input=false", *FIRST, RESOURCE, firewall_id)
+    imported = imported_dir.values()
+    differ = {
+        key: (created.get(key), imported.get(key))
+        for key in set(created) | set(imported)
+        if key not in WRITE_ONLY and created.get(key) != imported.get(key)
+    }
+    assert not differ, differ
+    imported_dir.no_drift(*FIRST)
+
+    # rename (and drop the tag) through apply: an update in place, same id
+    tf.apply(*RENAMED)
+    renamed = tf.values()
+    assert (renamed["id"], renamed["name"], renamed["tags"]) == (
+        firewall_id,
+        "tf-interop-renamed",
+        {"env": "prod"},
+    )
+    tf.no_drift(*RENAMED)
+
+    tf.run("destroy", "-auto-approve", "-input=false", *RENAMED)
+    # the imported copy of the state now finds the firewall gone on the server: it plans a new one
+    gone = imported_dir.run("plan", "-detailed-exitcode", "-input=false", *FIRST, expect=2)
+    assert "will be created" in gone.stdout, gone.stdout
+
+
+def test_failed_creation_fails_apply_with_the_reason(terraform):
+    """A creation job scripted to fail (tag opencfw:outcome=failed) makes apply fail, naming the
+    firewall and the job's outcome; the firewall stays in the state (tainted) and destroy removes it."""
+    tf = terraform("failed")
+    failed = tf.apply(*DOOMED, expect=1)
+    output = failed.stdout + failed.stderr
+    firewall_id = tf.values()["id"]
+    # ListJob's data is exactly {id, status, begin_time, end_time}: the status is the reason it gives
+    assert (
+        f"error waiting for the Firewall ({firewall_id}) creation to complete: "
+        "unexpected state 'Failed', wanted target 'COMPLETED'"
+    ) in output, output
+    assert tf.run("state", "list").stdout.split() == [RESOURCE]
+    replan = tf.run("plan", "-detailed-exitcode", "-input=false", *DOOMED, expect=2)
+    assert "is tainted, so must be replaced" in replan.stdout, replan.stdout
+    tf.run("destroy", "-auto-approve", "-input=false", *DOOMED)
+    assert tf.run("state", "list").stdout.split() == []
