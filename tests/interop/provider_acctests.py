@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
 import shutil
@@ -25,7 +26,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from tests.acceptance.server import AK, SK, Server, free_port
+from tests.acceptance.server import AK, PROJECT, SK, Server, free_port
 from tests.interop import tools
 
 REGION = "cn-north-4"
@@ -89,12 +90,29 @@ class TlsRelay:
         await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
 
 
+def create_firewall(url: str) -> str:
+    """One running firewall, made with opencfw's own client; its id."""
+    env = dict(os.environ, CLOUD_SDK_AK=AK, CLOUD_SDK_SK=SK, OPENCFW_PROJECT_ID=PROJECT, OPENCFW_ENDPOINT=url)
+    done = subprocess.run(
+        [sys.executable, "-m", "opencfw", "firewall", "create", "acctest-fw", "--wait", "--output", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return str(json.loads(done.stdout)["fw_instance_id"])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--source", default=os.environ.get("OPENCFW_TF_PROVIDER_SOURCE"), required=False)
     parser.add_argument("--run", default="", help="go test -run REGEX (default: every CFW test)")
     parser.add_argument("--parallel", default="4")
     parser.add_argument("--timeout", default="90m")
+    parser.add_argument(
+        "--firewall", action="store_true", help="create a firewall first and pass it as HW_CFW_INSTANCE_ID"
+    )
     args = parser.parse_args()
     if not args.source or not Path(args.source, "go.mod").is_file():
         parser.error("--source (or OPENCFW_TF_PROVIDER_SOURCE) must name a checkout of the provider")
@@ -125,6 +143,8 @@ def main() -> int:
             TF_LOG="DEBUG",
             TF_LOG_PATH=str(work / "terraform.log"),
         )
+        if args.firewall:
+            env["HW_CFW_INSTANCE_ID"] = create_firewall(server.url)
         command = [
             "go",
             "test",
