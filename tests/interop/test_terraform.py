@@ -8,17 +8,20 @@ temporary directory with a copy of ``interop/terraform``.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import shutil
 import subprocess
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.acceptance.server import AK, SK
+from tests.acceptance.server import AK, PROJECT, SK
+from tests.gosign import go_headers
 from tests.interop import tools
 
 PROVIDER_MODULE = "github.com/huaweicloud/terraform-provider-huaweicloud"
@@ -220,6 +223,22 @@ def terraform(provider, interop_server, interop_home, tmp_path):
     return make
 
 
+def job_error(port: int, job_id: str) -> dict[str, Any]:
+    """The reason a job failed, from opencfw's task extension (ListJob itself gives only the status)."""
+    path = f"/_opencfw/v1/{PROJECT}/jobs/{job_id}"
+    sdk_date = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request(
+            "GET", path, headers=go_headers("GET", path, ak=AK, sk=SK, sdk_date=sdk_date, project_id=PROJECT)
+        )
+        reply = conn.getresponse()
+        assert reply.status == 200, reply.read()
+        return dict(json.loads(reply.read())["data"]["error"])
+    finally:
+        conn.close()
+
+
 #: attributes that only a create sets (from the configuration) and a read never fills in
 WRITE_ONLY = {"period", "period_unit", "auto_renew", "timeouts"}
 
@@ -271,7 +290,7 @@ def test_apply_plan_import_rename_destroy(terraform):
     assert "will be created" in gone.stdout, gone.stdout
 
 
-def test_failed_creation_fails_apply_with_the_reason(terraform):
+def test_failed_creation_fails_apply_with_the_reason(terraform, interop_server):
     """A creation job scripted to fail (tag opencfw:outcome=failed) makes apply fail, naming the
     firewall and the job's outcome; the firewall stays in the state (tainted) and destroy removes it."""
     tf = terraform("failed")
@@ -283,6 +302,11 @@ def test_failed_creation_fails_apply_with_the_reason(terraform):
         f"error waiting for the Firewall ({firewall_id}) creation to complete: "
         "unexpected state 'Failed', wanted target 'COMPLETED'"
     ) in output, output
+    # ... and that is the job whose recorded reason is the scripted failure
+    assert (
+        job_error(interop_server.port, firewall_id)["message"]
+        == "Firewall creation failed at step deploy-engine"
+    )
     assert tf.run("state", "list").stdout.split() == [RESOURCE]
     replan = tf.run("plan", "-detailed-exitcode", "-input=false", *DOOMED, expect=2)
     assert "is tainted, so must be replaced" in replan.stdout, replan.stdout
