@@ -25,9 +25,10 @@ from tests.gosign import go_headers
 from tests.interop import tools
 
 PROVIDER_MODULE = "github.com/huaweicloud/terraform-provider-huaweicloud"
-PROVIDER_VERSION = "1.97.1"  # the newest release that builds here (go 1.26); see the README
+#: the provider's newest release when this was written; it builds with Go 1.26 (see the README)
+PROVIDER_VERSION = "1.97.1"
 PROVIDER_ADDRESS = "registry.terraform.io/huaweicloud/huaweicloud"
-#: a cold build of the provider takes ~15 min on 2 cores; leave room for a busy machine
+#: a cold build of the provider took 7-12 min on 2 busy cores; leave room for a busier machine
 BUILD_TIMEOUT_S = 3600
 STEP_TIMEOUT_S = 300
 REGION = "cn-north-4"  # the name of the server's project (OPENCFW_REGION's default)
@@ -171,6 +172,7 @@ class Terraform:
         if expect is not None and done.returncode != expect:
             raise AssertionError(
                 f"terraform {' '.join(args)} exited {done.returncode}, expected {expect}\n"
+                f"--- steps\n" + "\n".join(self.transcript) + "\n"
                 f"--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}\n--- log tail\n{self.log_tail()}"
             )
         return done
