@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -28,6 +29,11 @@ PROVIDER_MODULE = "github.com/huaweicloud/terraform-provider-huaweicloud"
 #: the provider's newest release when this was written; it builds with Go 1.26 (see the README)
 PROVIDER_VERSION = "1.97.1"
 PROVIDER_ADDRESS = "registry.terraform.io/huaweicloud/huaweicloud"
+#: OpenTofu reads the same source address "huaweicloud/huaweicloud" as this one
+TOFU_ADDRESS = "registry.opentofu.org/huaweicloud/huaweicloud"
+#: where the machine has no terraform, OpenTofu built from the Go module proxy stands in for it
+TOFU_MODULE = "github.com/opentofu/opentofu"
+TOFU_VERSION = "v1.12.6"
 #: a cold build of the provider took 7-12 min on 2 busy cores; leave room for a busier machine
 BUILD_TIMEOUT_S = 3600
 STEP_TIMEOUT_S = 300
@@ -113,11 +119,61 @@ def build_provider() -> Path:
     return target
 
 
+def mirror_for_opentofu(binary: Path) -> None:
+    """The same binary under OpenTofu's registry host, so that either CLI finds it in the mirror."""
+    relative = binary.relative_to(TF_CACHE / "mirror" / PROVIDER_ADDRESS)
+    alias = TF_CACHE / "mirror" / TOFU_ADDRESS / relative
+    if not alias.exists():
+        alias.parent.mkdir(parents=True, exist_ok=True)
+        alias.symlink_to(binary)
+
+
+def terraform_cli() -> str:
+    """``terraform`` from PATH; otherwise OpenTofu, built once into the cache.
+
+    ``go install`` refuses OpenTofu (its go.mod has a replace directive), so the module is
+    downloaded from the Go module proxy and built as the main module."""
+    found = shutil.which("terraform")
+    if found:
+        return found
+    tofu = tools.CACHE / "bin" / f"tofu-{TOFU_VERSION}"
+    if tofu.is_file():
+        return str(tofu)
+    env = _go_env()
+    downloaded = _go(["mod", "download", "-json", f"{TOFU_MODULE}@{TOFU_VERSION}"], env)
+    if downloaded.returncode != 0:
+        tools.unavailable(
+            f"no terraform on PATH, and the Go module proxy refused OpenTofu: {_tail(downloaded.stdout)}"
+        )
+    source = tools.CACHE / "tofu-src" / TOFU_VERSION
+    if not source.is_dir():
+        staging = source.with_name(source.name + ".partial")
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(json.loads(downloaded.stdout)["Dir"], staging)
+        for path in [staging, *staging.rglob("*")]:
+            path.chmod(path.stat().st_mode | 0o200)  # the module cache is read-only
+        staging.replace(source)
+    partial = tofu.with_name(tofu.name + ".partial")
+    built = _go(["build", "-o", str(partial), "./cmd/tofu"], env, cwd=source)
+    if built.returncode != 0:
+        tools.unavailable(f"no terraform on PATH, and building OpenTofu failed: {_tail(built.stderr)}")
+    partial.replace(tofu)
+    return str(tofu)
+
+
 @pytest.fixture(scope="session")
 def provider() -> Path:
-    """Terraform and go are needed; the provider is built at most once per machine (then cached)."""
-    tools.require("terraform", "go")
-    return build_provider()
+    """The go command is needed; the provider is built at most once per machine (then cached)."""
+    tools.require("go")
+    binary = build_provider()
+    mirror_for_opentofu(binary)
+    return binary
+
+
+@pytest.fixture(scope="session")
+def cli(provider) -> str:
+    """The terraform CLI (or OpenTofu where there is none)."""
+    return terraform_cli()
 
 
 # -- terraform
@@ -126,7 +182,8 @@ def provider() -> Path:
 class Terraform:
     """``terraform`` in one working directory, offline: the provider comes from the local mirror."""
 
-    def __init__(self, workdir: Path, home: Path, server_url: str) -> None:
+    def __init__(self, cli: str, workdir: Path, home: Path, server_url: str) -> None:
+        self.cli = cli
         workdir.mkdir(parents=True)
         for source in TF_SOURCES.glob("*.tf"):
             shutil.copy2(source, workdir / source.name)
@@ -159,7 +216,7 @@ class Terraform:
     def run(self, *args: str, expect: int | None = 0) -> subprocess.CompletedProcess[str]:
         began = time.monotonic()
         done = subprocess.run(
-            ["terraform", *args, "-no-color"],
+            [self.cli, *args, "-no-color"],
             cwd=self.workdir,
             env=self.env,
             capture_output=True,
@@ -205,7 +262,7 @@ def cli_configuration(mirror: Path, plugin_cache: Path) -> str:
 provider_installation {{
   filesystem_mirror {{
     path    = "{mirror}"
-    include = ["{PROVIDER_ADDRESS}"]
+    include = ["{PROVIDER_ADDRESS}", "{TOFU_ADDRESS}"]
   }}
 }}
 plugin_cache_dir   = "{plugin_cache}"
@@ -214,11 +271,11 @@ disable_checkpoint = true
 
 
 @pytest.fixture
-def terraform(provider, interop_server, interop_home, tmp_path):
+def terraform(cli, interop_server, interop_home, tmp_path):
     """A factory of initialised terraform working directories against this test's server."""
 
     def make(name: str) -> Terraform:
-        tf = Terraform(tmp_path / name, interop_home, interop_server.url)
+        tf = Terraform(cli, tmp_path / name, interop_home, interop_server.url)
         tf.init()
         return tf
 
@@ -313,6 +370,7 @@ def test_failed_creation_fails_apply_with_the_reason(terraform, interop_server):
     )
     assert tf.run("state", "list").stdout.split() == [RESOURCE]
     replan = tf.run("plan", "-detailed-exitcode", "-input=false", *DOOMED, expect=2)
-    assert "is tainted, so must be replaced" in replan.stdout, replan.stdout
+    # terraform says "is tainted, so must be replaced", OpenTofu "is tainted, so it must be replaced"
+    assert re.search(r"is tainted, so (it )?must be replaced", replan.stdout), replan.stdout
     tf.run("destroy", "-auto-approve", "-input=false", *DOOMED)
     assert tf.run("state", "list").stdout.split() == []
