@@ -42,7 +42,11 @@ TF_SOURCES = tools.INTEROP / "terraform"
 TF_CACHE = tools.CACHE / "terraform"
 RESOURCE = "huaweicloud_cfw_firewall.this"
 FIRST = ("-var", "name=tf-interop")
-RENAMED = ("-var", "name=tf-interop-renamed", "-var", 'tags={env="prod"}')
+#: the update: a new name and tags, IPS loose with the patch switch off, east-west protection stopped
+RENAMED = (
+    *("-var", "name=tf-interop-renamed", "-var", 'tags={env="prod"}'),
+    *("-var", "ips_protection_mode=3", "-var", "ips_switch_status=0", "-var", "east_west_status=1"),
+)
 DOOMED = ("-var", "name=tf-doomed", "-var", 'tags={"opencfw:outcome"="failed"}', "-var", "east_west=false")
 
 pytestmark = [pytest.mark.interop, pytest.mark.timeout(BUILD_TIMEOUT_S + 900)]
@@ -335,7 +339,7 @@ def test_apply_plan_import_rename_destroy(terraform):
     assert not differ, differ
     imported_dir.no_drift(*FIRST)
 
-    # rename (and drop the tag) through apply: an update in place, same id
+    # rename, new tags, other IPS and east-west settings through apply: an update in place, same id
     tf.apply(*RENAMED)
     renamed = tf.values()
     assert (renamed["id"], renamed["name"], renamed["tags"]) == (
@@ -343,6 +347,8 @@ def test_apply_plan_import_rename_destroy(terraform):
         "tf-interop-renamed",
         {"env": "prod"},
     )
+    assert (renamed["ips_protection_mode"], renamed["ips_switch_status"]) == (3, 0)
+    assert renamed["east_west_firewall_status"] == 1
     tf.no_drift(*RENAMED)
 
     tf.run("destroy", "-auto-approve", "-input=false", *RENAMED)
