@@ -37,8 +37,17 @@ def interop_server(request, tmp_path_factory):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    """Say it loudly when interop tests were skipped."""
+    """Say it loudly when interop tests were skipped, or a registry refused what they need."""
     skipped = terminalreporter.stats.get("skipped", [])
+    refused = [r for r in skipped if tools.REFUSED_PREFIX in str(getattr(r, "longrepr", ""))]
+    if refused:
+        terminalreporter.write_sep(
+            "!", "A PACKAGE REGISTRY REFUSED WHAT SOME INTEROP TESTS NEED", red=True, bold=True
+        )
+        terminalreporter.write_line(
+            f"{len(refused)} interop test(s) could not run here (the refusal is in the skip reason above).",
+            red=True,
+        )
     if any(tools.SKIP_PREFIX in str(getattr(report, "longrepr", "")) for report in skipped):
         terminalreporter.write_sep("!", "INTEROP TESTS WERE SKIPPED", red=True, bold=True)
         terminalreporter.write_line(

@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get("OPENCFW_INTEROP_CACHE", ROOT / ".cache" / "interop"))
 INTEROP = ROOT / "interop"
 SKIP_PREFIX = "INTEROP TESTS SKIPPED"
+REFUSED_PREFIX = "REFUSED BY A PACKAGE REGISTRY"
 
 
 def required() -> bool:
@@ -35,3 +36,19 @@ def unavailable(reason: str) -> None:
     if required():
         pytest.fail(f"{reason}, and OPENCFW_REQUIRE_INTEROP is set", pytrace=False)
     pytest.skip(f"{SKIP_PREFIX}: {reason}")
+
+
+def refused_by_registry(reason: str) -> None:
+    """A package registry refused, at once, what a test needs (a "403 not available" from the Go
+    module proxy, say): nothing here can fix that, so the test is skipped even where the tier is
+    required, and the run ends with a banner that names the refusal. Anything else that stops a
+    toolchain (a build that fails, a time-out) is ``unavailable()``: a failure in CI."""
+    pytest.skip(f"{REFUSED_PREFIX}: {reason}")
+
+
+def registry_refusal(stderr: str) -> bool:
+    """Whether a ``go`` command's error output is the module proxy refusing to serve a module."""
+    return any(
+        marker in stderr
+        for marker in ("This module version is not available", "410 Gone", "403 Forbidden", ": 403 ")
+    )

@@ -307,6 +307,19 @@ def test_project_lookup(api):
     assert none.json["projects"] == []
 
 
+def test_auth_domains_lists_the_callers_account(api):
+    """GET /v3/auth/domains (the Terraform provider's domain lookup) answers the caller's account,
+    by AK/SK and by token, with no next page."""
+    _, _, client = api
+    by_key = client.signed("GET", "/v3/auth/domains", ak=AK, sk=SK, sdk_date=SDK_DATE)
+    assert by_key.status == 200, by_key.body
+    (domain,) = by_key.json["domains"]
+    assert domain["name"] == "opencfw" and domain["id"] and domain["enabled"] is True
+    assert by_key.json["links"]["next"] is None
+    assert call(client, "GET", "/v3/auth/domains").json == by_key.json
+    assert client.request("GET", "/v3/auth/domains").status == 401
+
+
 def test_health_is_open_and_reports_the_store(api):
     """/_opencfw/health needs no credential."""
     _, _, client = api

@@ -175,6 +175,16 @@ def test_project_lookup_shows_only_reachable_projects(tenants):
     assert by_foreign == {FOREIGN_PROJECT}
 
 
+def test_domain_lookup_shows_only_the_callers_account(tenants):
+    """GET /v3/auth/domains: each caller sees its own account, never another one."""
+    _, _, _client, _, callers = tenants
+    seen = {
+        who: [d["id"] for d in callers[who]("GET", "/v3/auth/domains").json["domains"]] for who in callers
+    }
+    assert seen["token"] == seen["aksk"] and len(seen["aksk"]) == 1
+    assert len(seen["foreign"]) == 1 and seen["foreign"] != seen["aksk"]
+
+
 @pytest.mark.parametrize("project", [P, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"])
 def test_another_accounts_project_looks_like_no_project(tenants, project):
     """A key of another account on A's project answers as on a project that does not exist (403)."""

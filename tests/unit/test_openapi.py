@@ -117,6 +117,7 @@ def test_a_whole_lifecycle_matches_the_document(api):
     )
     validate(reply, "POST", "/v3/auth/tokens")
     validate(call(client, "GET", "/v3/projects?name=cn-north-4"), "GET", "/v3/projects")
+    validate(call(client, "GET", "/v3/auth/domains"), "GET", "/v3/auth/domains")
     validate(client.request("GET", "/_opencfw/health"), "GET", "/_opencfw/health")
     domain_scoped = client.request(
         "POST",

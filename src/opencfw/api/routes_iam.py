@@ -1,5 +1,6 @@
-"""The IAM calls that the official SDKs make: password tokens (project- or domain-scoped), the project
-lookup (spec section 5), and temporary access keys with their security token."""
+"""The IAM calls that the official SDKs and the Terraform provider make: password tokens (project-
+or domain-scoped), the project lookup (spec section 5), the account lookup, and temporary access
+keys with their security token."""
 
 from __future__ import annotations
 
@@ -127,9 +128,27 @@ def list_projects(rt: Runtime, req: Request) -> Response:
     )
 
 
+def list_auth_domains(rt: Runtime, req: Request) -> Response:
+    """The caller's account: the Terraform provider asks for it on every start (for its domain id)."""
+    assert req.principal is not None
+    domain = rt.store.get_domain(req.principal.domain_id)
+    domains = [] if domain is None else [domain]
+    return json_response(
+        200,
+        {
+            "domains": [
+                {"id": d.id, "name": d.name, "enabled": True, "description": "", "links": {"self": None}}
+                for d in domains
+            ],
+            "links": {"self": None, "previous": None, "next": None},
+        },
+    )
+
+
 ROUTES = [
     # password hashing is slow on purpose: keep it off the event loop
     Route("POST", "/v3/auth/tokens", issue_token, mode="thread", auth="none"),
     Route("GET", "/v3/projects", list_projects, auth="caller"),
     Route("POST", "/v3.0/OS-CREDENTIAL/securitytokens", issue_security_token, auth="caller"),
+    Route("GET", "/v3/auth/domains", list_auth_domains, auth="caller"),
 ]
