@@ -30,6 +30,9 @@ class Scope(enum.Enum):
     PROJECT = "project"  # id, project_id
     FIREWALL = "firewall"  # + firewall_id
     OBJECT = "object"  # + firewall_id, object_id (a protected object of the firewall)
+    #: a child row of another resource's row (an address group's members): + firewall_id (the
+    #: parent's) and the column naming the parent (``Parent.column``, see ``Resource.scope_columns``)
+    PARENT = "parent"
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -37,6 +40,7 @@ class Scope(enum.Enum):
             Scope.PROJECT: ("id", "project_id"),
             Scope.FIREWALL: ("id", "project_id", "firewall_id"),
             Scope.OBJECT: ("id", "project_id", "firewall_id", "object_id"),
+            Scope.PARENT: ("id", "project_id", "firewall_id"),
         }[self]
 
 
@@ -79,6 +83,16 @@ class Reference:
 
     column: str
     target: str
+
+
+@dataclass(frozen=True)
+class Parent:
+    """The row a child row (``Scope.PARENT``) belongs to: ``column`` holds the id of a row of the
+    resource named ``resource``, of the same project. The parent must exist when a child is created
+    or listed (else CFW.00200005); deleting it deletes its children."""
+
+    resource: str
+    column: str
 
 
 #: what happens to a resource's rows when their firewall is deleted or their project reset
@@ -133,13 +147,31 @@ class Resource(Generic[M]):
     errors: tuple[type[OpenCfwError], ...] = ()
     on_firewall_delete: Cascade = "delete"
     on_project_reset: Cascade = "delete"
+    #: for ``Scope.PARENT``: the parent row's resource and the column naming it
+    parent: Parent | None = None
+    #: the create body's list field whose elements each become a row (with the body's other
+    #: fields): one create adds them all or none; the answer is then ``answer_many(rows)``
+    items: str | None = None
+    answer_many: Callable[[list[M]], dict[str, Any]] | None = None
+    #: the API view of one row read by id, when it differs from the list's record
+    detail: type[msgspec.Struct] | None = None
+    #: record fields that are not stored: a constant each (``address_set_type``: 0, custom)
+    constants: Mapping[str, Any] = field(default_factory=dict)
+    #: the record field that counts the rows of other resources referring to a row (``ref_count``)
+    ref_count: str | None = None
 
     def __post_init__(self) -> None:
         columns = self.columns
         for name in (self.table, *columns):
             if not _IDENTIFIER.match(name):
                 raise ValueError(f"{self.name}: {name!r} is not a plain SQL identifier")
-        required = (*self.scope.columns, "created_ms", "updated_ms")
+        if (self.scope is Scope.PARENT) != (self.parent is not None):
+            raise ValueError(f"{self.name}: a parent is declared with Scope.PARENT, and only then")
+        if self.items is not None and (
+            self.items not in self.create.__struct_fields__ or not self.answer_many
+        ):
+            raise ValueError(f"{self.name}: `items` names a field of the create body and needs answer_many")
+        required = (*self.scope_columns, "created_ms", "updated_ms")
         missing = [c for c in required if c not in columns]
         if missing:
             raise ValueError(f"{self.name}: the model lacks the columns {missing}")
@@ -159,17 +191,30 @@ class Resource(Generic[M]):
         return self.model.__struct_fields__
 
     @property
+    def scope_columns(self) -> tuple[str, ...]:
+        """The identity and scope columns: the scope's, and the parent's column of a child."""
+        return (*self.scope.columns, *((self.parent.column,) if self.parent else ()))
+
+    @property
     def mutable(self) -> tuple[str, ...]:
         """The columns an update may change: everything but the identity and scope."""
-        fixed = {*self.scope.columns, "created_ms"}
+        fixed = {*self.scope_columns, "created_ms"}
         return tuple(c for c in self.columns if c not in fixed)
 
     def operation(self, kind: Kind) -> Operation | None:
         return next((op for op in self.operations if op.kind == kind), None)
 
-    def to_record(self, row: M) -> dict[str, Any]:
-        """The API view of a row: the record's fields, renamed per ``view``."""
-        return {name: getattr(row, self.view.get(name, name)) for name in self.record.__struct_fields__}
+    def to_record(
+        self, row: M, extra: Mapping[str, Any] | None = None, *, detail: bool = False
+    ) -> dict[str, Any]:
+        """The API view of a row: the record's (or detail's) fields, renamed per ``view``; the
+        ``constants`` and computed ``extra`` fields (``ref_count``) as given."""
+        record = (self.detail or self.record) if detail else self.record
+        more = {**self.constants, **(extra or {})}
+        return {
+            name: more[name] if name in more else getattr(row, self.view.get(name, name))
+            for name in record.__struct_fields__
+        }
 
 
 def optional(
@@ -194,6 +239,11 @@ class Registry:
         if len(self._by_name) != len(resources):
             raise ValueError("two resources share a name")
         for r in resources:
+            if r.parent is not None and (
+                r.parent.resource not in self._by_name
+                or resources.index(self._by_name[r.parent.resource]) > resources.index(r)
+            ):
+                raise ValueError(f"{r.name}: its parent must be declared before it")
             for ref in r.references:
                 if ref.target not in self._by_name or ref.column not in r.columns:
                     raise ValueError(f"{r.name}: bad reference {ref}")
@@ -209,6 +259,10 @@ class Registry:
 
     def __len__(self) -> int:
         return len(self._by_name)
+
+    def children(self, parent: str) -> list[Resource[Any]]:
+        """The resources whose rows are children of ``parent``'s rows (deleted with them)."""
+        return [r for r in self if r.parent is not None and r.parent.resource == parent]
 
     def referrers(self, target: str) -> list[tuple[Resource[Any], Reference]]:
         """The resources (and their columns) that may hold ids of ``target``."""
