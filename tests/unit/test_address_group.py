@@ -81,7 +81,8 @@ def test_a_group_reads_back_in_the_list_and_by_id(api):
 
 
 def test_group_filters(api):
-    """``key_word`` is a case-insensitive part of the name or description; ``address_type`` exact."""
+    """``key_word`` is a case-insensitive part of the name or description; ``address_type``,
+    ``address_set_type`` and ``query_address_set_type`` (0 user-defined, 1 predefined) exact."""
     runtime, clock, client = api
     _, obj = running(runtime, client)
     a = group(client, obj, "Web", description="front")
@@ -93,6 +94,15 @@ def test_group_filters(api):
     assert ids("&key_word=WEB") == [a, b]
     assert ids("&key_word=web&address_type=1") == [b]
     assert ids("&address_type=0") == [a, groups(client, obj)["records"][2]["set_id"]]
+    # no predefined groups are stored yet: asking for them lists nothing
+    assert ids("&query_address_set_type=0") == ids("&address_set_type=0") == ids("")
+    assert ids("&query_address_set_type=1") == ids("&address_set_type=3") == []
+    assert_error(
+        call(client, "GET", f"{SETS}?object_id={obj}&offset=0&limit=1&query_address_set_type=2"),
+        400,
+        "CFW.00200001",
+        "query_address_set_type",
+    )
 
 
 @pytest.mark.parametrize(

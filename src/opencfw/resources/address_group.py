@@ -60,6 +60,8 @@ class AddressSet(Struct):
     description: str | None
     created_ms: int
     updated_ms: int
+    address_set_type: int = 0  # 0 user-defined; 1 WAF, 2 DDoS, 3 NAT64 (predefined, not stored yet)
+    predefined: int = 0  # what `query_address_set_type` asks for: 0 user-defined, 1 predefined
 
 
 class AddAddressSetDto(Struct):
@@ -73,6 +75,8 @@ class ListAddressSetsQuery(Struct):
     object_id: Id
     key_word: Text | None = None
     address_type: AddressType | None = None
+    query_address_set_type: Literal[0, 1] | None = None
+    address_set_type: Literal[0, 1, 2, 3] | None = None
 
 
 class AddressSetRecord(Struct):
@@ -104,9 +108,13 @@ ADDRESS_SET = Resource(
     record=AddressSetRecord,
     detail=AddressSetDetail,
     scope=Scope.OBJECT,
-    filters=(Filter("key_word", Match.KEY_WORD, ("name", "description")), Filter("address_type")),
+    filters=(
+        Filter("key_word", Match.KEY_WORD, ("name", "description")),
+        Filter("address_type"),
+        Filter("query_address_set_type", Match.EXACT, ("predefined",)),
+        Filter("address_set_type"),
+    ),
     view={"set_id": "id"},
-    constants={"address_set_type": 0},  # user-defined (1 WAF, 2 DDoS, 3 NAT64 are predefined)
     ref_count="ref_count",
     unique=(("object_id", "name"),),
     conflict=NameConflict,

@@ -155,8 +155,6 @@ class Resource(Generic[M]):
     answer_many: Callable[[list[M]], dict[str, Any]] | None = None
     #: the API view of one row read by id, when it differs from the list's record
     detail: type[msgspec.Struct] | None = None
-    #: record fields that are not stored: a constant each (``address_set_type``: 0, custom)
-    constants: Mapping[str, Any] = field(default_factory=dict)
     #: the record field that counts the rows of other resources referring to a row (``ref_count``)
     ref_count: str | None = None
 
@@ -208,9 +206,9 @@ class Resource(Generic[M]):
         self, row: M, extra: Mapping[str, Any] | None = None, *, detail: bool = False
     ) -> dict[str, Any]:
         """The API view of a row: the record's (or detail's) fields, renamed per ``view``; the
-        ``constants`` and computed ``extra`` fields (``ref_count``) as given."""
+        computed ``extra`` fields (``ref_count``) as given."""
         record = (self.detail or self.record) if detail else self.record
-        more = {**self.constants, **(extra or {})}
+        more = extra or {}
         return {
             name: more[name] if name in more else getattr(row, self.view.get(name, name))
             for name in record.__struct_fields__

@@ -10,7 +10,9 @@ CREATE TABLE address_sets (
     address_type INTEGER NOT NULL,
     description  TEXT,
     created_ms   BIGINT NOT NULL,
-    updated_ms   BIGINT NOT NULL
+    updated_ms   BIGINT NOT NULL,
+    address_set_type INTEGER NOT NULL,  -- 0 user-defined (1 WAF, 2 DDoS, 3 NAT64 predefined)
+    predefined   INTEGER NOT NULL       -- 0 user-defined, 1 predefined (query_address_set_type)
 );
 
 -- one group of a name per protected object (CFW.00200007 for a second one)
