@@ -133,7 +133,7 @@ def test_every_resource_declares_a_consistent_shape():
     sdk_names = [op.sdk for op in resource_routes.operations()]
     assert len(set(sdk_names)) == len(sdk_names)
     for r in REGISTRY:
-        computed = {r.ref_count} if r.ref_count else set()
+        computed = {*r.aggregates, *([r.ref_count] if r.ref_count else [])}
         for record in (r.record, r.detail or r.record):
             fields = set(record.__struct_fields__) - computed
             assert all(r.view.get(f, f) in r.columns for f in fields), r.name

@@ -43,6 +43,12 @@ EXAMPLES: dict[str, tuple[Callable[[int], dict[str, Any]], dict[str, Any], str]]
         {"description": "changed"},
         "description",
     ),
+    "service_set": (lambda i: {"name": f"services-{i}"}, {"description": "changed"}, "description"),
+    "service_item": (
+        lambda i: {"service_items": [{"protocol": 6, "source_port": "1-65535", "dest_port": str(i + 1)}]},
+        {},
+        "",
+    ),
     "address_item": (
         lambda i: {"address_items": [{"address": f"10.2.{i // 250}.{i % 250 + 1}"}]},
         {},

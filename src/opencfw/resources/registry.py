@@ -157,6 +157,9 @@ class Resource(Generic[M]):
     detail: type[msgspec.Struct] | None = None
     #: the record field that counts the rows of other resources referring to a row (``ref_count``)
     ref_count: str | None = None
+    #: record fields listing the distinct values of a column of the row's children, in order:
+    #: ``{"protocols": ("service_item", "protocol")}``
+    aggregates: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         columns = self.columns
@@ -245,6 +248,12 @@ class Registry:
             for ref in r.references:
                 if ref.target not in self._by_name or ref.column not in r.columns:
                     raise ValueError(f"{r.name}: bad reference {ref}")
+            for child, column in r.aggregates.values():
+                found = self._by_name.get(child)
+                if found is None or found.parent is None or found.parent.resource != r.name:
+                    raise ValueError(f"{r.name}: an aggregate names {child!r}, which is not its child")
+                if column not in found.columns:
+                    raise ValueError(f"{r.name}: an aggregate names an unknown column of {child}")
         #: tables with ``project_id`` and ``firewall_id`` columns that code outside the registry
         #: writes: project reset and firewall deletion clear them too, so that no table is forgotten
         self.owned_elsewhere = owned_elsewhere

@@ -112,11 +112,19 @@ class ResourceService(Generic[M]):
         return created
 
     def extras(self, where: Where, rows: list[M]) -> list[dict[str, Any]]:
-        """The computed record fields of each row: ``ref_count``, the rows referring to it."""
-        if self.r.ref_count is None:
-            return [{} for _ in rows]
-        counts = self.repo.referrers(where, [row.id for row in rows], self.registry)  # type: ignore[attr-defined]
-        return [{self.r.ref_count: counts[row.id]} for row in rows]  # type: ignore[attr-defined]
+        """The computed record fields of each row: ``ref_count``, the rows referring to it, and the
+        ``aggregates`` of its children."""
+        ids = [row.id for row in rows]  # type: ignore[attr-defined]
+        extras: list[dict[str, Any]] = [{} for _ in rows]
+        if self.r.ref_count is not None:
+            counts = self.repo.referrers(where, ids, self.registry)
+            for extra, row_id in zip(extras, ids, strict=True):
+                extra[self.r.ref_count] = counts[row_id]
+        for name, (child, column) in self.r.aggregates.items():
+            values = self.repo.child_values(where, ids, self.registry[child], column)
+            for extra, row_id in zip(extras, ids, strict=True):
+                extra[name] = values[row_id]
+        return extras
 
     def get(self, where: Where, row_id: str) -> M:
         row = self.repo.get(where, row_id)

@@ -243,6 +243,20 @@ class Repository(Generic[M]):
                     counts[row_id] += int(conn.execute(sql, (where.project_id, row_id)).fetchone()[0])
         return counts
 
+    def child_values(
+        self, where: Where, row_ids: list[str], child: Resource[Any], column: str
+    ) -> dict[str, list[Any]]:
+        """The distinct values of ``column`` among each row's children of ``child``."""
+        assert child.parent is not None
+        sql = self.db.sql(
+            "resource_child_values", table=child.table, column=column, parent=child.parent.column
+        )
+        with self.db.read() as conn:
+            return {
+                row_id: [found[0] for found in conn.execute(sql, (where.project_id, row_id)).fetchall()]
+                for row_id in row_ids
+            }
+
     def _event(self, conn: Any, change: str, row: M, at_ms: int) -> None:
         data = {c: getattr(row, c) for c in self.r.scope_columns if c != "project_id"}
         self.db.emit(conn, row.project_id, f"{self.r.name}.{change}", data, at_ms)  # type: ignore[attr-defined]
