@@ -359,3 +359,37 @@ def test_answers_match_the_generated_document(api):
     validate(call(client, "DELETE", f"{ITEMS}/{reply.json['data']['items'][0]['id']}"), "DELETE", item)
     validate(call(client, "DELETE", f"{ITEMS}/{UNKNOWN}"), "DELETE", item)
     validate(call(client, "DELETE", f"{SETS}/{set_id}"), "DELETE", by_id)
+
+
+def test_batch_deletes_delete_all_or_nothing(api):
+    """BatchDeleteAddressSets and BatchDeleteAddressItems delete every row named, answering them
+    (groups as ``{id, name}``, members as ids); an unknown id, or one of another group or object,
+    is CFW.00200005 and nothing is deleted; an empty list is a 400 naming it."""
+    runtime, _, client = api
+    _, obj = running(runtime, client)
+    _, other_obj = running(runtime, client, name="fw-2")
+    a, b, c = group(client, obj, "a"), group(client, obj, "b"), group(client, obj, "c")
+    elsewhere = group(client, other_obj, "x")
+    ids = [i["id"] for i in add(client, a, "10.0.0.1", "10.0.0.2", "10.0.0.3").json["data"]["items"]]
+    foreign = add(client, b, "10.0.0.1").json["data"]["items"][0]["id"]
+
+    def drop_items(set_id: str, item_ids: list[str]):
+        return call(client, "DELETE", ITEMS, {"set_id": set_id, "address_item_ids": item_ids})
+
+    assert_error(drop_items(a, [ids[0], UNKNOWN]), 400, "CFW.00200005", UNKNOWN)
+    assert_error(drop_items(a, [ids[0], foreign]), 400, "CFW.00200005", foreign)
+    assert_error(drop_items(a, []), 400, "CFW.00200001", "address_item_ids")
+    assert members(client, a)["total"] == 3
+    assert drop_items(a, [ids[0], ids[1], ids[0]]).json == {"data": [ids[0], ids[1]]}
+    assert [r["item_id"] for r in members(client, a)["records"]] == [ids[2]]
+
+    batch = f"{SETS}/batch-delete"
+    for bad in ([a, UNKNOWN], [a, elsewhere]):
+        reply = call(client, "POST", batch, {"object_id": obj, "set_ids": bad})
+        assert_error(reply, 400, "CFW.00200005", bad[1])
+    assert groups(client, obj)["total"] == 3
+    reply = call(client, "POST", batch, {"object_id": obj, "set_ids": [a, b]})
+    assert reply.json == {"data": [{"id": a, "name": "a"}, {"id": b, "name": "b"}]}
+    assert [r["set_id"] for r in groups(client, obj)["records"]] == [c]
+    items = runtime.resources["address_item"]
+    assert items.repo.get(Where(P), ids[2]) is None and items.repo.get(Where(P), foreign) is None

@@ -186,3 +186,24 @@ def test_answers_match_the_generated_document(api):
     )
     item = reply.json["data"]["items"][0]["id"]
     validate(call(client, "DELETE", f"{ITEMS}/{item}"), "DELETE", "/v1/{project_id}/service-items/{item_id}")
+
+
+def test_batch_deletes_delete_all_or_nothing(api):
+    runtime, _, client = api
+    _, obj = running(runtime, client)
+    a, b = group(client, obj, "a"), group(client, obj, "b")
+    ids = [i["id"] for i in add(client, a, HTTPS, {"protocol": 1}).json["data"]["items"]]
+
+    def drop_items(item_ids: list[str]):
+        return call(client, "DELETE", ITEMS, {"set_id": a, "service_item_ids": item_ids})
+
+    assert_error(drop_items([ids[0], UNKNOWN]), 400, "CFW.00200005", UNKNOWN)
+    assert members(client, a)["total"] == 2
+    assert drop_items([ids[1]]).json == {"data": [ids[1]]}
+    batch = f"{SETS}/batch-delete"
+    assert_error(
+        call(client, "POST", batch, {"object_id": obj, "set_ids": [a, UNKNOWN]}), 400, "CFW.00200005"
+    )
+    reply = call(client, "POST", batch, {"object_id": obj, "set_ids": [a, b]})
+    assert reply.json == {"data": [{"id": a, "name": "a"}, {"id": b, "name": "b"}]}
+    assert runtime.resources["service_item"].repo.get(Where(P), ids[0]) is None

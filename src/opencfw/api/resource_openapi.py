@@ -25,7 +25,14 @@ from opencfw.resources.registry import Operation, Registry, Resource
 MARK = "x-opencfw-generated"
 REF = "#/components/schemas/{name}"
 ID_PATTERN = "^[A-Za-z0-9_-]{1,64}$"
-_SUMMARY = {"create": "Add", "list": "List", "get": "Read", "update": "Change", "delete": "Delete"}
+_SUMMARY = {
+    "create": "Add",
+    "list": "List",
+    "get": "Read",
+    "update": "Change",
+    "delete": "Delete",
+    "delete_many": "Delete",
+}
 
 #: hand-written additions for what the structs cannot say, by operationId
 OVERRIDES: dict[str, dict[str, Any]] = {
@@ -188,16 +195,19 @@ def _operation(resource: Resource[Any], op: Operation, error_name: str) -> dict[
             "properties": {"items": {"type": "array", "items": ids}},
         }
         answer = {"type": "object", "required": ["data"], "properties": {"data": many}}
+    elif op.kind == "delete_many":
+        answer = {"type": "object", "required": ["data"], "properties": {"data": {"type": "array"}}}
     else:
         answer = copy.deepcopy(ANSWER)
     found: dict[str, Any] = {
         "operationId": _camel(op.sdk),
-        "summary": f"{_SUMMARY[op.kind]} {resource.title}{' records' if op.kind == 'list' else ''}",
+        "summary": f"{_SUMMARY[op.kind]} {resource.title}{' records' if op.kind in ('list', 'delete_many') else ''}",
         "tags": ["cfw"],
         MARK: resource.name,
         "parameters": params,
     }
-    body = {"create": resource.create, "update": resource.update}.get(op.kind)
+    batch = resource.batch.body if resource.batch else None
+    body = {"create": resource.create, "update": resource.update, "delete_many": batch}.get(op.kind)
     if body is not None:
         found["requestBody"] = {
             "required": True,
@@ -234,7 +244,15 @@ def generate(registry: Registry = REGISTRY) -> dict[str, Any]:
         error_name = f"{_camel(resource.name)}BadRequest"
         responses[error_name] = _error_response(resource, registry)
         structs += [
-            s for s in (resource.create, resource.update, resource.record, resource.detail) if s is not None
+            s
+            for s in (
+                resource.create,
+                resource.update,
+                resource.record,
+                resource.detail,
+                resource.batch.body if resource.batch else None,
+            )
+            if s is not None
         ]
         for op in resource.operations:
             paths.setdefault(op.path, {})[op.method.lower()] = _operation(resource, op, error_name)

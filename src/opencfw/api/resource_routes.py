@@ -101,12 +101,21 @@ def handler(resource: Resource[Any], op: Operation) -> Handler:
         row = service(rt, resource).delete(_where(req, resource, None), _id(req, op))
         return json_response(200, {"data": resource.answer(row)})
 
+    def delete_many(rt: Runtime, req: Request) -> Response:
+        assert resource.batch is not None
+        body = schemas.decode_body(req.body, resource.batch.body)
+        rows = service(rt, resource).delete_many(
+            _where(req, resource, body), getattr(body, resource.batch.ids)
+        )
+        return json_response(200, {"data": resource.batch.answer(rows)})
+
     handlers: dict[Kind, Handler] = {
         "create": create,
         "list": list_,
         "get": get,
         "update": update,
         "delete": delete,
+        "delete_many": delete_many,
     }
     return handlers[kind]
 
@@ -117,6 +126,7 @@ _MODES: dict[Kind, Mode] = {
     "get": "inline",
     "update": "write",
     "delete": "write",
+    "delete_many": "write",
 }
 
 

@@ -10,7 +10,17 @@ from msgspec import Meta, Struct
 
 from opencfw.domain.errors import BadParameter, OpenCfwError
 from opencfw.resources import checks
-from opencfw.resources.registry import Filter, Match, Operation, Parent, Quota, Resource, Scope, optional
+from opencfw.resources.registry import (
+    Batch,
+    Filter,
+    Match,
+    Operation,
+    Parent,
+    Quota,
+    Resource,
+    Scope,
+    optional,
+)
 
 Id = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]{1,64}\Z")]
 #: group names: letters, digits, `-` and `_`, at most 255 characters
@@ -97,6 +107,11 @@ class AddressSetDetail(Struct):
     address_type: int
 
 
+class BatchDeleteAddressSetsDto(Struct):
+    object_id: Id
+    set_ids: Annotated[list[Id], Meta(min_length=1, max_length=1024)]
+
+
 ADDRESS_SET = Resource(
     name="address_set",
     title="address group",
@@ -127,6 +142,12 @@ ADDRESS_SET = Resource(
         Operation("get", "GET", "/v1/{project_id}/address-sets/{set_id}", "list_address_set_detail"),
         Operation("update", "PUT", "/v1/{project_id}/address-sets/{set_id}", "update_address_set"),
         Operation("delete", "DELETE", "/v1/{project_id}/address-sets/{set_id}", "delete_address_set"),
+        Operation(
+            "delete_many", "POST", "/v1/{project_id}/address-sets/batch-delete", "batch_delete_address_sets"
+        ),
+    ),
+    batch=Batch(
+        BatchDeleteAddressSetsDto, "set_ids", lambda rows: [{"id": row.id, "name": row.name} for row in rows]
     ),
 )
 
@@ -182,6 +203,11 @@ def validate_item(row: AddressItem) -> AddressItem:
     return msgspec.structs.replace(row, address_type=family)
 
 
+class DeleteAddressItemsInfoDto(Struct):
+    set_id: Id
+    address_item_ids: Annotated[list[Id], Meta(min_length=1, max_length=1024)]
+
+
 ADDRESS_ITEM = Resource(
     name="address_item",
     title="address group member",
@@ -210,5 +236,7 @@ ADDRESS_ITEM = Resource(
         Operation("create", "POST", "/v1/{project_id}/address-items", "add_address_item"),
         Operation("list", "GET", "/v1/{project_id}/address-items", "list_address_items"),
         Operation("delete", "DELETE", "/v1/{project_id}/address-items/{item_id}", "delete_address_item"),
+        Operation("delete_many", "DELETE", "/v1/{project_id}/address-items", "batch_delete_address_items"),
     ),
+    batch=Batch(DeleteAddressItemsInfoDto, "address_item_ids", lambda rows: [row.id for row in rows]),
 )

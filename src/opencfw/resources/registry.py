@@ -95,10 +95,20 @@ class Parent:
     column: str
 
 
+@dataclass(frozen=True)
+class Batch:
+    """A batch delete: ``body`` names the scope (``object_id`` or the parent's column) and, in its
+    field ``ids``, the rows; all of them are deleted or none. ``answer(rows)`` is the ``data``."""
+
+    body: type[msgspec.Struct]
+    ids: str
+    answer: Callable[[list[Any]], Any]
+
+
 #: what happens to a resource's rows when their firewall is deleted or their project reset
 Cascade = Literal["delete"]
 
-Kind = Literal["create", "list", "get", "update", "delete"]
+Kind = Literal["create", "list", "get", "update", "delete", "delete_many"]
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,8 @@ class Operation:
     @property
     def id_param(self) -> str | None:
         """The path parameter naming the resource's id (the last one after ``project_id``)."""
+        if self.kind in ("create", "list", "delete_many"):
+            return None
         found = re.findall(r"\{(\w+)\}", self.path)
         return found[-1] if len(found) > 1 else None
 
@@ -153,6 +165,8 @@ class Resource(Generic[M]):
     #: fields): one create adds them all or none; the answer is then ``answer_many(rows)``
     items: str | None = None
     answer_many: Callable[[list[M]], dict[str, Any]] | None = None
+    #: the body and answer of the ``delete_many`` operation
+    batch: Batch | None = None
     #: the API view of one row read by id, when it differs from the list's record
     detail: type[msgspec.Struct] | None = None
     #: the record field that counts the rows of other resources referring to a row (``ref_count``)
@@ -172,6 +186,8 @@ class Resource(Generic[M]):
             self.items not in self.create.__struct_fields__ or not self.answer_many
         ):
             raise ValueError(f"{self.name}: `items` names a field of the create body and needs answer_many")
+        if (self.batch is not None) != (self.operation("delete_many") is not None):
+            raise ValueError(f"{self.name}: a delete_many operation needs its batch, and only it")
         required = (*self.scope_columns, "created_ms", "updated_ms")
         missing = [c for c in required if c not in columns]
         if missing:

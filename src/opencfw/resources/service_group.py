@@ -11,7 +11,17 @@ from msgspec import Meta, Struct
 from opencfw.domain.errors import BadParameter, OpenCfwError
 from opencfw.resources import checks
 from opencfw.resources.address_group import NameConflict
-from opencfw.resources.registry import Filter, Match, Operation, Parent, Quota, Resource, Scope, optional
+from opencfw.resources.registry import (
+    Batch,
+    Filter,
+    Match,
+    Operation,
+    Parent,
+    Quota,
+    Resource,
+    Scope,
+    optional,
+)
 
 Id = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]{1,64}\Z")]
 Name = Annotated[str, Meta(min_length=1, max_length=255)]
@@ -86,6 +96,11 @@ class ServiceSetDetailResponseDto(Struct):
     service_set_type: int
 
 
+class BatchDeleteServiceSetsDto(Struct):
+    object_id: Id
+    set_ids: Annotated[list[Id], Meta(min_length=1, max_length=1024)]
+
+
 SERVICE_SET = Resource(
     name="service_set",
     title="service group",
@@ -117,6 +132,12 @@ SERVICE_SET = Resource(
         Operation("get", "GET", "/v1/{project_id}/service-sets/{set_id}", "list_service_set_detail"),
         Operation("update", "PUT", "/v1/{project_id}/service-sets/{set_id}", "update_service_set"),
         Operation("delete", "DELETE", "/v1/{project_id}/service-sets/{set_id}", "delete_service_set"),
+        Operation(
+            "delete_many", "POST", "/v1/{project_id}/service-sets/batch-delete", "batch_delete_service_sets"
+        ),
+    ),
+    batch=Batch(
+        BatchDeleteServiceSetsDto, "set_ids", lambda rows: [{"id": row.id, "name": row.name} for row in rows]
     ),
 )
 
@@ -191,6 +212,11 @@ def validate_item(row: ServiceItemRow) -> ServiceItemRow:
     return msgspec.structs.replace(row, **ports)
 
 
+class DeleteServiceItemDto(Struct):
+    set_id: Id
+    service_item_ids: Annotated[list[Id], Meta(min_length=1, max_length=1024)]
+
+
 SERVICE_ITEM = Resource(
     name="service_item",
     title="service group member",
@@ -216,5 +242,7 @@ SERVICE_ITEM = Resource(
         Operation("create", "POST", "/v1/{project_id}/service-items", "add_service_items"),
         Operation("list", "GET", "/v1/{project_id}/service-items", "list_service_items"),
         Operation("delete", "DELETE", "/v1/{project_id}/service-items/{item_id}", "delete_service_item"),
+        Operation("delete_many", "DELETE", "/v1/{project_id}/service-items", "batch_delete_service_items"),
     ),
+    batch=Batch(DeleteServiceItemDto, "service_item_ids", lambda rows: [row.id for row in rows]),
 )

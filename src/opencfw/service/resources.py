@@ -156,6 +156,18 @@ class ResourceService(Generic[M]):
             raise self._missing(f"{self.r.title} {row_id}")
         return row
 
+    def delete_many(self, where: Where, row_ids: list[str]) -> list[M]:
+        """Delete every row named, or none: an unknown id is ``NotFound``, a row in use ``InUse``."""
+
+        def check(row: M, references: int) -> None:
+            if references:
+                raise InUse(f"The {self.r.title} {row.id} is used by {references} other object(s)")  # type: ignore[attr-defined]
+
+        def missing(row_id: str) -> NotFound:
+            return self._missing(f"{self.r.title} {row_id}")
+
+        return self.repo.delete_many(where, row_ids, self.clock.now_ms(), check, self.registry, missing)
+
     def delete(self, where: Where, row_id: str) -> M:
         def check(row: M, references: int) -> None:
             if references:

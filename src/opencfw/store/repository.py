@@ -210,24 +210,58 @@ class Repository(Generic[M]):
     def delete(
         self, where: Where, row_id: str, now_ms: int, check: Callable[[M, int], None], registry: Registry
     ) -> M | None:
-        """Delete the row; ``check(row, references)`` first (may raise), with the number of rows of
-        other resources that refer to it."""
+        """Delete the row (and its children); ``check(row, references)`` first (may raise), with
+        the number of rows of other resources that refer to it."""
         with self.db.write() as conn:
-            found = conn.execute(self._sql("resource_get_locked"), (where.project_id, row_id)).fetchone()
-            if found is None or not self._matches(row := self._row(found), where):
-                return None
-            references = 0
-            for other, ref in registry.referrers(self.r.name):
-                sql = self.db.sql("resource_referrers", table=other.table, column=ref.column)
-                references += int(conn.execute(sql, (where.project_id, row_id)).fetchone()[0])
-            check(row, references)
-            for child in registry.children(self.r.name):
-                assert child.parent is not None
-                sql = self.db.sql("resource_delete_children", table=child.table, column=child.parent.column)
-                conn.execute(sql, (where.project_id, row_id))
-            conn.execute(self._sql("resource_delete"), (where.project_id, row_id))
-            self._event(conn, "deleted", row, now_ms)
+            row = self._delete(conn, where, row_id, now_ms, check, registry)
+        if row is not None:
+            self.db.announce(where.project_id)
+        return row
+
+    def delete_many(
+        self,
+        where: Where,
+        row_ids: list[str],
+        now_ms: int,
+        check: Callable[[M, int], None],
+        registry: Registry,
+        missing: Callable[[str], Exception],
+    ) -> list[M]:
+        """Delete all the rows or none: an unknown one raises ``missing(id)`` (and ``check`` may
+        raise) inside the transaction, which then deletes nothing."""
+        with self.db.write() as conn:
+            rows = []
+            for row_id in dict.fromkeys(row_ids):
+                row = self._delete(conn, where, row_id, now_ms, check, registry)
+                if row is None:
+                    raise missing(row_id)
+                rows.append(row)
         self.db.announce(where.project_id)
+        return rows
+
+    def _delete(
+        self,
+        conn: Any,
+        where: Where,
+        row_id: str,
+        now_ms: int,
+        check: Callable[[M, int], None],
+        registry: Registry,
+    ) -> M | None:
+        found = conn.execute(self._sql("resource_get_locked"), (where.project_id, row_id)).fetchone()
+        if found is None or not self._matches(row := self._row(found), where):
+            return None
+        references = 0
+        for other, ref in registry.referrers(self.r.name):
+            sql = self.db.sql("resource_referrers", table=other.table, column=ref.column)
+            references += int(conn.execute(sql, (where.project_id, row_id)).fetchone()[0])
+        check(row, references)
+        for child in registry.children(self.r.name):
+            assert child.parent is not None
+            sql = self.db.sql("resource_delete_children", table=child.table, column=child.parent.column)
+            conn.execute(sql, (where.project_id, row_id))
+        conn.execute(self._sql("resource_delete"), (where.project_id, row_id))
+        self._event(conn, "deleted", row, now_ms)
         return row
 
     def referrers(self, where: Where, row_ids: list[str], registry: Registry) -> dict[str, int]:
