@@ -393,3 +393,29 @@ def test_batch_deletes_delete_all_or_nothing(api):
     assert [r["set_id"] for r in groups(client, obj)["records"]] == [c]
     items = runtime.resources["address_item"]
     assert items.repo.get(Where(P), ids[2]) is None and items.repo.get(Where(P), foreign) is None
+
+
+def test_a_firewall_holds_at_most_its_quota_of_addresses(api):
+    """At most 30,000 addresses per firewall over all its groups (CFW.00200024); another firewall
+    counts apart (checked with the quota lowered to 3)."""
+    runtime, _, client = api
+    _, obj = running(runtime, client)
+    _, other_obj = running(runtime, client, name="fw-2")
+    resource = address_group.ADDRESS_ITEM
+    (per_firewall,) = resource.more_quotas
+    assert (per_firewall.limit, per_firewall.per) == (30000, ("firewall_id",))
+    small = dataclasses.replace(resource, more_quotas=(dataclasses.replace(per_firewall, limit=3),))
+    items = ResourceServices(runtime.store, runtime.clock, Registry([address_group.ADDRESS_SET, small]))
+    a, b, c = group(client, obj, "a"), group(client, obj, "b"), group(client, other_obj, "c")
+
+    def put(s: str, *addresses: str):
+        body = {"set_id": s, "address_items": [{"address": x} for x in addresses]}
+        body = msgspec.convert(body, address_group.AddAddressItemsInfoDto)
+        return items["address_item"].create_many(Where(P, parent_id=s), body)
+
+    put(a, "10.0.0.1", "10.0.0.2")
+    with pytest.raises(address_group.FirewallItemsFull):
+        put(b, "10.0.0.3", "10.0.0.4")
+    put(b, "10.0.0.3")
+    put(c, "10.0.0.1", "10.0.0.2", "10.0.0.3")
+    assert members(client, b)["total"] == 1

@@ -207,3 +207,26 @@ def test_batch_deletes_delete_all_or_nothing(api):
     reply = call(client, "POST", batch, {"object_id": obj, "set_ids": [a, b]})
     assert reply.json == {"data": [{"id": a, "name": "a"}, {"id": b, "name": "b"}]}
     assert runtime.resources["service_item"].repo.get(Where(P), ids[0]) is None
+
+
+def test_a_firewall_holds_at_most_its_quota_of_services(api):
+    """At most 900 services per firewall over all its groups (CFW.00900030; checked lowered to 2)."""
+    runtime, _, client = api
+    _, obj = running(runtime, client)
+    resource = service_group.SERVICE_ITEM
+    (per_firewall,) = resource.more_quotas
+    assert (per_firewall.limit, per_firewall.per) == (900, ("firewall_id",))
+    small = dataclasses.replace(resource, more_quotas=(dataclasses.replace(per_firewall, limit=2),))
+    services = ResourceServices(runtime.store, runtime.clock, Registry([service_group.SERVICE_SET, small]))
+    a, b = group(client, obj, "a"), group(client, obj, "b")
+
+    def put(s: str, *ports: str):
+        body = {"set_id": s, "service_items": [{**HTTPS, "dest_port": p} for p in ports]}
+        body = msgspec.convert(body, service_group.AddServiceItemsUsingPOSTRequestBody)
+        return services["service_item"].create_many(Where(P, parent_id=s), body)
+
+    put(a, "1", "2")
+    with pytest.raises(service_group.FirewallItemsFull) as err:
+        put(b, "1")
+    assert err.value.error_code == "CFW.00900030"
+    assert members(client, b)["total"] == 0

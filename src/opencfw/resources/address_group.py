@@ -31,6 +31,7 @@ AddressType = Literal[0, 1]  # IPv4, IPv6
 
 GROUPS_PER_FIREWALL = 3800
 ADDRESSES_PER_GROUP = 640
+ADDRESSES_PER_FIREWALL = 30000
 
 
 class NameConflict(OpenCfwError):
@@ -55,6 +56,12 @@ class ItemsFull(OpenCfwError):
     error_code = "CFW.00200024"
     http_status = 400
     default_message = f"Exceeded maximum quantity limit ({ADDRESSES_PER_GROUP} addresses per address group)"
+
+
+class FirewallItemsFull(OpenCfwError):
+    error_code = "CFW.00200024"
+    http_status = 400
+    default_message = f"Exceeded maximum quantity limit ({ADDRESSES_PER_FIREWALL} addresses per firewall)"
 
 
 # -- the groups
@@ -228,10 +235,11 @@ ADDRESS_ITEM = Resource(
     unique=(("set_id", "address"),),
     conflict=ItemExists,
     quota=Quota(ADDRESSES_PER_GROUP, ("set_id",), ItemsFull),
+    more_quotas=(Quota(ADDRESSES_PER_FIREWALL, ("firewall_id",), FirewallItemsFull),),
     validate=validate_item,
     answer=lambda row: {"id": row.id, "name": row.address},
     answer_many=lambda rows: {"items": [{"id": row.id} for row in rows], "covered_ip": []},
-    errors=(ItemExists, ItemsFull),
+    errors=(ItemExists, ItemsFull, FirewallItemsFull),
     operations=(
         Operation("create", "POST", "/v1/{project_id}/address-items", "add_address_item"),
         Operation("list", "GET", "/v1/{project_id}/address-items", "list_address_items"),

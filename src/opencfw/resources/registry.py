@@ -151,6 +151,8 @@ class Resource(Generic[M]):
     conflict: Callable[[], OpenCfwError] | None = None
     references: tuple[Reference, ...] = ()
     quota: Quota | None = None
+    #: further quotas, checked after ``quota`` (a group's members also count per firewall)
+    more_quotas: tuple[Quota, ...] = ()
     #: model -> model: checks a complete new or changed row (raises BadParameter & co.), may normalise it
     validate: Callable[[M], M] = field(default=lambda row: row)
     #: the ``data`` of the create, update and delete answers (default ``{"id"}``)
@@ -198,7 +200,7 @@ class Resource(Generic[M]):
         for key in self.unique:
             if any(c not in columns for c in key):
                 raise ValueError(f"{self.name}: unique key {key} names an unknown column")
-        if self.quota is not None and any(c not in columns for c in self.quota.per):
+        if any(c not in columns for q in self.quotas for c in q.per):
             raise ValueError(f"{self.name}: the quota names an unknown column")
         if self.unique and self.conflict is None:
             raise ValueError(f"{self.name}: a unique key needs its conflict error")
@@ -206,6 +208,10 @@ class Resource(Generic[M]):
     @property
     def columns(self) -> tuple[str, ...]:
         return self.model.__struct_fields__
+
+    @property
+    def quotas(self) -> tuple[Quota, ...]:
+        return (*((self.quota,) if self.quota else ()), *self.more_quotas)
 
     @property
     def scope_columns(self) -> tuple[str, ...]:

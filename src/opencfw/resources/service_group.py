@@ -32,6 +32,7 @@ NEEDS_PORTS = (6, 17, -1)
 
 GROUPS_PER_FIREWALL = 512
 SERVICES_PER_GROUP = 64
+SERVICES_PER_FIREWALL = 900
 
 
 class GroupsFull(OpenCfwError):
@@ -50,6 +51,12 @@ class ItemsFull(OpenCfwError):
     error_code = "CFW.00200024"
     http_status = 400
     default_message = f"Exceeded maximum quantity limit ({SERVICES_PER_GROUP} services per service group)"
+
+
+class FirewallItemsFull(OpenCfwError):
+    error_code = "CFW.00900030"
+    http_status = 400
+    default_message = f"Global services reach limit ({SERVICES_PER_FIREWALL} per firewall)"
 
 
 # -- the groups
@@ -234,10 +241,11 @@ SERVICE_ITEM = Resource(
     unique=(("set_id", "protocol", "source_port", "dest_port"),),
     conflict=ItemExists,
     quota=Quota(SERVICES_PER_GROUP, ("set_id",), ItemsFull),
+    more_quotas=(Quota(SERVICES_PER_FIREWALL, ("firewall_id",), FirewallItemsFull),),
     validate=validate_item,
     answer=lambda row: {"id": row.id, **({"name": row.name} if row.name else {})},
     answer_many=lambda rows: {"items": [{"id": row.id} for row in rows]},
-    errors=(ItemExists, ItemsFull),
+    errors=(ItemExists, ItemsFull, FirewallItemsFull),
     operations=(
         Operation("create", "POST", "/v1/{project_id}/service-items", "add_service_items"),
         Operation("list", "GET", "/v1/{project_id}/service-items", "list_service_items"),

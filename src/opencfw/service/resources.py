@@ -17,7 +17,7 @@ import msgspec
 from opencfw.domain.clock import Clock
 from opencfw.domain.errors import BadParameter, InUse, NotFound
 from opencfw.resources import REGISTRY
-from opencfw.resources.registry import M, Registry, Resource, Scope
+from opencfw.resources.registry import M, Quota, Registry, Resource, Scope
 from opencfw.store.base import Store
 from opencfw.store.db import Database
 from opencfw.store.repository import Repository, Where
@@ -101,9 +101,8 @@ class ResourceService(Generic[M]):
                 rows.append(self.r.validate(row))
             return rows
 
-        def check(rows: list[M], existing: int) -> None:
-            quota = self.r.quota
-            if quota is not None and existing + len(rows) > quota.limit:
+        def check(quota: Quota, rows: list[M], existing: int) -> None:
+            if existing + len(rows) > quota.limit:
                 raise quota.error()
 
         created = self.repo.create_many(where, make, check)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Generic
 
 from opencfw.domain.models import FirewallStatus
-from opencfw.resources.registry import M, Match, Registry, Resource, Scope
+from opencfw.resources.registry import M, Match, Quota, Registry, Resource, Scope
 from opencfw.store.db import Database
 
 Row = tuple[Any, ...]
@@ -104,11 +104,14 @@ class Repository(Generic[M]):
     # -- create, read, list
 
     def create(
-        self, where: Where, make: Callable[[str], M], check: Callable[[list[M], int], None] | None = None
+        self,
+        where: Where,
+        make: Callable[[str], M],
+        check: Callable[[Quota, list[M], int], None] | None = None,
     ) -> M | None:
         """Insert ``make(firewall_id)`` (which may raise) where ``where`` says; None when that
-        firewall, object or parent does not exist. With a quota declared, ``check([row], n)`` first
-        (may raise), ``n`` the rows that share the quota's columns with the new one."""
+        firewall, object or parent does not exist. For each declared quota, ``check(quota, [row],
+        n)`` first (may raise), ``n`` the rows that share the quota's columns with the new one."""
         rows = self.create_many(where, lambda firewall_id: [make(firewall_id)], check)
         return None if rows is None else rows[0]
 
@@ -116,7 +119,7 @@ class Repository(Generic[M]):
         self,
         where: Where,
         make: Callable[[str], list[M]],
-        check: Callable[[list[M], int], None] | None = None,
+        check: Callable[[Quota, list[M], int], None] | None = None,
     ) -> list[M] | None:
         """Insert all the rows of ``make(firewall_id)`` or none, in one transaction (quota counted
         before, with the rows sharing the quota's columns with the first new one)."""
@@ -125,11 +128,10 @@ class Repository(Generic[M]):
             if firewall_id is None:
                 return None
             rows = make(firewall_id)
-            quota = self.r.quota
-            if quota is not None and check is not None and rows:
+            for quota in self.r.quotas if check is not None and rows else ():
                 sql = self._count_sql(quota.per)
                 values = (where.project_id, *(getattr(rows[0], c) for c in quota.per))
-                check(rows, int(conn.execute(sql, values).fetchone()[0]))
+                check(quota, rows, int(conn.execute(sql, values).fetchone()[0]))
             for row in rows:
                 values = tuple(getattr(row, c) for c in self.r.columns)
                 with self.db.unique(self.r.conflict):
