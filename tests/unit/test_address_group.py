@@ -171,17 +171,20 @@ def test_members_are_added_many_at_once_and_listed_with_their_group(api):
     share their creation time, so they list in id order.)"""
     runtime, _, client = api
     _, obj = running(runtime, client)
-    set_id = group(client, obj)
-    addresses = ["10.0.0.1", "10.1.0.0/16", "10.2.0.1-10.2.0.9", "2001:db8::1", "2001:db8::/32", "::1-::5"]
-    reply = add(client, set_id, *addresses)
-    assert reply.status == 200, reply.body
-    ids = [item["id"] for item in reply.json["data"]["items"]]
-    assert len(set(ids)) == 6 and reply.json["data"]["covered_ip"] == []
-    data = members(client, set_id)
-    assert (data["set_id"], data["total"]) == (set_id, 6)
-    assert sorted((r["item_id"], r["address"], r["address_type"]) for r in data["records"]) == sorted(
-        (i, a, 0 if n < 3 else 1) for n, (i, a) in enumerate(zip(ids, addresses, strict=True))
-    )
+    for address_type, addresses in (
+        (1, ["2001:db8::1", "2001:db8::/32", "::1-::5"]),
+        (0, ["10.0.0.1", "10.1.0.0/16", "10.2.0.1-10.2.0.9"]),
+    ):
+        set_id = group(client, obj, f"v{address_type}", address_type=address_type)
+        reply = add(client, set_id, *addresses)
+        assert reply.status == 200, reply.body
+        ids = [item["id"] for item in reply.json["data"]["items"]]
+        assert len(set(ids)) == 3 and reply.json["data"]["covered_ip"] == []
+        data = members(client, set_id)
+        assert (data["set_id"], data["total"]) == (set_id, 3)
+        assert sorted((r["item_id"], r["address"], r["address_type"]) for r in data["records"]) == sorted(
+            (i, a, address_type) for i, a in zip(ids, addresses, strict=True)
+        )
     assert members(client, set_id, "&address=10.0.0.1")["records"] == [
         {
             "item_id": ids[0],
@@ -215,6 +218,16 @@ def test_bad_members_are_refused_and_nothing_is_added(api, item):
     body = {"set_id": set_id, "address_items": [{"address": "10.9.9.9"}, item]}
     assert_error(call(client, "POST", ITEMS, body), 400, "CFW.00200001", "address")
     assert members(client, set_id)["total"] == 0
+
+
+def test_a_group_holds_addresses_of_its_family(api):
+    """An IPv6 address in an IPv4 group, or the reverse, is CFW.00200028 and the call adds nothing."""
+    runtime, _, client = api
+    _, obj = running(runtime, client)
+    v4, v6 = group(client, obj, "v4"), group(client, obj, "v6", address_type=1)
+    assert_error(add(client, v4, "10.0.0.1", "2001:db8::1"), 400, "CFW.00200028", "2001:db8::1")
+    assert_error(add(client, v6, "::1", "10.0.0.0/8"), 400, "CFW.00200028", "10.0.0.0/8")
+    assert members(client, v4)["total"] == members(client, v6)["total"] == 0
 
 
 def test_an_empty_call_is_refused(api):

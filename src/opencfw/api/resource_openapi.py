@@ -49,8 +49,9 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     "AddAddressItem": {
         "description": "Adds every address of `address_items` or none. An address is an IP address, a "
         "network (`a.b.c.d/n`) or a range (`a.b.c.d-a.b.c.e`); without `address_type` it is the "
-        "address's family. An address twice in a group is CFW.00400004; more than 640 in a group "
-        "CFW.00200024; an unknown group CFW.00200005. `covered_ip` is always empty."
+        "address's family, which must be the group's (else CFW.00200028). An address twice in a group "
+        "is CFW.00400004; more than 640 in a group or 30,000 in a firewall CFW.00200024; an unknown "
+        "group CFW.00200005. `covered_ip` is always empty."
     },
     "ListAddressItems": {
         "description": "`address` matches a member's address or its IP part; `key_word` a part of "

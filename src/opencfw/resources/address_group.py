@@ -64,6 +64,12 @@ class FirewallItemsFull(OpenCfwError):
     default_message = f"Exceeded maximum quantity limit ({ADDRESSES_PER_FIREWALL} addresses per firewall)"
 
 
+class InconsistentAddressTypes(OpenCfwError):
+    error_code = "CFW.00200028"
+    http_status = 400
+    default_message = "inconsistent address types"
+
+
 # -- the groups
 
 
@@ -210,6 +216,16 @@ def validate_item(row: AddressItem) -> AddressItem:
     return msgspec.structs.replace(row, address_type=family)
 
 
+def fits(group: AddressSet, row: AddressItem) -> None:
+    """An IPv4 group holds IPv4 addresses, an IPv6 group IPv6 ones."""
+    if row.address_type != group.address_type:
+        family = ("IPv4", "IPv6")
+        raise InconsistentAddressTypes(
+            f"The address {row.address} is {family[row.address_type or 0]}; the address group {group.id} "
+            f"holds {family[group.address_type]} addresses"
+        )
+
+
 class DeleteAddressItemsInfoDto(Struct):
     set_id: Id
     address_item_ids: Annotated[list[Id], Meta(min_length=1, max_length=1024)]
@@ -237,9 +253,10 @@ ADDRESS_ITEM = Resource(
     quota=Quota(ADDRESSES_PER_GROUP, ("set_id",), ItemsFull),
     more_quotas=(Quota(ADDRESSES_PER_FIREWALL, ("firewall_id",), FirewallItemsFull),),
     validate=validate_item,
+    fits=fits,
     answer=lambda row: {"id": row.id, "name": row.address},
     answer_many=lambda rows: {"items": [{"id": row.id} for row in rows], "covered_ip": []},
-    errors=(ItemExists, ItemsFull, FirewallItemsFull),
+    errors=(ItemExists, ItemsFull, FirewallItemsFull, InconsistentAddressTypes),
     operations=(
         Operation("create", "POST", "/v1/{project_id}/address-items", "add_address_item"),
         Operation("list", "GET", "/v1/{project_id}/address-items", "list_address_items"),

@@ -163,6 +163,8 @@ class Resource(Generic[M]):
     on_project_reset: Cascade = "delete"
     #: for ``Scope.PARENT``: the parent row's resource and the column naming it
     parent: Parent | None = None
+    #: (parent row, new child row) -> None: checks that a new child fits its parent (may raise)
+    fits: Callable[[Any, M], None] | None = None
     #: the create body's list field whose elements each become a row (with the body's other
     #: fields): one create adds them all or none; the answer is then ``answer_many(rows)``
     items: str | None = None

@@ -42,7 +42,7 @@ class Repository(Generic[M]):
         self.parent = parent
         self._parent_sql: dict[bool, str] = {}
         if parent is not None:
-            ids = {"table": parent.table, "columns": "firewall_id"}
+            ids = {"table": parent.table, "columns": ", ".join(parent.columns)}
             self._parent_sql = {
                 lock: db.sql("resource_get_locked" if lock else "resource_get", **ids)
                 for lock in (False, True)
@@ -71,10 +71,10 @@ class Repository(Generic[M]):
         firewall_id = where.firewall_id
         if self.r.scope is Scope.PARENT:
             # the parent row (locked in a write, so that its deletion waits for this insert)
-            found = conn.execute(self._parent_sql[lock], (where.project_id, where.parent_id)).fetchone()
-            if found is None or (firewall_id is not None and found[0] != firewall_id):
+            parent = self._parent_row(conn, where, lock)
+            if parent is None or (firewall_id is not None and parent.firewall_id != firewall_id):
                 return None
-            firewall_id = found[0]
+            firewall_id = parent.firewall_id
         if self.r.scope is Scope.OBJECT:
             found = conn.execute(
                 self.db.sql("scope_object"),
@@ -91,6 +91,12 @@ class Repository(Generic[M]):
             if live is None:
                 return None
         return firewall_id
+
+    def _parent_row(self, conn: Any, where: Where, lock: bool) -> Any:
+        """The parent row of a child resource's ``where``, or None."""
+        assert self.parent is not None
+        found = conn.execute(self._parent_sql[lock], (where.project_id, where.parent_id)).fetchone()
+        return None if found is None else self.parent.model(*found)
 
     def _matches(self, row: M, where: Where) -> bool:
         """A row read by id is the caller's only if it lies where the caller says it does."""
@@ -128,6 +134,10 @@ class Repository(Generic[M]):
             if firewall_id is None:
                 return None
             rows = make(firewall_id)
+            if self.r.fits is not None:
+                parent = self._parent_row(conn, where, lock=False)
+                for row in rows:
+                    self.r.fits(parent, row)
             for quota in self.r.quotas if check is not None and rows else ():
                 sql = self._count_sql(quota.per)
                 values = (where.project_id, *(getattr(rows[0], c) for c in quota.per))
