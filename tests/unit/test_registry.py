@@ -133,15 +133,24 @@ def test_every_resource_declares_a_consistent_shape():
     sdk_names = [op.sdk for op in resource_routes.operations()]
     assert len(set(sdk_names)) == len(sdk_names)
     for r in REGISTRY:
-        record_fields = r.record.__struct_fields__
-        assert all(r.view.get(f, f) in r.columns for f in record_fields), r.name
+        computed = {*r.aggregates, *([r.ref_count] if r.ref_count else [])}
+        for record in (r.record, r.detail or r.record):
+            fields = set(record.__struct_fields__) - computed
+            assert all(r.view.get(f, f) in r.columns for f in fields), r.name
         query_fields = r.query.__struct_fields__
         assert all(f.param in query_fields for f in r.filters), r.name
         if r.scope is Scope.OBJECT:
             assert "object_id" in query_fields and "object_id" in r.create.__struct_fields__
+        if r.parent is not None:
+            assert r.parent.column in query_fields and r.parent.column in r.create.__struct_fields__
         for body in (r.create, r.update):
             if body is not None:
                 names = set(body.__struct_fields__) - {"fw_instance_id", "object_id"}
+                if r.items is not None and body is r.create:  # the elements' fields are the columns
+                    names.discard(r.items)
+                    item = msgspec.inspect.type_info(body).fields  # type: ignore[attr-defined]
+                    element = next(f for f in item if f.name == r.items).type.item_type.cls
+                    names |= set(element.__struct_fields__)
                 assert names <= set(r.columns), (r.name, names - set(r.columns))
 
 

@@ -38,6 +38,22 @@ EXAMPLES: dict[str, tuple[Callable[[int], dict[str, Any]], dict[str, Any], str]]
         {"description": "changed"},
         "description",
     ),
+    "address_set": (
+        lambda i: {"name": f"group-{i}", "address_type": 0},
+        {"description": "changed"},
+        "description",
+    ),
+    "service_set": (lambda i: {"name": f"services-{i}"}, {"description": "changed"}, "description"),
+    "service_item": (
+        lambda i: {"service_items": [{"protocol": 6, "source_port": "1-65535", "dest_port": str(i + 1)}]},
+        {},
+        "",
+    ),
+    "address_item": (
+        lambda i: {"address_items": [{"address": f"10.2.{i // 250}.{i % 250 + 1}"}]},
+        {},
+        "",
+    ),
 }
 RESOURCES = [pytest.param(r, id=r.name) for r in REGISTRY]
 
@@ -54,6 +70,14 @@ class World:
         if resource.scope is not Scope.PROJECT:
             self.firewall_id, obj = running(self.runtime, self.client)
             self.scope = {"object_id": obj} if resource.scope is Scope.OBJECT else {}
+        if resource.parent is not None:  # a child row: made in a fresh row of its parent
+            parent = REGISTRY[resource.parent.resource]
+            op = parent.operation("create")
+            assert op is not None and parent.scope is Scope.OBJECT
+            body = {**EXAMPLES[parent.name][0](0), "object_id": obj}
+            reply = call(self.client, "POST", op.path.replace("{project_id}", P), body)
+            assert reply.status == 200, reply.body
+            self.scope = {resource.parent.column: reply.json["data"]["id"]}
 
     def url(self, kind: str, row_id: str = "", **query: Any) -> str:
         op = self.r.operation(kind)  # type: ignore[arg-type]
@@ -71,7 +95,8 @@ class World:
     def created(self, i: int = 0) -> str:
         reply = self.create(i)
         assert reply.status == 200, reply.body
-        return str(reply.json["data"]["id"])
+        data = reply.json["data"]
+        return str(data["items"][0]["id"] if self.r.items else data["id"])
 
     def list(self, offset: int = 0, limit: int = 10, token: str | None = None, **extra: str):
         filters = {f.param: v for f in self.r.filters if (v := self.make(0).get(f.param)) is not None}
@@ -163,6 +188,12 @@ def test_unknown_ids_and_scopes_are_not_found(api, resource):
         # an object of the project, but not of the firewall named in the query
         reply = world.list(fw_instance_id=UNKNOWN)
         assert_error(reply, 400, "CFW.00200005")
+    if resource.parent is not None:
+        key = resource.parent.column
+        reply = call(world.client, "POST", world.url("create"), {**world.make(0), key: UNKNOWN})
+        assert_error(reply, 400, "CFW.00200005", UNKNOWN)
+        assert_error(world.list(**{key: UNKNOWN}), 400, "CFW.00200005", UNKNOWN)
+        assert_error(world.list(fw_instance_id=UNKNOWN), 400, "CFW.00200005")
 
 
 @pytest.mark.parametrize("resource", RESOURCES)
@@ -185,6 +216,16 @@ def test_another_projects_ids_answer_like_unknown_ones(api, resource):
         foreign = world.list(token=other, project=test_api.OTHER)
         unknown = world.list(token=other, project=test_api.OTHER, object_id=UNKNOWN)
         assert foreign.json == {**unknown.json, "error_msg": unknown.json["error_msg"].replace(UNKNOWN, obj)}
+    if resource.parent is not None:
+        key = resource.parent.column
+        parent_id = world.scope[key]
+        foreign = world.list(token=other, project=test_api.OTHER)
+        unknown = world.list(token=other, project=test_api.OTHER, **{key: UNKNOWN})
+        assert foreign.status == unknown.status == 400
+        assert foreign.json == {
+            **unknown.json,
+            "error_msg": unknown.json["error_msg"].replace(UNKNOWN, parent_id),
+        }
     assert world.ids() == [row_id]  # and nothing was changed by those attempts
 
 

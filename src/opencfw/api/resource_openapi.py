@@ -25,13 +25,37 @@ from opencfw.resources.registry import Operation, Registry, Resource
 MARK = "x-opencfw-generated"
 REF = "#/components/schemas/{name}"
 ID_PATTERN = "^[A-Za-z0-9_-]{1,64}$"
-_SUMMARY = {"create": "Add", "list": "List", "get": "Read", "update": "Change", "delete": "Delete"}
+_SUMMARY = {
+    "create": "Add",
+    "list": "List",
+    "get": "Read",
+    "update": "Change",
+    "delete": "Delete",
+    "delete_many": "Delete",
+}
 
 #: hand-written additions for what the structs cannot say, by operationId
 OVERRIDES: dict[str, dict[str, Any]] = {
     "ListBlackWhiteLists": {
         "description": "`address` matches an entry's address or its IP part (`2.2.2.0` finds `2.2.2.0/24`). "
         "Records carry no `list_type`."
+    },
+    "AddAddressSet": {
+        "description": "Group names are unique within a protected object (a second is CFW.00200007); at most "
+        "3,800 groups per firewall (CFW.00900020)."
+    },
+    "ListAddressSets": {"description": "`key_word` is a case-insensitive part of the name or description."},
+    "DeleteAddressSet": {"description": "Deletes the group's members with it."},
+    "AddAddressItem": {
+        "description": "Adds every address of `address_items` or none. An address is an IP address, a "
+        "network (`a.b.c.d/n`) or a range (`a.b.c.d-a.b.c.e`); without `address_type` it is the "
+        "address's family, which must be the group's (else CFW.00200028). An address twice in a group "
+        "is CFW.00400004; more than 640 in a group or 30,000 in a firewall CFW.00200024; an unknown "
+        "group CFW.00200005. `covered_ip` is always empty."
+    },
+    "ListAddressItems": {
+        "description": "`address` matches a member's address or its IP part; `key_word` a part of "
+        "the name or description. An unknown group is CFW.00200005."
     },
     "AddBlackWhiteList": {
         "description": "One entry per address in each list of an object (a second is CFW.00400011); "
@@ -147,7 +171,7 @@ def _operation(resource: Resource[Any], op: Operation, error_name: str) -> dict[
     params += COMMON_QUERY
     record = {"$ref": REF.format(name=resource.record.__name__)}
     if op.kind == "list":
-        page = {
+        page: dict[str, Any] = {
             "type": "object",
             "required": ["offset", "limit", "total", "records"],
             "properties": {
@@ -157,19 +181,34 @@ def _operation(resource: Resource[Any], op: Operation, error_name: str) -> dict[
                 "records": {"type": "array", "items": record},
             },
         }
+        if resource.parent is not None:  # a child list names its parent
+            page["required"].append(resource.parent.column)
+            page["properties"][resource.parent.column] = {"type": "string"}
         answer: dict[str, Any] = {"type": "object", "required": ["data"], "properties": {"data": page}}
     elif op.kind == "get":
-        answer = {"type": "object", "required": ["data"], "properties": {"data": record}}
+        detail = {"$ref": REF.format(name=(resource.detail or resource.record).__name__)}
+        answer = {"type": "object", "required": ["data"], "properties": {"data": detail}}
+    elif op.kind == "create" and resource.items is not None:
+        ids = {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}
+        many = {
+            "type": "object",
+            "required": ["items"],
+            "properties": {"items": {"type": "array", "items": ids}},
+        }
+        answer = {"type": "object", "required": ["data"], "properties": {"data": many}}
+    elif op.kind == "delete_many":
+        answer = {"type": "object", "required": ["data"], "properties": {"data": {"type": "array"}}}
     else:
         answer = copy.deepcopy(ANSWER)
     found: dict[str, Any] = {
         "operationId": _camel(op.sdk),
-        "summary": f"{_SUMMARY[op.kind]} {resource.title}{' records' if op.kind == 'list' else ''}",
+        "summary": f"{_SUMMARY[op.kind]} {resource.title}{' records' if op.kind in ('list', 'delete_many') else ''}",
         "tags": ["cfw"],
         MARK: resource.name,
         "parameters": params,
     }
-    body = {"create": resource.create, "update": resource.update}.get(op.kind)
+    batch = resource.batch.body if resource.batch else None
+    body = {"create": resource.create, "update": resource.update, "delete_many": batch}.get(op.kind)
     if body is not None:
         found["requestBody"] = {
             "required": True,
@@ -205,7 +244,17 @@ def generate(registry: Registry = REGISTRY) -> dict[str, Any]:
     for resource in registry:
         error_name = f"{_camel(resource.name)}BadRequest"
         responses[error_name] = _error_response(resource, registry)
-        structs += [s for s in (resource.create, resource.update, resource.record) if s is not None]
+        structs += [
+            s
+            for s in (
+                resource.create,
+                resource.update,
+                resource.record,
+                resource.detail,
+                resource.batch.body if resource.batch else None,
+            )
+            if s is not None
+        ]
         for op in resource.operations:
             paths.setdefault(op.path, {})[op.method.lower()] = _operation(resource, op, error_name)
     _, schemas = msgspec.json.schema_components(structs, ref_template=REF)

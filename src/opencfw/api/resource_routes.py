@@ -51,7 +51,8 @@ def _where(req: Request, resource: Resource[Any], given: Any) -> Where:
     if resource.scope is Scope.FIREWALL and firewall_id is None:
         raise BadParameter("The query parameter `fw_instance_id` is required")
     object_id = getattr(given, "object_id", None)
-    return Where(req.params["project_id"], firewall_id, object_id)
+    parent_id = getattr(given, resource.parent.column, None) if resource.parent else None
+    return Where(req.params["project_id"], firewall_id, object_id, parent_id)
 
 
 def _id(req: Request, op: Operation) -> str:
@@ -64,23 +65,31 @@ def handler(resource: Resource[Any], op: Operation) -> Handler:
 
     def create(rt: Runtime, req: Request) -> Response:
         body = schemas.decode_body(req.body, resource.create)
-        row = service(rt, resource).create(_where(req, resource, body), body)
-        return json_response(200, {"data": resource.answer(row)})
+        rows = service(rt, resource).create_many(_where(req, resource, body), body)
+        if resource.answer_many is not None:
+            return json_response(200, {"data": resource.answer_many(rows)})
+        return json_response(200, {"data": resource.answer(rows[0])})
 
     def list_(rt: Runtime, req: Request) -> Response:
         query = _query(req, resource.query)
         paging = _query(req, Paging)
         filters = {f.param: getattr(query, f.param) for f in resource.filters}
-        total, rows = service(rt, resource).list(
-            _where(req, resource, query), filters, paging.offset, paging.limit
-        )
-        records = [resource.to_record(row) for row in rows]
+        where = _where(req, resource, query)
+        svc = service(rt, resource)
+        total, rows = svc.list(where, filters, paging.offset, paging.limit)
+        records = [
+            resource.to_record(row, extra) for row, extra in zip(rows, svc.extras(where, rows), strict=True)
+        ]
         data = {"offset": paging.offset, "limit": paging.limit, "total": total, "records": records}
+        if resource.parent is not None:  # a child list names its parent (``set_id``)
+            data[resource.parent.column] = where.parent_id
         return json_response(200, {"data": data})
 
     def get(rt: Runtime, req: Request) -> Response:
-        row = service(rt, resource).get(_where(req, resource, None), _id(req, op))
-        return json_response(200, {"data": resource.to_record(row)})
+        where = _where(req, resource, None)
+        svc = service(rt, resource)
+        row = svc.get(where, _id(req, op))
+        return json_response(200, {"data": resource.to_record(row, svc.extras(where, [row])[0], detail=True)})
 
     def update(rt: Runtime, req: Request) -> Response:
         assert resource.update is not None
@@ -92,12 +101,21 @@ def handler(resource: Resource[Any], op: Operation) -> Handler:
         row = service(rt, resource).delete(_where(req, resource, None), _id(req, op))
         return json_response(200, {"data": resource.answer(row)})
 
+    def delete_many(rt: Runtime, req: Request) -> Response:
+        assert resource.batch is not None
+        body = schemas.decode_body(req.body, resource.batch.body)
+        rows = service(rt, resource).delete_many(
+            _where(req, resource, body), getattr(body, resource.batch.ids)
+        )
+        return json_response(200, {"data": resource.batch.answer(rows)})
+
     handlers: dict[Kind, Handler] = {
         "create": create,
         "list": list_,
         "get": get,
         "update": update,
         "delete": delete,
+        "delete_many": delete_many,
     }
     return handlers[kind]
 
@@ -108,6 +126,7 @@ _MODES: dict[Kind, Mode] = {
     "get": "inline",
     "update": "write",
     "delete": "write",
+    "delete_many": "write",
 }
 
 

@@ -34,3 +34,21 @@ def ports(value: str | None, field: str = "port") -> None:
     found = _PORTS.fullmatch(value)
     if found is None or not all(1 <= int(p) <= 65535 for p in found.groups() if p is not None):
         raise BadParameter(f"Invalid request body: `{field}` must be a port 1-65535 or a range of them")
+
+
+def address(value: str, field: str = "address") -> int:
+    """An address as address groups hold them: an IP address, a network (``a.b.c.d/n``) or a range
+    (``a.b.c.d-a.b.c.e``, low to high, one family). Returns its family as ``address_type`` says
+    (0 IPv4, 1 IPv6)."""
+    low, dash, high = value.partition("-")
+    try:
+        if dash:
+            first, last = ipaddress.ip_address(low), ipaddress.ip_address(high)
+            if first.version != last.version or first > last:
+                raise ValueError(value)
+            return 0 if first.version == 4 else 1
+        return 0 if ipaddress.ip_network(value, strict=False).version == 4 else 1
+    except ValueError as exc:
+        raise BadParameter(
+            f"Invalid request body: `{field}` is not an IP address, network or range: {value!r}"
+        ) from exc

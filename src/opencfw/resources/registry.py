@@ -30,6 +30,9 @@ class Scope(enum.Enum):
     PROJECT = "project"  # id, project_id
     FIREWALL = "firewall"  # + firewall_id
     OBJECT = "object"  # + firewall_id, object_id (a protected object of the firewall)
+    #: a child row of another resource's row (an address group's members): + firewall_id (the
+    #: parent's) and the column naming the parent (``Parent.column``, see ``Resource.scope_columns``)
+    PARENT = "parent"
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -37,6 +40,7 @@ class Scope(enum.Enum):
             Scope.PROJECT: ("id", "project_id"),
             Scope.FIREWALL: ("id", "project_id", "firewall_id"),
             Scope.OBJECT: ("id", "project_id", "firewall_id", "object_id"),
+            Scope.PARENT: ("id", "project_id", "firewall_id"),
         }[self]
 
 
@@ -81,10 +85,30 @@ class Reference:
     target: str
 
 
+@dataclass(frozen=True)
+class Parent:
+    """The row a child row (``Scope.PARENT``) belongs to: ``column`` holds the id of a row of the
+    resource named ``resource``, of the same project. The parent must exist when a child is created
+    or listed (else CFW.00200005); deleting it deletes its children."""
+
+    resource: str
+    column: str
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A batch delete: ``body`` names the scope (``object_id`` or the parent's column) and, in its
+    field ``ids``, the rows; all of them are deleted or none. ``answer(rows)`` is the ``data``."""
+
+    body: type[msgspec.Struct]
+    ids: str
+    answer: Callable[[list[Any]], Any]
+
+
 #: what happens to a resource's rows when their firewall is deleted or their project reset
 Cascade = Literal["delete"]
 
-Kind = Literal["create", "list", "get", "update", "delete"]
+Kind = Literal["create", "list", "get", "update", "delete", "delete_many"]
 
 
 @dataclass(frozen=True)
@@ -99,6 +123,8 @@ class Operation:
     @property
     def id_param(self) -> str | None:
         """The path parameter naming the resource's id (the last one after ``project_id``)."""
+        if self.kind in ("create", "list", "delete_many"):
+            return None
         found = re.findall(r"\{(\w+)\}", self.path)
         return found[-1] if len(found) > 1 else None
 
@@ -125,6 +151,8 @@ class Resource(Generic[M]):
     conflict: Callable[[], OpenCfwError] | None = None
     references: tuple[Reference, ...] = ()
     quota: Quota | None = None
+    #: further quotas, checked after ``quota`` (a group's members also count per firewall)
+    more_quotas: tuple[Quota, ...] = ()
     #: model -> model: checks a complete new or changed row (raises BadParameter & co.), may normalise it
     validate: Callable[[M], M] = field(default=lambda row: row)
     #: the ``data`` of the create, update and delete answers (default ``{"id"}``)
@@ -133,13 +161,38 @@ class Resource(Generic[M]):
     errors: tuple[type[OpenCfwError], ...] = ()
     on_firewall_delete: Cascade = "delete"
     on_project_reset: Cascade = "delete"
+    #: for ``Scope.PARENT``: the parent row's resource and the column naming it
+    parent: Parent | None = None
+    #: (parent row, new child row) -> None: checks that a new child fits its parent (may raise)
+    fits: Callable[[Any, M], None] | None = None
+    #: the create body's list field whose elements each become a row (with the body's other
+    #: fields): one create adds them all or none; the answer is then ``answer_many(rows)``
+    items: str | None = None
+    answer_many: Callable[[list[M]], dict[str, Any]] | None = None
+    #: the body and answer of the ``delete_many`` operation
+    batch: Batch | None = None
+    #: the API view of one row read by id, when it differs from the list's record
+    detail: type[msgspec.Struct] | None = None
+    #: the record field that counts the rows of other resources referring to a row (``ref_count``)
+    ref_count: str | None = None
+    #: record fields listing the distinct values of a column of the row's children, in order:
+    #: ``{"protocols": ("service_item", "protocol")}``
+    aggregates: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         columns = self.columns
         for name in (self.table, *columns):
             if not _IDENTIFIER.match(name):
                 raise ValueError(f"{self.name}: {name!r} is not a plain SQL identifier")
-        required = (*self.scope.columns, "created_ms", "updated_ms")
+        if (self.scope is Scope.PARENT) != (self.parent is not None):
+            raise ValueError(f"{self.name}: a parent is declared with Scope.PARENT, and only then")
+        if self.items is not None and (
+            self.items not in self.create.__struct_fields__ or not self.answer_many
+        ):
+            raise ValueError(f"{self.name}: `items` names a field of the create body and needs answer_many")
+        if (self.batch is not None) != (self.operation("delete_many") is not None):
+            raise ValueError(f"{self.name}: a delete_many operation needs its batch, and only it")
+        required = (*self.scope_columns, "created_ms", "updated_ms")
         missing = [c for c in required if c not in columns]
         if missing:
             raise ValueError(f"{self.name}: the model lacks the columns {missing}")
@@ -149,7 +202,7 @@ class Resource(Generic[M]):
         for key in self.unique:
             if any(c not in columns for c in key):
                 raise ValueError(f"{self.name}: unique key {key} names an unknown column")
-        if self.quota is not None and any(c not in columns for c in self.quota.per):
+        if any(c not in columns for q in self.quotas for c in q.per):
             raise ValueError(f"{self.name}: the quota names an unknown column")
         if self.unique and self.conflict is None:
             raise ValueError(f"{self.name}: a unique key needs its conflict error")
@@ -159,17 +212,34 @@ class Resource(Generic[M]):
         return self.model.__struct_fields__
 
     @property
+    def quotas(self) -> tuple[Quota, ...]:
+        return (*((self.quota,) if self.quota else ()), *self.more_quotas)
+
+    @property
+    def scope_columns(self) -> tuple[str, ...]:
+        """The identity and scope columns: the scope's, and the parent's column of a child."""
+        return (*self.scope.columns, *((self.parent.column,) if self.parent else ()))
+
+    @property
     def mutable(self) -> tuple[str, ...]:
         """The columns an update may change: everything but the identity and scope."""
-        fixed = {*self.scope.columns, "created_ms"}
+        fixed = {*self.scope_columns, "created_ms"}
         return tuple(c for c in self.columns if c not in fixed)
 
     def operation(self, kind: Kind) -> Operation | None:
         return next((op for op in self.operations if op.kind == kind), None)
 
-    def to_record(self, row: M) -> dict[str, Any]:
-        """The API view of a row: the record's fields, renamed per ``view``."""
-        return {name: getattr(row, self.view.get(name, name)) for name in self.record.__struct_fields__}
+    def to_record(
+        self, row: M, extra: Mapping[str, Any] | None = None, *, detail: bool = False
+    ) -> dict[str, Any]:
+        """The API view of a row: the record's (or detail's) fields, renamed per ``view``; the
+        computed ``extra`` fields (``ref_count``) as given."""
+        record = (self.detail or self.record) if detail else self.record
+        more = extra or {}
+        return {
+            name: more[name] if name in more else getattr(row, self.view.get(name, name))
+            for name in record.__struct_fields__
+        }
 
 
 def optional(
@@ -194,9 +264,20 @@ class Registry:
         if len(self._by_name) != len(resources):
             raise ValueError("two resources share a name")
         for r in resources:
+            if r.parent is not None and (
+                r.parent.resource not in self._by_name
+                or resources.index(self._by_name[r.parent.resource]) > resources.index(r)
+            ):
+                raise ValueError(f"{r.name}: its parent must be declared before it")
             for ref in r.references:
                 if ref.target not in self._by_name or ref.column not in r.columns:
                     raise ValueError(f"{r.name}: bad reference {ref}")
+            for child, column in r.aggregates.values():
+                found = self._by_name.get(child)
+                if found is None or found.parent is None or found.parent.resource != r.name:
+                    raise ValueError(f"{r.name}: an aggregate names {child!r}, which is not its child")
+                if column not in found.columns:
+                    raise ValueError(f"{r.name}: an aggregate names an unknown column of {child}")
         #: tables with ``project_id`` and ``firewall_id`` columns that code outside the registry
         #: writes: project reset and firewall deletion clear them too, so that no table is forgotten
         self.owned_elsewhere = owned_elsewhere
@@ -209,6 +290,10 @@ class Registry:
 
     def __len__(self) -> int:
         return len(self._by_name)
+
+    def children(self, parent: str) -> list[Resource[Any]]:
+        """The resources whose rows are children of ``parent``'s rows (deleted with them)."""
+        return [r for r in self if r.parent is not None and r.parent.resource == parent]
 
     def referrers(self, target: str) -> list[tuple[Resource[Any], Reference]]:
         """The resources (and their columns) that may hold ids of ``target``."""

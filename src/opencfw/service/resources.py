@@ -17,7 +17,7 @@ import msgspec
 from opencfw.domain.clock import Clock
 from opencfw.domain.errors import BadParameter, InUse, NotFound
 from opencfw.resources import REGISTRY
-from opencfw.resources.registry import M, Registry, Resource, Scope
+from opencfw.resources.registry import M, Quota, Registry, Resource, Scope
 from opencfw.store.base import Store
 from opencfw.store.db import Database
 from opencfw.store.repository import Repository, Where
@@ -52,7 +52,8 @@ class ResourceService(Generic[M]):
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
     ) -> None:
         self.r = resource
-        self.repo = Repository(db, resource)
+        parent = registry[resource.parent.resource] if resource.parent else None
+        self.repo = Repository(db, resource, parent)
         self.registry = registry
         self.clock = clock
         self.new_id = new_id
@@ -63,31 +64,66 @@ class ResourceService(Generic[M]):
     def _scope_missing(self, where: Where) -> NotFound:
         if self.r.scope is Scope.OBJECT:
             return self._missing(f"protected object {where.object_id}")
+        if self.r.parent is not None:
+            parent = self.registry[self.r.parent.resource]
+            return self._missing(f"{parent.title} {where.parent_id}")
         return self._missing(f"firewall instance {where.firewall_id}")
 
     def create(self, where: Where, body: msgspec.Struct) -> M:
+        """One row from the body; see ``create_many`` for a resource that declares ``items``."""
+        rows = self.create_many(where, body)
+        return rows[0]
+
+    def create_many(self, where: Where, body: msgspec.Struct) -> list[M]:
+        """The body's row, or with ``items`` declared one row per element of that list (each with
+        the body's other fields): all are added, or none."""
         refuse_nul(msgspec.to_builtins(body))
         now = self.clock.now_ms()
         fields = {name: getattr(body, name) for name in body.__struct_fields__ if name in self.r.columns}
+        elements: list[dict[str, Any]] = [{}]
+        if self.r.items is not None:
+            elements = [
+                {name: getattr(item, name) for name in item.__struct_fields__ if name in self.r.columns}
+                for item in getattr(body, self.r.items)
+            ]
 
-        def make(firewall_id: str) -> M:
-            scope: dict[str, Any] = {"id": self.new_id(), "project_id": where.project_id}
-            if self.r.scope is not Scope.PROJECT:
-                scope["firewall_id"] = firewall_id
-            if self.r.scope is Scope.OBJECT:
-                scope["object_id"] = where.object_id
-            row = self.r.model(**{**fields, **scope, "created_ms": now, "updated_ms": now})
-            return self.r.validate(row)
+        def make(firewall_id: str) -> list[M]:
+            rows = []
+            for element in elements:
+                scope: dict[str, Any] = {"id": self.new_id(), "project_id": where.project_id}
+                if self.r.scope is not Scope.PROJECT:
+                    scope["firewall_id"] = firewall_id
+                if self.r.scope is Scope.OBJECT:
+                    scope["object_id"] = where.object_id
+                if self.r.parent is not None:
+                    scope[self.r.parent.column] = where.parent_id
+                row = self.r.model(**{**fields, **element, **scope, "created_ms": now, "updated_ms": now})
+                rows.append(self.r.validate(row))
+            return rows
 
-        def check(row: M, existing: int) -> None:
-            quota = self.r.quota
-            if quota is not None and existing >= quota.limit:
+        def check(quota: Quota, rows: list[M], existing: int) -> None:
+            if existing + len(rows) > quota.limit:
                 raise quota.error()
 
-        created = self.repo.create(where, make, check)
+        created = self.repo.create_many(where, make, check)
         if created is None:
             raise self._scope_missing(where)
         return created
+
+    def extras(self, where: Where, rows: list[M]) -> list[dict[str, Any]]:
+        """The computed record fields of each row: ``ref_count``, the rows referring to it, and the
+        ``aggregates`` of its children."""
+        ids = [row.id for row in rows]  # type: ignore[attr-defined]
+        extras: list[dict[str, Any]] = [{} for _ in rows]
+        if self.r.ref_count is not None:
+            counts = self.repo.referrers(where, ids, self.registry)
+            for extra, row_id in zip(extras, ids, strict=True):
+                extra[self.r.ref_count] = counts[row_id]
+        for name, (child, column) in self.r.aggregates.items():
+            values = self.repo.child_values(where, ids, self.registry[child], column)
+            for extra, row_id in zip(extras, ids, strict=True):
+                extra[name] = values[row_id]
+        return extras
 
     def get(self, where: Where, row_id: str) -> M:
         row = self.repo.get(where, row_id)
@@ -118,6 +154,18 @@ class ResourceService(Generic[M]):
         if row is None:
             raise self._missing(f"{self.r.title} {row_id}")
         return row
+
+    def delete_many(self, where: Where, row_ids: list[str]) -> list[M]:
+        """Delete every row named, or none: an unknown id is ``NotFound``, a row in use ``InUse``."""
+
+        def check(row: M, references: int) -> None:
+            if references:
+                raise InUse(f"The {self.r.title} {row.id} is used by {references} other object(s)")  # type: ignore[attr-defined]
+
+        def missing(row_id: str) -> NotFound:
+            return self._missing(f"{self.r.title} {row_id}")
+
+        return self.repo.delete_many(where, row_ids, self.clock.now_ms(), check, self.registry, missing)
 
     def delete(self, where: Where, row_id: str) -> M:
         def check(row: M, references: int) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Generic
 
 from opencfw.domain.models import FirewallStatus
-from opencfw.resources.registry import M, Match, Registry, Resource, Scope
+from opencfw.resources.registry import M, Match, Quota, Registry, Resource, Scope
 from opencfw.store.db import Database
 
 Row = tuple[Any, ...]
@@ -30,12 +30,23 @@ class Where:
     project_id: str
     firewall_id: str | None = None
     object_id: str | None = None
+    #: the parent row of a child resource (``Scope.PARENT``)
+    parent_id: str | None = None
 
 
 class Repository(Generic[M]):
-    def __init__(self, db: Database, resource: Resource[M]) -> None:
+    def __init__(self, db: Database, resource: Resource[M], parent: Resource[Any] | None = None) -> None:
         self.db = db
         self.r = resource
+        #: the parent's resource of a child resource
+        self.parent = parent
+        self._parent_sql: dict[bool, str] = {}
+        if parent is not None:
+            ids = {"table": parent.table, "columns": ", ".join(parent.columns)}
+            self._parent_sql = {
+                lock: db.sql("resource_get_locked" if lock else "resource_get", **ids)
+                for lock in (False, True)
+            }
         self._ids = {"table": resource.table, "columns": ", ".join(resource.columns)}
         self._insert_sql = self._sql(
             "resource_insert", placeholders=", ".join(db.sql("value") for _ in resource.columns)
@@ -58,6 +69,12 @@ class Repository(Generic[M]):
         if self.r.scope is Scope.PROJECT:
             return ""
         firewall_id = where.firewall_id
+        if self.r.scope is Scope.PARENT:
+            # the parent row (locked in a write, so that its deletion waits for this insert)
+            parent = self._parent_row(conn, where, lock)
+            if parent is None or (firewall_id is not None and parent.firewall_id != firewall_id):
+                return None
+            firewall_id = parent.firewall_id
         if self.r.scope is Scope.OBJECT:
             found = conn.execute(
                 self.db.sql("scope_object"),
@@ -75,38 +92,63 @@ class Repository(Generic[M]):
                 return None
         return firewall_id
 
+    def _parent_row(self, conn: Any, where: Where, lock: bool) -> Any:
+        """The parent row of a child resource's ``where``, or None."""
+        assert self.parent is not None
+        found = conn.execute(self._parent_sql[lock], (where.project_id, where.parent_id)).fetchone()
+        return None if found is None else self.parent.model(*found)
+
     def _matches(self, row: M, where: Where) -> bool:
         """A row read by id is the caller's only if it lies where the caller says it does."""
         for column in ("firewall_id", "object_id"):
             wanted = getattr(where, column)
             if wanted is not None and getattr(row, column, wanted) != wanted:
                 return False
-        return True
+        parent = self.r.parent
+        return parent is None or where.parent_id is None or getattr(row, parent.column) == where.parent_id
 
     # -- create, read, list
 
     def create(
-        self, where: Where, make: Callable[[str], M], check: Callable[[M, int], None] | None = None
+        self,
+        where: Where,
+        make: Callable[[str], M],
+        check: Callable[[Quota, list[M], int], None] | None = None,
     ) -> M | None:
         """Insert ``make(firewall_id)`` (which may raise) where ``where`` says; None when that
-        firewall or object does not exist. With a quota declared, ``check(row, n)`` first (may
-        raise), ``n`` the rows that share the quota's columns with the new one."""
+        firewall, object or parent does not exist. For each declared quota, ``check(quota, [row],
+        n)`` first (may raise), ``n`` the rows that share the quota's columns with the new one."""
+        rows = self.create_many(where, lambda firewall_id: [make(firewall_id)], check)
+        return None if rows is None else rows[0]
+
+    def create_many(
+        self,
+        where: Where,
+        make: Callable[[str], list[M]],
+        check: Callable[[Quota, list[M], int], None] | None = None,
+    ) -> list[M] | None:
+        """Insert all the rows of ``make(firewall_id)`` or none, in one transaction (quota counted
+        before, with the rows sharing the quota's columns with the first new one)."""
         with self.db.write() as conn:
             firewall_id = self.resolve(conn, where, lock=True)
             if firewall_id is None:
                 return None
-            row = make(firewall_id)
-            quota = self.r.quota
-            if quota is not None and check is not None:
+            rows = make(firewall_id)
+            if self.r.fits is not None:
+                parent = self._parent_row(conn, where, lock=False)
+                for row in rows:
+                    self.r.fits(parent, row)
+            for quota in self.r.quotas if check is not None and rows else ():
                 sql = self._count_sql(quota.per)
-                values = (where.project_id, *(getattr(row, c) for c in quota.per))
-                check(row, int(conn.execute(sql, values).fetchone()[0]))
-            values = tuple(getattr(row, c) for c in self.r.columns)
-            with self.db.unique(self.r.conflict):
-                conn.execute(self._insert_sql, values)
-            self._event(conn, "created", row, row.updated_ms)  # type: ignore[attr-defined]
+                values = (where.project_id, *(getattr(rows[0], c) for c in quota.per))
+                check(quota, rows, int(conn.execute(sql, values).fetchone()[0]))
+            for row in rows:
+                values = tuple(getattr(row, c) for c in self.r.columns)
+                with self.db.unique(self.r.conflict):
+                    conn.execute(self._insert_sql, values)
+                self._event(conn, "created", row, row.updated_ms)  # type: ignore[attr-defined]
         self.db.announce(where.project_id)
-        return row
+        return rows
 
     def get(self, where: Where, row_id: str) -> M | None:
         with self.db.read() as conn:
@@ -123,7 +165,9 @@ class Repository(Generic[M]):
         clause, extra = self._where(given)
         params: list[Any] = [where.project_id]
         scope_values = {"firewall_id": where.firewall_id, "object_id": where.object_id}
-        scoped = [c for c in ("firewall_id", "object_id") if c in self.r.scope.columns and scope_values[c]]
+        if self.r.parent is not None:
+            scope_values[self.r.parent.column] = where.parent_id
+        scoped = [c for c in scope_values if c in self.r.scope_columns and scope_values[c]]
         params += [scope_values[c] for c in scoped]
         for f in given:
             params += [filters[f.param]] * extra[f.param]
@@ -178,24 +222,89 @@ class Repository(Generic[M]):
     def delete(
         self, where: Where, row_id: str, now_ms: int, check: Callable[[M, int], None], registry: Registry
     ) -> M | None:
-        """Delete the row; ``check(row, references)`` first (may raise), with the number of rows of
-        other resources that refer to it."""
+        """Delete the row (and its children); ``check(row, references)`` first (may raise), with
+        the number of rows of other resources that refer to it."""
         with self.db.write() as conn:
-            found = conn.execute(self._sql("resource_get_locked"), (where.project_id, row_id)).fetchone()
-            if found is None or not self._matches(row := self._row(found), where):
-                return None
-            references = 0
-            for other, ref in registry.referrers(self.r.name):
-                sql = self.db.sql("resource_referrers", table=other.table, column=ref.column)
-                references += int(conn.execute(sql, (where.project_id, row_id)).fetchone()[0])
-            check(row, references)
-            conn.execute(self._sql("resource_delete"), (where.project_id, row_id))
-            self._event(conn, "deleted", row, now_ms)
-        self.db.announce(where.project_id)
+            row = self._delete(conn, where, row_id, now_ms, check, registry)
+        if row is not None:
+            self.db.announce(where.project_id)
         return row
 
+    def delete_many(
+        self,
+        where: Where,
+        row_ids: list[str],
+        now_ms: int,
+        check: Callable[[M, int], None],
+        registry: Registry,
+        missing: Callable[[str], Exception],
+    ) -> list[M]:
+        """Delete all the rows or none: an unknown one raises ``missing(id)`` (and ``check`` may
+        raise) inside the transaction, which then deletes nothing."""
+        with self.db.write() as conn:
+            rows = []
+            for row_id in dict.fromkeys(row_ids):
+                row = self._delete(conn, where, row_id, now_ms, check, registry)
+                if row is None:
+                    raise missing(row_id)
+                rows.append(row)
+        self.db.announce(where.project_id)
+        return rows
+
+    def _delete(
+        self,
+        conn: Any,
+        where: Where,
+        row_id: str,
+        now_ms: int,
+        check: Callable[[M, int], None],
+        registry: Registry,
+    ) -> M | None:
+        found = conn.execute(self._sql("resource_get_locked"), (where.project_id, row_id)).fetchone()
+        if found is None or not self._matches(row := self._row(found), where):
+            return None
+        references = 0
+        for other, ref in registry.referrers(self.r.name):
+            sql = self.db.sql("resource_referrers", table=other.table, column=ref.column)
+            references += int(conn.execute(sql, (where.project_id, row_id)).fetchone()[0])
+        check(row, references)
+        for child in registry.children(self.r.name):
+            assert child.parent is not None
+            sql = self.db.sql("resource_delete_children", table=child.table, column=child.parent.column)
+            conn.execute(sql, (where.project_id, row_id))
+        conn.execute(self._sql("resource_delete"), (where.project_id, row_id))
+        self._event(conn, "deleted", row, now_ms)
+        return row
+
+    def referrers(self, where: Where, row_ids: list[str], registry: Registry) -> dict[str, int]:
+        """How many rows of other resources refer to each of ``row_ids`` (for ``ref_count``)."""
+        counts = dict.fromkeys(row_ids, 0)
+        found = registry.referrers(self.r.name)
+        if not found or not row_ids:
+            return counts
+        with self.db.read() as conn:
+            for other, ref in found:
+                sql = self.db.sql("resource_referrers", table=other.table, column=ref.column)
+                for row_id in row_ids:
+                    counts[row_id] += int(conn.execute(sql, (where.project_id, row_id)).fetchone()[0])
+        return counts
+
+    def child_values(
+        self, where: Where, row_ids: list[str], child: Resource[Any], column: str
+    ) -> dict[str, list[Any]]:
+        """The distinct values of ``column`` among each row's children of ``child``."""
+        assert child.parent is not None
+        sql = self.db.sql(
+            "resource_child_values", table=child.table, column=column, parent=child.parent.column
+        )
+        with self.db.read() as conn:
+            return {
+                row_id: [found[0] for found in conn.execute(sql, (where.project_id, row_id)).fetchall()]
+                for row_id in row_ids
+            }
+
     def _event(self, conn: Any, change: str, row: M, at_ms: int) -> None:
-        data = {c: getattr(row, c) for c in self.r.scope.columns if c != "project_id"}
+        data = {c: getattr(row, c) for c in self.r.scope_columns if c != "project_id"}
         self.db.emit(conn, row.project_id, f"{self.r.name}.{change}", data, at_ms)  # type: ignore[attr-defined]
 
 

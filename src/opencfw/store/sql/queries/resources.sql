@@ -36,6 +36,14 @@ UPDATE {table} SET {assignments} WHERE project_id = ? AND id = ?
 -- name: resource_delete
 DELETE FROM {table} WHERE project_id = ? AND id = ?
 
+-- name: resource_delete_children
+-- the child rows of a parent row that is being deleted (an address group's members)
+DELETE FROM {table} WHERE project_id = ? AND {column} = ?
+
+-- name: resource_child_values
+-- the distinct values of a column among a parent row's children (a service group's protocols)
+SELECT DISTINCT {column} FROM {table} WHERE project_id = ? AND {parent} = ? ORDER BY {column}
+
 -- name: resource_referrers
 SELECT count(*) FROM {table} WHERE project_id = ? AND {column} = ?
 
