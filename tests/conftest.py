@@ -47,7 +47,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group("exclusive"))
         elif item.get_closest_marker("interop") or TESTS / "interop" in item.path.parents:
             item.add_marker(pytest.mark.xdist_group("interop"))
-        if getattr(config.option, "loadgroup", False) and hasattr(item, "_id") and not hasattr(item, "_nodeid"):
+        if (
+            getattr(config.option, "loadgroup", False)
+            and hasattr(item, "_id")
+            and not hasattr(item, "_nodeid")
+        ):
             # pytest 9.2 keeps a structured node id, and xdist 3.8's rewrite of ``_nodeid`` into
             # "<id>@<group>" (how the controller learns the group) no longer takes: do it here
             groups = sorted(

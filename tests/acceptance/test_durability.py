@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.acceptance.server import PROJECT, Server, Worker
+from tests.acceptance.server import ADMIN_TOKEN, PROJECT, Server, Worker
 
 CREATE = {"flavor": {"version": "Standard"}, "charge_info": {"charge_mode": "postPaid"}}
 
@@ -135,14 +135,19 @@ def test_kill_9_serve_then_restart_finishes_every_job(tmp_path, sdk_home, databa
 def test_500_jobs_four_workers_random_kills(tmp_path, sdk_home, pg_url):
     """500 jobs over 4 workers killed and restarted at random: each job ends once, each step once."""
     data = tmp_path / "data"
-    settings = {"provision_seconds": "5", "lease_seconds": "1"}
-    api = Server(data, pg_url, run_worker="false", **settings).start()
+    settings = {"provision_seconds": "10", "lease_seconds": "1"}
+    api = Server(data, pg_url, run_worker="false", admin_token=ADMIN_TOKEN, **settings).start()
     workers = [Worker(data, pg_url, **settings).start() for _ in range(4)]
     rng = random.Random(20261127)
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     try:
         token = api.token()
+        # the engine waits while the 500 jobs are created (slowly, on a loaded machine), so that the
+        # kills below fall in the middle of the jobs, not after them
+        assert api.request("POST", "/_opencfw/admin/engine/pause", headers=admin)[0] == 200
         with ThreadPoolExecutor(8) as pool:
             jobs = list(pool.map(lambda i: create(api, token, f"chaos-{i}"), range(500)))
+        assert api.request("POST", "/_opencfw/admin/engine/resume", headers=admin)[0] == 200
         kills = 0
         deadline = time.monotonic() + 200  # generous: a loaded machine is slow, not wrong
         with psycopg.connect(pg_url, autocommit=True) as conn:

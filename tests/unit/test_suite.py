@@ -4,16 +4,11 @@ how parallel workers are given the tests (tests/scheduling.py)."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import types
-from pathlib import Path
 
 import pytest
 
 from tests.acceptance.server import Server, Worker
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_test_server_never_inherits_the_callers_opencfw_settings(tmp_path, monkeypatch):
@@ -38,48 +33,34 @@ def test_a_test_server_never_inherits_the_callers_opencfw_settings(tmp_path, mon
     assert on_postgres["OPENCFW_PROVISION_SECONDS"] == "0"
 
 
-PROBE = """
-import os
-
-def test_probe():
-    seen = sorted(k for k in os.environ if k.startswith(("OPENCFW_", "CLOUD_SDK_", "HUAWEICLOUD_SDK_")))
-    assert seen == ["OPENCFW_CHROMIUM", "OPENCFW_REQUIRE_POSTGRES", "OPENCFW_TEST_DATABASE_URL"], seen
-"""
-
-
-def test_a_test_never_sees_the_callers_product_settings(tmp_path):
+def test_a_test_never_sees_the_callers_product_settings(monkeypatch):
     """In-process tests (the CLI, the configuration) see none of the developer's exported product
-    settings, while the suite's own settings stay readable."""
-    probe = tmp_path / "test_probe.py"
-    probe.write_text(PROBE)
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("OPENCFW_", "CLOUD_SDK_", "HUAWEICLOUD_SDK_"))
+    settings, while the suite's own settings stay readable; all come back after the session."""
+    from tests import conftest
+
+    exported = {
+        "OPENCFW_DATABASE_URL": "postgresql://someone@127.0.0.1:1/theirs",
+        "OPENCFW_PORT": "1",
+        "OPENCFW_ENDPOINT": "https://cfw.example.invalid",
+        "CLOUD_SDK_AK": "REALCLOUDAK",
+        "HUAWEICLOUD_SDK_REGION_CFW_CN_NORTH_4": "https://cfw.example.invalid",
+        "OPENCFW_TEST_DATABASE_URL": "postgresql://127.0.0.1:1/test",
+        "OPENCFW_REQUIRE_POSTGRES": "1",
+        "OPENCFW_CHROMIUM": "/usr/bin/chromium",
     }
-    env.update(
-        {
-            "OPENCFW_DATABASE_URL": "postgresql://someone@127.0.0.1:1/theirs",
-            "OPENCFW_PORT": "1",
-            "OPENCFW_ENDPOINT": "https://cfw.example.invalid",
-            "CLOUD_SDK_AK": "REALCLOUDAK",
-            "HUAWEICLOUD_SDK_REGION_CFW_CN_NORTH_4": "https://cfw.example.invalid",
-            "OPENCFW_TEST_DATABASE_URL": "postgresql://127.0.0.1:1/test",
-            "OPENCFW_REQUIRE_POSTGRES": "1",
-            "OPENCFW_CHROMIUM": "/usr/bin/chromium",
-        }
-    )
-    # the suite's conftest as a plugin of a one-test session (cwd: the project, so `tests` imports)
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "tests.conftest", "-p", "no:cacheprovider", str(probe)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "1 passed" in done.stdout
+    for name, value in exported.items():
+        monkeypatch.setenv(name, value)
+    cleanups: list = []
+    conftest.pytest_configure(types.SimpleNamespace(add_cleanup=cleanups.append))
+    try:
+        seen = {k for k in os.environ if k.startswith(("OPENCFW_", "CLOUD_SDK_", "HUAWEICLOUD_SDK_"))}
+        assert not seen & {"OPENCFW_DATABASE_URL", "OPENCFW_PORT", "OPENCFW_ENDPOINT", "CLOUD_SDK_AK"}
+        assert not {k for k in seen if k.startswith("HUAWEICLOUD_SDK_")}
+        assert {"OPENCFW_TEST_DATABASE_URL", "OPENCFW_REQUIRE_POSTGRES", "OPENCFW_CHROMIUM"} <= seen
+    finally:
+        for cleanup in cleanups:
+            cleanup()
+    assert all(os.environ[name] == value for name, value in exported.items())
 
 
 class FakeConfig:
