@@ -77,12 +77,13 @@ def pytest_xdist_make_scheduler(config, log):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """``-n auto``: OPENCFW_TEST_WORKERS, else twice the CPUs (most of a test's time is spent
-    waiting on a server process or a job's timers, not computing), at least 2."""
+    """``-n auto``: OPENCFW_TEST_WORKERS, else twice the CPUs (much of a test's time is spent
+    waiting on a server process or a job's timers, not computing), from 2 to 8 (each worker keeps
+    PostgreSQL connections open: more would crowd a default max_connections of 100)."""
     given = os.environ.get("OPENCFW_TEST_WORKERS") or os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS")
     if given:
         return max(1, int(given))
-    return max(2, 2 * len(os.sched_getaffinity(0)))
+    return min(8, max(2, 2 * len(os.sched_getaffinity(0))))
 
 
 @pytest.fixture

@@ -49,6 +49,8 @@ def spawn_wait(server: Server, job_id: str) -> pexpect.spawn:
         dimensions=(ROWS, COLUMNS),
         encoding="utf-8",
         timeout=30,
+        # as from a shell: Ctrl-C's signal acts by default, whatever the test process inherited
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
@@ -84,10 +86,11 @@ def test_ctrl_c_stops_waiting_and_leaves_the_job(slow):
     job_id = cfw.create_firewall(sdk.create_request("tty-interrupt")).job_id
     child = spawn_wait(slow, job_id)
     child.expect("Running")
-    # Ctrl-C is SIGINT to the process; sent directly rather than as ^C through the pseudo-terminal,
-    # which under heavy load was seen not to arrive
-    child.kill(signal.SIGINT)
-    child.expect(pexpect.EOF)
+    child.sendintr()
+    try:
+        child.expect(pexpect.EOF)
+    except pexpect.TIMEOUT:
+        raise AssertionError("still waiting after Ctrl-C:\n" + "\n".join(screen_of(child.before))) from None
     child.close()
     assert child.exitstatus == 130
     lines = screen_of(child.before)
