@@ -83,7 +83,13 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     given = os.environ.get("OPENCFW_TEST_WORKERS") or os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS")
     if given:
         return max(1, int(given))
-    return min(8, max(2, 2 * len(os.sched_getaffinity(0))))
+    workers = min(8, max(2, 2 * len(os.sched_getaffinity(0))))
+    # a run of a few named files gets no more workers than files, and one file runs in this process
+    # (starting workers costs more than it saves there); `-n 4` still asks for workers
+    files = {str(arg).split("::")[0] for arg in config.args}
+    if files and all(Path(f).is_file() for f in files):
+        return 0 if len(files) == 1 else min(workers, len(files))
+    return workers
 
 
 @pytest.fixture

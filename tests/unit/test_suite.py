@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import types
+from pathlib import Path
 
 import pytest
 
@@ -158,3 +159,23 @@ def test_exclusive_tests_run_last_and_alone(workers, seed):
 def test_only_exclusive_tests_selected():
     ran = run_schedule(["tests/soak.py::test_soak@exclusive"], 4, 0)
     assert [test for test, _, _ in ran] == ["tests/soak.py::test_soak@exclusive"]
+
+
+def test_worker_count(monkeypatch):
+    """`-n auto`: a single named file runs in-process, a few files get as many workers, a directory
+    (or the whole suite) twice the CPUs, from 2 to 8; OPENCFW_TEST_WORKERS decides when set."""
+    from tests import conftest
+
+    monkeypatch.delenv("OPENCFW_TEST_WORKERS", raising=False)
+    monkeypatch.delenv("PYTEST_XDIST_AUTO_NUM_WORKERS", raising=False)
+    here = __file__
+
+    def workers(*args: str) -> int:
+        return conftest.pytest_xdist_auto_num_workers(types.SimpleNamespace(args=list(args)))
+
+    assert workers(here) == workers(f"{here}::test_worker_count") == 0
+    assert workers(here, conftest.__file__) == 2
+    full = workers(str(Path(__file__).parent))
+    assert 2 <= full <= 8 and full == min(8, max(2, 2 * len(os.sched_getaffinity(0))))
+    monkeypatch.setenv("OPENCFW_TEST_WORKERS", "3")
+    assert workers(here) == 3
