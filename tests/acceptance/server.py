@@ -161,24 +161,29 @@ class Server:
 
 
 def finish(server: Server, job_id: str) -> None:
-    """On a server with ``clock="manual"`` and ``admin_token=ADMIN_TOKEN``: advance the clock a
-    second at a time until the job has ended."""
+    """On a server with ``clock="manual"`` and ``admin_token=ADMIN_TOKEN``: advance the clock step by
+    step, each time by what is left of the running step's planned time, until the job has ended (its
+    own times then span exactly its planned duration)."""
+    from datetime import datetime
+
     token = server.token()
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     for _ in range(30):
         status, _, body = server.request(
-            "POST",
-            "/_opencfw/admin/clock/advance",
-            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-            body={"seconds": 1},
-        )
-        assert status == 200, body
-        status, _, body = server.request(
-            "GET", f"/v3/{PROJECT}/jobs/{job_id}", headers={"X-Auth-Token": token}
+            "GET", f"/_opencfw/v1/{PROJECT}/jobs/{job_id}", headers={"X-Auth-Token": token}
         )
         assert status == 200, body
         if body["data"]["status"] != "Running":
             return
-    raise AssertionError(f"job {job_id} still running after 30 s of its manual clock")
+        step = next(s for s in body["data"]["steps"] if s["status"] == "running")
+        started = datetime.fromisoformat(step["started_at"].replace("Z", "+00:00")).timestamp()
+        now = server.request("GET", "/_opencfw/admin/clock", headers=admin)[2]["now"] / 1000
+        seconds = max(step["planned_seconds"] - (now - started), 0) + 0.001
+        status, _, body = server.request(
+            "POST", "/_opencfw/admin/clock/advance", headers=admin, body={"seconds": seconds}
+        )
+        assert status == 200, body
+    raise AssertionError(f"job {job_id} still running after 30 steps of its manual clock")
 
 
 class Worker:
