@@ -20,6 +20,18 @@ PROJECT = "0123456789abcdef0123456789abcdef"
 AK = "ACCEPTANCEAK00000001"
 SK = "acceptance-secret-key-0000000000000001"
 PASSWORD = "acceptance-password"
+#: the admin token of servers started with ``admin_token=ADMIN_TOKEN``
+ADMIN_TOKEN = "acceptance-admin-token"
+
+
+def server_environ(**opencfw: str) -> dict[str, str]:
+    """The environment of a test's server or worker: the caller's, less every ``OPENCFW_*`` variable,
+    plus the settings the test gives. A developer's exported ``OPENCFW_DATABASE_URL`` (or any other
+    setting) never reaches a test server, and neither do the suite's own ``OPENCFW_TEST_*`` and
+    ``OPENCFW_REQUIRE_*``, which are settings of the tests, not of a server."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENCFW_")}
+    env.update(opencfw)
+    return env
 
 
 def free_port() -> int:
@@ -53,17 +65,16 @@ class Server:
         self.nofile = nofile
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **os.environ,
-            "OPENCFW_DATA_DIR": str(data_dir),
-            "OPENCFW_PORT": str(self.port),
-            "OPENCFW_MASTER_KEY": MASTER_KEY,
-            "OPENCFW_PROJECT_ID": PROJECT,
-            "OPENCFW_ACCESS_KEY": AK,
-            "OPENCFW_SECRET_KEY": SK,
-            "OPENCFW_PASSWORD": PASSWORD,
+        self.env = server_environ(
+            OPENCFW_DATA_DIR=str(data_dir),
+            OPENCFW_PORT=str(self.port),
+            OPENCFW_MASTER_KEY=MASTER_KEY,
+            OPENCFW_PROJECT_ID=PROJECT,
+            OPENCFW_ACCESS_KEY=AK,
+            OPENCFW_SECRET_KEY=SK,
+            OPENCFW_PASSWORD=PASSWORD,
             **{f"OPENCFW_{k.upper()}": v for k, v in settings.items()},
-        }
+        )
         self.database_url = database_url
         if database_url is not None:
             self.env["OPENCFW_DATABASE_URL"] = database_url
@@ -71,29 +82,51 @@ class Server:
         self.log = data_dir.parent / f"server-{self.port}.log"
         self.startup_seconds = 0.0
 
-    def start(self, timeout: float = 20.0) -> Server:
+    def _use_port(self, port: int) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.env["OPENCFW_PORT"] = str(port)
+
+    def start(self, timeout: float = 60.0) -> Server:
+        """Start the process and return once it answers its health check. Tests run on parallel
+        workers: when another process took the free port meanwhile, start again on another."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         began = time.monotonic()
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "opencfw", "serve"],
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                preexec_fn=self._limit if self.nofile is not None else None,
+        for attempt in range(3):
+            logged = self.log.stat().st_size if self.log.exists() else 0
+            with open(self.log, "ab") as log:
+                self.proc = subprocess.Popen(
+                    [sys.executable, "-m", "opencfw", "serve"],
+                    env=self.env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    preexec_fn=self._limit if self.nofile is not None else None,
+                )
+            if self._wait_ready(began, timeout):
+                return self
+            lost_port = (
+                "address already in use" in self.log.read_bytes()[logged:].decode(errors="replace").lower()
             )
+            if self.proc.returncode is None or not lost_port or attempt == 2:
+                break
+            self._use_port(free_port())
+        code = self.proc.returncode if self.proc else None
+        self.stop()
+        raise RuntimeError(f"server did not start (exit status {code}):\n{self.log.read_text()}")
+
+    def _wait_ready(self, began: float, timeout: float) -> bool:
+        assert self.proc is not None
         while time.monotonic() - began < timeout:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log.read_text()}")
+                return False
             try:
                 with urllib.request.urlopen(f"{self.url}/_opencfw/health", timeout=1) as reply:
                     if reply.status == 200:
                         self.startup_seconds = time.monotonic() - began
-                        return self
+                        return True
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.02)
-        self.stop()
-        raise RuntimeError(f"server not ready after {timeout} s:\n{self.log.read_text()}")
+        return False
 
     def _limit(self) -> None:
         import resource
@@ -144,6 +177,32 @@ class Server:
         )
         assert status == 201, body
         return headers["X-Subject-Token"]
+
+
+def finish(server: Server, job_id: str) -> None:
+    """On a server with ``clock="manual"`` and ``admin_token=ADMIN_TOKEN``: advance the clock step by
+    step, each time by what is left of the running step's planned time, until the job has ended (its
+    own times then span exactly its planned duration)."""
+    from datetime import datetime
+
+    token = server.token()
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    for _ in range(30):
+        status, _, body = server.request(
+            "GET", f"/_opencfw/v1/{PROJECT}/jobs/{job_id}", headers={"X-Auth-Token": token}
+        )
+        assert status == 200, body
+        if body["data"]["status"] != "Running":
+            return
+        step = next(s for s in body["data"]["steps"] if s["status"] == "running")
+        started = datetime.fromisoformat(step["started_at"].replace("Z", "+00:00")).timestamp()
+        now = server.request("GET", "/_opencfw/admin/clock", headers=admin)[2]["now"] / 1000
+        seconds = max(step["planned_seconds"] - (now - started), 0) + 0.001
+        status, _, body = server.request(
+            "POST", "/_opencfw/admin/clock/advance", headers=admin, body={"seconds": seconds}
+        )
+        assert status == 200, body
+    raise AssertionError(f"job {job_id} still running after 30 steps of its manual clock")
 
 
 class Worker:

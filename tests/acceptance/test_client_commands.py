@@ -54,15 +54,36 @@ def other_server(tmp_path, sdk_home):
         server.stop()
 
 
-def cli(server: Server | None, *argv: str, env: dict[str, str] | None = None, timeout: float = 60):
-    """Run ``opencfw ARGV`` in a process, configured through the environment like a user's shell."""
+def cli_environ(server: Server | None, env: dict[str, str] | None = None) -> dict[str, str]:
+    """A user's shell configured for ``server``: the SDK's credentials, the project and the endpoint."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("OPENCFW_", "CLOUD_SDK_"))}
     base.update({"CLOUD_SDK_AK": AK, "CLOUD_SDK_SK": SK, "OPENCFW_PROJECT_ID": PROJECT})
     if server is not None:
         base["OPENCFW_ENDPOINT"] = server.url
     base.update(env or {})
+    return base
+
+
+def cli(server: Server | None, *argv: str, env: dict[str, str] | None = None, timeout: float = 60):
+    """Run ``opencfw ARGV`` in a process, configured through the environment like a user's shell."""
     return subprocess.run(
-        [sys.executable, "-m", "opencfw", *argv], env=base, capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-m", "opencfw", *argv],
+        env=cli_environ(server, env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def popen_cli(server: Server | None, *argv: str) -> subprocess.Popen[str]:
+    """Start ``opencfw ARGV`` and return at once (stdout and stderr piped)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "opencfw", *argv],
+        env=cli_environ(server),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 

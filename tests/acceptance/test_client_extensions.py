@@ -4,12 +4,16 @@ endpoint without them (the real cloud), a clear message or plain polling."""
 from __future__ import annotations
 
 import http.server
+import json
 import threading
+import time
+import urllib.request
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
-from tests.acceptance.server import Server
-from tests.acceptance.test_client_commands import as_json, cli, error_line
+from tests.acceptance.server import ADMIN_TOKEN, Server, finish
+from tests.acceptance.test_client_commands import as_json, cli, error_line, popen_cli
 
 
 @pytest.fixture(scope="module")
@@ -33,18 +37,66 @@ def test_job_list_newest_first_with_filters(srv):
     assert table.returncode == 0 and "KIND" in table.stdout and first in table.stdout
 
 
-def test_job_wait_uses_the_servers_wait(srv):
-    """Waiting on opencfw takes a handful of requests, not one per interval (server-side wait)."""
-    # 3 s: still running when the command (a new Python process) gets to it
-    job_id = as_json(cli(srv, "firewall", "create", "waited", "--tag", "opencfw:duration=3s"))["job_id"]
-    result = cli(
-        srv, "job", "wait", job_id, "--interval", "0.05", "--max-interval", "0.05", "--output", "json"
+@pytest.fixture(scope="module")
+def still(tmp_path_factory, sdk_home):
+    """A server on a manual clock: a job moves only when the test advances the clock."""
+    server = Server(
+        tmp_path_factory.mktemp("cli-ext-clock") / "data",
+        provision_seconds="5",
+        clock="manual",
+        admin_token=ADMIN_TOKEN,
+    ).start()
+    yield server
+    server.stop()
+
+
+def job_reads(server: Server) -> int:
+    """How many job reads (documented and extension) the server has answered, from its metrics."""
+    with urllib.request.urlopen(f"{server.url}/_opencfw/metrics", timeout=10) as reply:
+        text = reply.read().decode()
+    return int(
+        sum(
+            sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+            if sample.name == "opencfw_http_requests_total"
+            and sample.labels["route"].endswith("/jobs/{job_id}")
+            and sample.labels["method"] == "GET"
+        )
     )
-    assert result.returncode == 0, result.stderr
-    assert as_json(result)["status"] == "Success"
-    assert set(as_json(result)) == {"id", "status", "begin_time", "end_time"}  # the documented answer
+
+
+def test_job_wait_uses_the_servers_wait(still):
+    """Waiting on opencfw takes a request per change of the job, not one per interval (server-side
+    wait). The job stands still on a manual clock until the wait has begun, however slow the machine."""
+    job_id = as_json(cli(still, "firewall", "create", "waited"))["job_id"]
+    waiting = popen_cli(
+        still, "job", "wait", job_id, "--interval", "0.05", "--max-interval", "0.05", "--output", "json"
+    )
+    try:
+        assert waiting.stderr is not None
+        first = waiting.stderr.readline()  # a log line per change: the first is the job as it stands
+        assert f"job {job_id}" in first and "step validate" in first, first
+        # nothing changes on the server: a client polling every 0.05 s would read the job again and
+        # again; one waiting server-side has at most its one request open
+        reads = job_reads(still)
+        idle = time.monotonic() + 1.0
+        while time.monotonic() < idle:
+            assert waiting.poll() is None
+            time.sleep(0.1)
+        assert job_reads(still) - reads <= 1
+        finish(still, job_id)
+        out, err = waiting.communicate(timeout=60)
+    finally:
+        if waiting.poll() is None:
+            waiting.kill()
+            waiting.communicate()
+    assert waiting.returncode == 0, first + err
+    answer = json.loads(out)
+    assert answer["status"] == "Success"
+    assert set(answer) == {"id", "status", "begin_time", "end_time"}  # the documented answer
     # log lines on stderr name the steps only the extension reports
-    assert "step " in result.stderr
+    assert "step " in first + err
 
 
 class NotOpencfw(http.server.BaseHTTPRequestHandler):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 import pexpect
@@ -10,15 +11,21 @@ import pyte
 import pytest
 
 from tests.acceptance import sdk
-from tests.acceptance.server import AK, PROJECT, SK, Server
+from tests.acceptance.server import ADMIN_TOKEN, AK, PROJECT, SK, Server, finish
 
 COLUMNS, ROWS = 100, 24
 
 
 @pytest.fixture(scope="module")
 def slow(tmp_path_factory, sdk_home):
-    """A server whose jobs take 3 s: long enough to watch."""
-    server = Server(tmp_path_factory.mktemp("tty") / "data", provision_seconds="3").start()
+    """A server on a manual clock: its 3 s jobs move only when the test advances the clock, so a job
+    is still running when the client starts, however slow the machine."""
+    server = Server(
+        tmp_path_factory.mktemp("tty") / "data",
+        provision_seconds="3",
+        clock="manual",
+        admin_token=ADMIN_TOKEN,
+    ).start()
     yield server
     server.stop()
 
@@ -41,6 +48,8 @@ def spawn_wait(server: Server, job_id: str) -> pexpect.spawn:
         dimensions=(ROWS, COLUMNS),
         encoding="utf-8",
         timeout=30,
+        # as from a shell: Ctrl-C's signal acts by default, whatever the test process inherited
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
@@ -56,8 +65,9 @@ def test_live_display_on_a_terminal(slow):
     child = spawn_wait(slow, job_id)
     # against opencfw the server reports the step and progress (it waits server-side, too); the
     # line is cut at the terminal's width
-    child.expect(f"job {job_id}  Running  elapsed 0:0\\d  step ")
+    child.expect(f"job {job_id}  Running  elapsed \\d:\\d\\d  step ")
     during = child.before + child.after
+    finish(slow, job_id)
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -77,10 +87,16 @@ def test_ctrl_c_stops_waiting_and_leaves_the_job(slow):
     child = spawn_wait(slow, job_id)
     child.expect("Running")
     child.sendintr()
-    child.expect(pexpect.EOF)
+    try:
+        child.expect(pexpect.EOF)
+    except pexpect.TIMEOUT:
+        raise AssertionError("still waiting after Ctrl-C:\n" + "\n".join(screen_of(child.before))) from None
     child.close()
     assert child.exitstatus == 130
     lines = screen_of(child.before)
     assert f"stopped waiting; job {job_id} goes on on the server" in lines
     assert not any("Traceback" in line for line in lines)
+    # the client left the job alone: still running, and it ends when its time comes
+    assert cfw.list_job(sdk.ListJobRequest(job_id=job_id)).data.status == "Running"
+    finish(slow, job_id)
     assert sdk.wait_job(cfw, job_id) == "Success"

@@ -201,7 +201,13 @@ def test_sigterm_during_load_loses_no_accepted_request(tmp_path, database_url):
         time.sleep(0.01)
     reader = threading.Thread(target=slow_read)
     reader.start()
-    time.sleep(0.3)
+    # the slow read is in flight once it has taken the one-shot fault (which then leaves the list)
+    deadline = time.monotonic() + 30
+    while srv.request("GET", "/_opencfw/admin/faults", headers={"Authorization": f"Bearer {ADMIN}"})[2][
+        "faults"
+    ]:
+        assert time.monotonic() < deadline, "the slow read never reached the server"
+        time.sleep(0.01)
     assert srv.proc is not None
     srv.proc.send_signal(signal.SIGTERM)
     code = srv.proc.wait(timeout=30)

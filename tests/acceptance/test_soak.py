@@ -12,6 +12,7 @@ import pytest
 SOAK = Path(__file__).parents[2] / "bench" / "soak.py"
 
 
+@pytest.mark.exclusive  # 200 clients for a minute: it measures the server, not the machine's other load
 @pytest.mark.timeout(240)
 def test_soak_has_no_error_no_leak(tmp_path):
     """No error answer, server RSS within +20% of its warmed-up size, no descriptor left open."""

@@ -412,13 +412,15 @@ def test_wait_returns_when_the_job_changes(tasks):
         clock.advance(1)
         changed_at = time.monotonic()
         await asyncio.get_running_loop().run_in_executor(runtime.writer, runtime.worker.run_once)
-        answer = await asyncio.wait_for(waiter, 5)
+        answer = await asyncio.wait_for(waiter, 20)
         return waited_idle, time.monotonic() - changed_at, answer
 
     waited_idle, latency, answer = asyncio.run(scenario())
-    assert 0.3 <= waited_idle < 1.0
+    # bounds that hold on a loaded machine and still tell the behaviours apart: the idle wait ends at
+    # its 0.3 s (not at once, not never); the change is answered long before the waiter's own 30 s
+    assert 0.3 <= waited_idle < 10
     assert answer["data"]["current_step"] == "allocate"
-    assert latency < 1.0
+    assert latency < 10
     assert_error(call(client, "GET", f"/_opencfw/v1/{P}/jobs/{job_id}?wait=61"), 400, "CFW.00200001", "wait")
 
 
