@@ -65,16 +65,17 @@ class Server:
         self.nofile = nofile
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = server_environ(
-            OPENCFW_DATA_DIR=str(data_dir),
-            OPENCFW_PORT=str(self.port),
-            OPENCFW_MASTER_KEY=MASTER_KEY,
-            OPENCFW_PROJECT_ID=PROJECT,
-            OPENCFW_ACCESS_KEY=AK,
-            OPENCFW_SECRET_KEY=SK,
-            OPENCFW_PASSWORD=PASSWORD,
-            **{f"OPENCFW_{k.upper()}": v for k, v in settings.items()},
-        )
+        defaults = {
+            "OPENCFW_DATA_DIR": str(data_dir),
+            "OPENCFW_PORT": str(self.port),
+            "OPENCFW_MASTER_KEY": MASTER_KEY,
+            "OPENCFW_PROJECT_ID": PROJECT,
+            "OPENCFW_ACCESS_KEY": AK,
+            "OPENCFW_SECRET_KEY": SK,
+            "OPENCFW_PASSWORD": PASSWORD,
+        }
+        # a test's settings replace the defaults (a worker with another password, say)
+        self.env = server_environ(**{**defaults, **{f"OPENCFW_{k.upper()}": v for k, v in settings.items()}})
         self.database_url = database_url
         if database_url is not None:
             self.env["OPENCFW_DATABASE_URL"] = database_url
