@@ -299,9 +299,9 @@ class Settings:
                 values[name] = f.metadata["parse"](raw, f"{key} in {path}")
                 sources[name] = f"file {path}"
         for f in fields(cls):
-            raw = environ.get(f.metadata["env"])
-            if raw is not None and raw != "":
-                values[f.name] = f.metadata["parse"](raw, f.metadata["env"])
+            env = environ.get(f.metadata["env"])
+            if env is not None and env != "":
+                values[f.name] = f.metadata["parse"](env, f.metadata["env"])
                 sources[f.name] = f"environment {f.metadata['env']}"
         values.setdefault("data_dir", default_data_dir(environ))
         settings = cls(**values)

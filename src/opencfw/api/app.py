@@ -9,7 +9,7 @@ import functools
 import logging
 import os
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from opencfw.api import (
     resource_routes,
@@ -110,9 +110,7 @@ class BodyBudget:
 class App:
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
-        self.bodies = BodyBudget(
-            runtime.settings.max_body_bytes_in_flight, runtime.settings.body_timeout
-        )
+        self.bodies = BodyBudget(runtime.settings.max_body_bytes_in_flight, runtime.settings.body_timeout)
         self.router = Router(
             routes_cfw.ROUTES
             + routes_iam.ROUTES
@@ -335,13 +333,13 @@ class App:
                 if route.auth == "project":
                     self._authorize(req.principal, req)
             if route.mode == "async":
-                response: Response = await route.handler(self.rt, req)
-                return response
+                return await cast("Awaitable[Response]", route.handler(self.rt, req))
+            handler = cast("Callable[[Runtime, Request], Response]", route.handler)
             if route.mode == "inline" and self.rt.inline_reads:
-                return route.handler(self.rt, req)
+                return handler(self.rt, req)
             loop = asyncio.get_running_loop()
             executor = self.rt.writer if route.mode == "write" else None
-            return await loop.run_in_executor(executor, route.handler, self.rt, req)
+            return await loop.run_in_executor(executor, handler, self.rt, req)
         finally:
             if held[0]:
                 await self.bodies.give(held[0])

@@ -178,6 +178,7 @@ def sign_in(rt: Runtime, req: Request) -> Response:
             project_name=None if known else body.project,
             client=req.client,
         )
+        assert project is not None  # a project-scoped token always names its project
         value, session = _sessions(rt).issue("user", project.id, user.id, user.password_hash)
     else:
         if not body.token:

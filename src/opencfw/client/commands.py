@@ -381,7 +381,7 @@ def _created_at(record: dict[str, Any]) -> str:
 
 
 def _firewall_text(record: dict[str, Any]) -> str:
-    flavor = record.get("flavor") if isinstance(record.get("flavor"), dict) else {}
+    flavor: dict[str, Any] = record["flavor"] if isinstance(record.get("flavor"), dict) else {}
     row = {
         **record,
         "created": _created_at(record),

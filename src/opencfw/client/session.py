@@ -230,7 +230,7 @@ def _not_cfw(text: str) -> bool:
 def _from_response(exc: Any, endpoint: str) -> ClientError:
     status = int(exc.status_code or 0)
     message = _first_line(exc.error_msg) or f"HTTP {status}"
-    common = {"error_code": exc.error_code or None, "request_id": exc.request_id or None}
+    common: dict[str, Any] = {"error_code": exc.error_code or None, "request_id": exc.request_id or None}
     if _not_cfw(str(exc.error_msg or "")):
         # never print the page itself: say what it means
         what = f"{endpoint} answered HTTP {status} with a web page, not a CFW answer"

@@ -35,7 +35,8 @@ class ObservedFirewalls(Firewalls):
         self.new_id = new_id
 
     def create(self, project_id: str, spec: Any, idempotency: tuple[str, str] | None = None) -> str:
-        self._drawn.ids = drawn = []
+        drawn: list[str] = []
+        self._drawn.ids = drawn
         try:
             job_id = super().create(project_id, spec, idempotency)
         finally:

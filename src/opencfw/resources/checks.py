@@ -44,7 +44,7 @@ def address(value: str, field: str = "address") -> int:
     try:
         if dash:
             first, last = ipaddress.ip_address(low), ipaddress.ip_address(high)
-            if first.version != last.version or first > last:
+            if first.version != last.version or int(first) > int(last):
                 raise ValueError(value)
             return 0 if first.version == 4 else 1
         return 0 if ipaddress.ip_network(value, strict=False).version == 4 else 1

@@ -8,6 +8,7 @@ another project are ``NotFound`` (CFW.00200005), and a row that others refer to 
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, Generic
@@ -155,7 +156,7 @@ class ResourceService(Generic[M]):
             raise self._missing(f"{self.r.title} {row_id}")
         return row
 
-    def delete_many(self, where: Where, row_ids: list[str]) -> list[M]:
+    def delete_many(self, where: Where, row_ids: builtins.list[str]) -> builtins.list[M]:
         """Delete every row named, or none: an unknown id is ``NotFound``, a row in use ``InUse``."""
 
         def check(row: M, references: int) -> None:

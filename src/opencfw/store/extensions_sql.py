@@ -4,7 +4,7 @@ retention, and the admin operations. A mixin of ``sql_store.SqlStore`` (it uses 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, ClassVar
+from typing import Any
 
 import msgspec
 
@@ -23,12 +23,16 @@ Event = tuple[int, str, dict[str, Any], int]  # (seq, type, data, at_ms)
 class ExtensionsSql:
     #: called after a commit that wrote events, with the projects concerned (set by the runtime)
     on_events: Callable[[set[str]], None] | None = None
-    _job_from_row: ClassVar[Callable[[tuple[Any, ...]], Job]]
+
+    @staticmethod
+    def _job_from_row(row: tuple[Any, ...]) -> Job:
+        raise NotImplementedError
 
     # provided by SqlStore
     def _write(self) -> Any: ...
     def _read(self) -> Any: ...
-    def _q(self, sql: str) -> str: ...
+    def _q(self, sql: str) -> str:
+        raise NotImplementedError
 
     # -- the event log
 
@@ -221,7 +225,8 @@ class KeysSql:
     """Listing the AK/SK pairs (never their secrets), for `opencfw credentials list`."""
 
     def _read(self) -> Any: ...
-    def _q(self, sql: str) -> str: ...
+    def _q(self, sql: str) -> str:
+        raise NotImplementedError
 
     def list_access_keys(self) -> list[tuple[str, str, str, str, int]]:
         """``(access_key, user, domain, status, created_ms)`` of every key, oldest first."""

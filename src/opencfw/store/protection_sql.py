@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import msgspec
 
@@ -87,8 +87,8 @@ def east_west_from_row(row: Sequence[Any]) -> EastWest:
 class ProtectionSql:
     """IPS settings, east-west protection and tag changes; mixed into ``SqlStore``."""
 
-    lock_rows: str
-    integrity_errors: tuple[type[BaseException], ...]
+    lock_rows: ClassVar[str]
+    integrity_errors: ClassVar[tuple[type[BaseException], ...]]
 
     # provided by SqlStore and its subclasses
     def _write(self) -> contextlib.AbstractContextManager[Any]:

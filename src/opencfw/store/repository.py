@@ -138,7 +138,9 @@ class Repository(Generic[M]):
                 parent = self._parent_row(conn, where, lock=False)
                 for row in rows:
                     self.r.fits(parent, row)
-            for quota in self.r.quotas if check is not None and rows else ():
+            for quota in self.r.quotas if rows else ():
+                if check is None:
+                    break
                 sql = self._count_sql(quota.per)
                 values = (where.project_id, *(getattr(rows[0], c) for c in quota.per))
                 check(quota, rows, int(conn.execute(sql, values).fetchone()[0]))
