@@ -98,6 +98,8 @@ def test_another_projects_object_looks_unknown(api):
         ("POST", f"/v1/{OTHER}/firewall/east-west?fw_instance_id={firewall_id}", EAST_WEST),
         ("POST", f"/v2/{OTHER}/cfw-cfw/{firewall_id}/tags/create", {"tags": [{"key": "k", "value": "v"}]}),
         ("DELETE", f"/v2/{OTHER}/cfw-cfw/{firewall_id}/tags/delete", {"tags": [{"key": "k"}]}),
+        ("PUT", f"/v2/{OTHER}/cfw-cfw/{firewall_id}/tags/save", {"tags": [{"key": "k", "value": "v"}]}),
+        ("GET", f"/v2/{OTHER}/cfw-cfw/{firewall_id}/tags", None),
     ]:
         foreign = call(client, method, url, body, token=token)
         unknown = call(
@@ -301,6 +303,36 @@ def test_tags_errors(api):
     assert len(json.loads(record(client, firewall_id)["tags"])) == 15
 
 
+def test_tag_reads_and_save(api):
+    """ListResourceTags answers a firewall's tags; SaveTags replaces them (checked as a create checks
+    them); ListProjectTags answers every key of the project's firewalls with its distinct values,
+    keys in order, paged; another project's tags never show."""
+    runtime, _, client = api
+    first, _ = running(runtime, client, tags=[{"key": "team", "value": "qa"}])
+    second, _ = running(runtime, client, name="fw-2", tags=[{"key": "team", "value": "ops"}])
+    url = f"/v2/{P}/cfw-cfw/{first}/tags"
+    assert call(client, "GET", url).json == {"tags": [{"key": "team", "value": "qa"}], "sys_tags": []}
+    saved = {"tags": [{"key": "env", "value": "dev"}, {"key": "app", "value": "web"}]}
+    assert (reply := call(client, "PUT", f"{url}/save", saved)).status == 200, reply.body
+    assert call(client, "GET", f"{url}?enterprise_project_id=0").json["tags"] == saved["tags"]
+    assert json.loads(record(client, first)["tags"]) == {"env": "dev", "app": "web"}
+    twice = {"tags": [{"key": "k", "value": "1"}, {"key": "k", "value": "2"}]}
+    assert_error(call(client, "PUT", f"{url}/save", twice), 400, "CFW.00200001", "tags")
+    bad = {"tags": [{"key": "opencfw:nonsense", "value": "1"}]}
+    assert_error(call(client, "PUT", f"{url}/save", bad), 400, "CFW.00200001", "opencfw:nonsense")
+    assert call(client, "GET", url).json["tags"] == saved["tags"]  # nothing changed
+    call(client, "PUT", f"/v2/{P}/cfw-cfw/{second}/tags/save", {"tags": [{"key": "env", "value": "prod"}]})
+    every = [{"key": "app", "value": ["web"]}, {"key": "env", "value": ["dev", "prod"]}]
+    assert call(client, "GET", f"/v2/{P}/cfw-cfw/tags").json == {"tags": every}
+    assert call(client, "GET", f"/v2/{P}/cfw-cfw/tags?offset=1&limit=1").json == {"tags": every[1:]}
+    assert call(client, "GET", f"/v2/{P}/cfw-cfw/tags?offset=2&limit=1").json == {"tags": []}
+    assert_error(call(client, "GET", f"/v2/{P}/cfw-cfw/tags?limit=0"), 400, "CFW.00200001", "limit")
+    token = other_project(runtime, client)
+    assert call(client, "GET", f"/v2/{OTHER}/cfw-cfw/tags", token=token).json == {"tags": []}
+    assert call(client, "PUT", f"{url}/save", {"tags": None}).status == 200
+    assert call(client, "GET", url).json["tags"] == []
+
+
 # -- a deleted firewall, authentication
 
 
@@ -326,8 +358,11 @@ def test_deleted_firewall_owns_nothing(api):
         ("GET", f"/v1/{P}/firewall/east-west?offset=0&limit=10&fw_instance_id={firewall_id}", None),
         ("POST", f"/v1/{P}/firewall/east-west/protect", {"object_id": vpc_object, "status": 0}),
         ("POST", f"/v2/{P}/cfw-cfw/{firewall_id}/tags/create", {"tags": [{"key": "k", "value": "v"}]}),
+        ("PUT", f"/v2/{P}/cfw-cfw/{firewall_id}/tags/save", {"tags": [{"key": "k", "value": "v"}]}),
+        ("GET", f"/v2/{P}/cfw-cfw/{firewall_id}/tags", None),
     ]:
         assert_error(call(client, method, url, body), 400, "CFW.00200005")
+    assert call(client, "GET", f"/v2/{P}/cfw-cfw/tags").json == {"tags": []}
 
 
 @pytest.mark.parametrize("route", routes_terraform.ROUTES, ids=lambda r: f"{r.method} {r.template}")

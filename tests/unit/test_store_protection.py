@@ -3,11 +3,13 @@ each other, and migration 3 applies on top of a store with data."""
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 
+import pytest
+
+from opencfw.domain.errors import NotFound
 from opencfw.domain.models import Edition, Tag
-from opencfw.domain.protection import IpsMode
+from opencfw.domain.protection import IpsMode, IpsType
 from opencfw.service.firewalls import Firewalls, NewFirewall
 from opencfw.service.jobs import ProvisioningPolicy
 
@@ -42,30 +44,44 @@ def test_concurrent_tag_additions_all_land(store, clock):
 
 
 def test_concurrent_ips_changes_of_a_fresh_object_keep_both(store, clock):
-    """A mode change and a switch change racing on an object without settings yet both stick."""
+    """A mode change and a switch change racing on an object without settings yet both stick (the
+    registry's ``put`` reads and writes under the owning firewall's lock)."""
+    from opencfw.service.protection import Protection
+
+    protection = Protection(store, clock)
     for round_ in range(5):
         _, obj = firewall(store, clock, f"fw{round_}")
 
         def set_mode():
-            store.change_ips_settings(P, obj, lambda _, s: dataclasses.replace(s, mode=IpsMode.LOOSE), 1)
+            protection.set_ips_mode(P, obj, int(IpsMode.LOOSE))
 
         def set_patches():
-            store.change_ips_settings(
-                P, obj, lambda _, s: dataclasses.replace(s, virtual_patches_status=1), 1
-            )
+            protection.set_ips_switch(P, obj, int(IpsType.VIRTUAL_PATCHES), 1)
 
         in_threads(set_mode, set_patches)
-        settings = store.get_ips_settings(P, obj)
+        settings = protection.ips_settings(P, obj)
         assert (settings.mode, settings.virtual_patches_status) == (IpsMode.LOOSE, 1)
 
 
-def test_unknown_object_and_firewall_are_none(store, clock):
-    """Unknown ids read as None and change nothing."""
-    assert store.get_ips_settings(P, "nope") is None
-    assert store.change_ips_settings(P, "nope", lambda _, s: s, 1) is None
+def test_unknown_object_and_firewall_are_not_found(store, clock):
+    """Unknown ids answer NotFound and change nothing."""
+    from opencfw.service.protection import Protection
+
+    protection = Protection(store, clock)
     assert store.change_firewall_tags(P, "nope", lambda tags: tags, 1) is None
-    assert store.get_east_west(P, "nope") is None
-    assert store.vpc_border_objects(P) == {}
+    for call in (
+        lambda: protection.ips_settings(P, "nope"),
+        lambda: protection.set_ips_mode(P, "nope", 1),
+        lambda: protection.east_west(P, "nope"),
+        lambda: protection.set_east_west_status(P, "nope", 0),
+        lambda: protection.firewall_tags(P, "nope"),
+        lambda: protection.save_tags(P, "nope", []),
+    ):
+        with pytest.raises(NotFound):
+            call()
+    assert protection.vpc_border_objects(P) == {}
+    assert protection.project_tags(P) == []
+    assert _protection_rows(store) == (0, 0)
 
 
 def _protection_rows(store) -> tuple[int, int]:

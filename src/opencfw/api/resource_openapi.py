@@ -242,6 +242,8 @@ def generate(registry: Registry = REGISTRY) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     structs = []
     for resource in registry:
+        if not resource.operations:  # served by hand (its routes' part of the document is too)
+            continue
         error_name = f"{_camel(resource.name)}BadRequest"
         responses[error_name] = _error_response(resource, registry)
         structs += [

@@ -113,7 +113,11 @@ def create_firewall(rt: Runtime, req: Request) -> Response:
 
 
 def _records(rt: Runtime, project_id: str, firewalls: list[Firewall]) -> list[dict[str, Any]]:
-    vpc_objects = Protection(rt.store, rt.clock).vpc_border_objects(project_id) if firewalls else {}
+    vpc_objects = (
+        Protection(rt.store, rt.clock, resources=rt.resources).vpc_border_objects(project_id)
+        if firewalls
+        else {}
+    )
     return [views.firewall_record(fw, vpc_objects.get(fw.id)) for fw in firewalls]
 
 

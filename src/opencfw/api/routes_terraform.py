@@ -1,5 +1,8 @@
 """The endpoints the Terraform resource ``huaweicloud_cfw_firewall`` calls beside the firewall
-lifecycle: IPS protection mode and switches, east-west protection, firewall tags."""
+lifecycle: IPS protection mode and switches, east-west protection, firewall tags (and the tag
+reads). IPS settings and east-west protection are resources of the registry whose operations are
+settings reads and writes rather than a collection's: their bodies are declared in
+``resources/ips_settings.py`` and ``resources/east_west.py``, their rules in ``service/protection.py``."""
 
 from __future__ import annotations
 
@@ -12,35 +15,12 @@ from opencfw.api.http import Request, Response, Route, json_response
 from opencfw.domain.errors import BadParameter
 from opencfw.domain.models import Tag
 from opencfw.domain.protection import EastWest
+from opencfw.resources.east_west import ChangeProtectStatusRequestBody, CreateEastWestFirewallRequestBody
+from opencfw.resources.ips_settings import IpsProtectDTO, IpsSwitchDTO
 from opencfw.service.protection import Protection
 
 if TYPE_CHECKING:
     from opencfw.runtime import Runtime
-
-ObjectId = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]{1,64}\Z")]
-Small = Annotated[int, Meta(ge=-(2**31), le=2**31 - 1)]
-
-
-class IpsProtectIn(Struct):
-    object_id: ObjectId
-    mode: Small
-
-
-class IpsSwitchIn(Struct):
-    object_id: ObjectId
-    ips_type: Small
-    status: Small
-
-
-class EastWestIn(Struct):
-    er_id: Annotated[str, Meta(min_length=1, max_length=64)]
-    inspection_cidr: Annotated[str, Meta(min_length=1, max_length=64)]
-    mode: Annotated[str, Meta(max_length=32)]
-
-
-class EastWestProtectIn(Struct):
-    object_id: ObjectId
-    status: Small
 
 
 class TagsIn(Struct):
@@ -48,7 +28,7 @@ class TagsIn(Struct):
 
 
 def _service(rt: Runtime) -> Protection:
-    return Protection(rt.store, rt.clock)
+    return Protection(rt.store, rt.clock, resources=rt.resources)
 
 
 def _object_id(req: Request) -> str:
@@ -85,7 +65,7 @@ def get_ips_protect(rt: Runtime, req: Request) -> Response:
 
 def set_ips_protect(rt: Runtime, req: Request) -> Response:
     firewall_id = _firewall_id(req)
-    body = schemas.decode_body(req.body, IpsProtectIn)
+    body = schemas.decode_body(req.body, IpsProtectDTO)
     _service(rt).set_ips_mode(req.params["project_id"], body.object_id, body.mode, firewall_id)
     return _acknowledged(body.object_id)
 
@@ -103,7 +83,7 @@ def get_ips_switch(rt: Runtime, req: Request) -> Response:
 
 def set_ips_switch(rt: Runtime, req: Request) -> Response:
     firewall_id = _firewall_id(req)
-    body = schemas.decode_body(req.body, IpsSwitchIn)
+    body = schemas.decode_body(req.body, IpsSwitchDTO)
     _service(rt).set_ips_switch(
         req.params["project_id"], body.object_id, body.ips_type, body.status, firewall_id
     )
@@ -161,7 +141,7 @@ def get_east_west(rt: Runtime, req: Request) -> Response:
 
 def create_east_west(rt: Runtime, req: Request) -> Response:
     firewall_id = _required_firewall_id(req)
-    body = schemas.decode_body(req.body, EastWestIn)
+    body = schemas.decode_body(req.body, CreateEastWestFirewallRequestBody)
     east_west = _service(rt).create_east_west(
         req.params["project_id"],
         firewall_id,
@@ -180,7 +160,7 @@ def create_east_west(rt: Runtime, req: Request) -> Response:
 
 def set_east_west_protect(rt: Runtime, req: Request) -> Response:
     firewall_id = _firewall_id(req)
-    body = schemas.decode_body(req.body, EastWestProtectIn)
+    body = schemas.decode_body(req.body, ChangeProtectStatusRequestBody)
     _service(rt).set_east_west_status(req.params["project_id"], body.object_id, body.status, firewall_id)
     return _acknowledged(body.object_id)
 
@@ -193,16 +173,41 @@ def _tags(req: Request) -> list[Tag]:
     return [Tag(t.key, t.value) for t in body.tags or []]
 
 
+def _path_firewall_id(req: Request) -> str:
+    schemas.query_text(req.query, "enterprise_project_id")  # accepted, bounded, not used
+    return schemas.path_id(req.params["fw_instance_id"], "fw_instance_id")
+
+
 def create_tags(rt: Runtime, req: Request) -> Response:
-    firewall_id = schemas.path_id(req.params["fw_instance_id"], "fw_instance_id")
+    firewall_id = _path_firewall_id(req)
     _service(rt).add_tags(req.params["project_id"], firewall_id, _tags(req))
     return json_response(200, {})
 
 
 def delete_tags(rt: Runtime, req: Request) -> Response:
-    firewall_id = schemas.path_id(req.params["fw_instance_id"], "fw_instance_id")
+    firewall_id = _path_firewall_id(req)
     _service(rt).remove_tags(req.params["project_id"], firewall_id, [t.key for t in _tags(req)])
     return json_response(200, {})
+
+
+def save_tags(rt: Runtime, req: Request) -> Response:
+    firewall_id = _path_firewall_id(req)
+    _service(rt).save_tags(req.params["project_id"], firewall_id, _tags(req))
+    return json_response(200, {})
+
+
+def list_resource_tags(rt: Runtime, req: Request) -> Response:
+    firewall_id = _path_firewall_id(req)
+    tags = _service(rt).firewall_tags(req.params["project_id"], firewall_id)
+    return json_response(200, {"tags": [{"key": t.key, "value": t.value} for t in tags], "sys_tags": []})
+
+
+def list_project_tags(rt: Runtime, req: Request) -> Response:
+    schemas.query_text(req.query, "enterprise_project_id")  # accepted, bounded, not used
+    offset = schemas.query_int(req.query, "offset", low=0, high=2**31 - 1, required=False) or 0
+    limit = schemas.query_int(req.query, "limit", low=1, high=1024, required=False) or 1024
+    found = _service(rt).project_tags(req.params["project_id"])[offset : offset + limit]
+    return json_response(200, {"tags": [{"key": key, "value": values} for key, values in found]})
 
 
 ROUTES = [
@@ -215,4 +220,7 @@ ROUTES = [
     Route("POST", "/v1/{project_id}/firewall/east-west/protect", set_east_west_protect, mode="write"),
     Route("POST", "/v2/{project_id}/cfw-cfw/{fw_instance_id}/tags/create", create_tags, mode="write"),
     Route("DELETE", "/v2/{project_id}/cfw-cfw/{fw_instance_id}/tags/delete", delete_tags, mode="write"),
+    Route("PUT", "/v2/{project_id}/cfw-cfw/{fw_instance_id}/tags/save", save_tags, mode="write"),
+    Route("GET", "/v2/{project_id}/cfw-cfw/{fw_instance_id}/tags", list_resource_tags),
+    Route("GET", "/v2/{project_id}/cfw-cfw/tags", list_project_tags),
 ]

@@ -4,7 +4,7 @@
 module here, a line below, a migration, and its own tests.
 """
 
-from opencfw.resources import address_group, black_white_list, service_group
+from opencfw.resources import address_group, black_white_list, east_west, ips_settings, service_group
 from opencfw.resources.registry import Registry
 
 REGISTRY = Registry(
@@ -14,7 +14,7 @@ REGISTRY = Registry(
         address_group.ADDRESS_ITEM,
         service_group.SERVICE_SET,
         service_group.SERVICE_ITEM,
+        ips_settings.RESOURCE,
+        east_west.RESOURCE,
     ],
-    # written by the IPS/east-west code (store/protection_sql.py), not yet by declaration
-    owned_elsewhere=("ips_settings", "east_west"),
 )

@@ -1,14 +1,18 @@
 """What a firewall protects and how: IPS mode and switches, east-west protection, tags.
 
-Another project's objects and firewalls answer exactly as unknown ones (``NotFound``).
+IPS settings and east-west protection are resources of the registry (``resources/ips_settings.py``,
+``resources/east_west.py``), stored by its generic repository; their rules are here. Tags are a
+column of the firewall's row (the firewall lifecycle owns it). Another project's objects and
+firewalls answer exactly as unknown ones (``NotFound``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import ipaddress
 import uuid
 from collections.abc import Callable
+
+import msgspec
 
 from opencfw.domain.clock import Clock
 from opencfw.domain.errors import BadParameter, InstanceStatusError, NotFound
@@ -19,14 +23,17 @@ from opencfw.domain.protection import (
     IpsMode,
     IpsSettings,
     IpsType,
-    ObjectType,
-    ProtectedObject,
 )
+from opencfw.resources.east_west import AlreadyProtected, EastWestRow
+from opencfw.resources.ips_settings import IpsSettingsRow
 from opencfw.service.jobs import validate_tags
+from opencfw.service.resources import ResourceServices, Where
 from opencfw.store.base import Store
 
 #: the only east-west mode there is: through an enterprise router
 EAST_WEST_MODES = frozenset({"er"})
+#: every firewall of a project (a project has far fewer)
+_ALL = 1_000_000
 
 
 def _object_not_found(object_id: str) -> NotFound:
@@ -37,24 +44,41 @@ def _firewall_not_found(firewall_id: str) -> NotFound:
     return NotFound(f"The firewall instance {firewall_id} does not exist")
 
 
+def _settings(row: IpsSettingsRow) -> IpsSettings:
+    return IpsSettings(row.id, IpsMode(row.mode), row.basic_defense_status, row.virtual_patches_status)
+
+
+def _east_west(row: EastWestRow) -> EastWest:
+    fields = msgspec.structs.asdict(row)
+    del fields["id"]
+    return EastWest(**{**fields, "status": EastWestStatus(row.status)})
+
+
 class Protection:
     def __init__(
-        self, store: Store, clock: Clock, new_id: Callable[[], str] = lambda: str(uuid.uuid4())
+        self,
+        store: Store,
+        clock: Clock,
+        new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+        resources: ResourceServices | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.new_id = new_id
+        services = resources if resources is not None else ResourceServices(store, clock)
+        self.ips = services["ips_settings"].repo
+        self.ew = services["east_west"].repo
 
     # -- IPS
 
     def ips_settings(self, project_id: str, object_id: str, firewall_id: str | None = None) -> IpsSettings:
-        """An object's IPS settings; with ``firewall_id``, the object must be that firewall's."""
-        if firewall_id is not None:
-            self._object(project_id, object_id, firewall_id)
-        settings = self.store.get_ips_settings(project_id, object_id)
-        if settings is None:
+        """An object's IPS settings (the defaults until changed); with ``firewall_id``, the object
+        must be that firewall's."""
+        found = self.ips.page(Where(project_id, firewall_id, object_id), {}, 0, 1)
+        if found is None:
             raise _object_not_found(object_id)
-        return settings
+        rows = found[1]
+        return _settings(rows[0]) if rows else IpsSettings(object_id)
 
     def set_ips_mode(
         self, project_id: str, object_id: str, mode: int, firewall_id: str | None = None
@@ -63,12 +87,7 @@ class Protection:
             raise BadParameter(
                 "Invalid request body: `mode` must be 0 (observe), 1 (strict), 2 (medium) or 3 (loose)"
             )
-        self._change_ips(
-            project_id,
-            object_id,
-            firewall_id,
-            lambda _, current: dataclasses.replace(current, mode=IpsMode(mode)),
-        )
+        self._change_ips(project_id, object_id, firewall_id, {"mode": mode})
 
     def set_ips_switch(
         self, project_id: str, object_id: str, ips_type: int, status: int, firewall_id: str | None = None
@@ -79,46 +98,44 @@ class Protection:
             )
         if status not in (0, 1):
             raise BadParameter("Invalid request body: `status` must be 0 (off) or 1 (on)")
-
-        def change(found: ProtectedObject, current: IpsSettings) -> IpsSettings:
-            if found.type is not ObjectType.INTERNET_BORDER:
-                raise BadParameter(
-                    "Invalid request body: `object_id` must be an Internet border object (type 0)"
-                )
-            if ips_type == IpsType.BASIC_DEFENSE:
-                return dataclasses.replace(current, basic_defense_status=status)
-            return dataclasses.replace(current, virtual_patches_status=status)
-
-        self._change_ips(project_id, object_id, firewall_id, change)
+        # a VPC border object (east-west) has no switches; objects never change type
+        if self.ew.get(Where(project_id, firewall_id), object_id) is not None:
+            raise BadParameter("Invalid request body: `object_id` must be an Internet border object (type 0)")
+        field = "basic_defense_status" if ips_type == IpsType.BASIC_DEFENSE else "virtual_patches_status"
+        self._change_ips(project_id, object_id, firewall_id, {field: status})
 
     def _change_ips(
-        self,
-        project_id: str,
-        object_id: str,
-        firewall_id: str | None,
-        change: Callable[[ProtectedObject, IpsSettings], IpsSettings],
+        self, project_id: str, object_id: str, firewall_id: str | None, given: dict[str, int]
     ) -> None:
-        def guarded(found: ProtectedObject, current: IpsSettings) -> IpsSettings:
-            if firewall_id is not None and found.firewall_id != firewall_id:
-                raise _object_not_found(object_id)
-            return change(found, current)
+        now = self.clock.now_ms()
 
-        if self.store.change_ips_settings(project_id, object_id, guarded, self.clock.now_ms()) is None:
-            raise _object_not_found(object_id)
+        def change(owner: str, current: IpsSettingsRow | None) -> IpsSettingsRow:
+            if current is None:
+                defaults = IpsSettings(object_id)
+                current = IpsSettingsRow(
+                    id=object_id,
+                    project_id=project_id,
+                    firewall_id=owner,
+                    object_id=object_id,
+                    mode=int(defaults.mode),
+                    basic_defense_status=defaults.basic_defense_status,
+                    virtual_patches_status=defaults.virtual_patches_status,
+                    created_ms=now,
+                    updated_ms=now,
+                )
+            return msgspec.structs.replace(current, **given, updated_ms=now)
 
-    def _object(self, project_id: str, object_id: str, firewall_id: str | None) -> ProtectedObject:
-        found = self.store.get_protected_object(project_id, object_id)
-        if found is None or (firewall_id is not None and found.firewall_id != firewall_id):
+        if self.ips.put(Where(project_id, firewall_id, object_id), object_id, change) is None:
             raise _object_not_found(object_id)
-        return found
 
     # -- east-west
 
     def east_west(self, project_id: str, firewall_id: str) -> EastWest | None:
         """The firewall's east-west protection, None when it has none (404s for unknown firewalls)."""
-        if self.store.get_firewall(project_id, firewall_id) is None:
+        found = self.ew.page(Where(project_id, firewall_id), {}, 0, 1)
+        if found is None:
             raise _firewall_not_found(firewall_id)
-        return self.store.get_east_west(project_id, firewall_id)
+        return _east_west(found[1][0]) if found[1] else None
 
     def create_east_west(
         self, project_id: str, firewall_id: str, *, er_id: str, inspection_cidr: str, mode: str
@@ -136,11 +153,13 @@ class Protection:
                 "Invalid request body: `inspection_cidr` must be a private IPv4 network, /8 to /24"
             )
         now = self.clock.now_ms()
-        east_west = EastWest(
-            firewall_id=firewall_id,
+        object_id = self.new_id()
+        row = EastWestRow(
+            id=object_id,
             project_id=project_id,
-            object_id=self.new_id(),
-            status=EastWestStatus.NOT_PROTECTING,
+            firewall_id=firewall_id,
+            object_id=object_id,
+            status=int(EastWestStatus.NOT_PROTECTING),
             mode=mode,
             er_id=er_id,
             er_attachment_id=self.new_id(),
@@ -149,28 +168,35 @@ class Protection:
             created_ms=now,
             updated_ms=now,
         )
-        conflict = lambda: InstanceStatusError(  # noqa: E731
-            f"The firewall instance {firewall_id} already has east-west protection"
-        )
-        if not self.store.create_east_west(east_west, conflict):
+        try:
+            created = self.ew.create(Where(project_id, firewall_id), lambda _: row)
+        except AlreadyProtected as exc:
+            raise InstanceStatusError(
+                f"The firewall instance {firewall_id} already has east-west protection"
+            ) from exc
+        if created is None:
             raise _firewall_not_found(firewall_id)
-        return east_west
+        return _east_west(created)
 
     def set_east_west_status(
         self, project_id: str, object_id: str, status: int, firewall_id: str | None = None
     ) -> None:
         if status not in EastWestStatus._value2member_map_:
             raise BadParameter("Invalid request body: `status` must be 0 (protect) or 1 (do not protect)")
-        found = self._object(project_id, object_id, firewall_id)
-        if found.type is not ObjectType.VPC_BORDER:
-            raise BadParameter("Invalid request body: `object_id` must be a VPC border object (type 1)")
-        if not self.store.set_east_west_status(
-            project_id, object_id, EastWestStatus(status), self.clock.now_ms()
-        ):
+        now = self.clock.now_ms()
+        where = Where(project_id, firewall_id)
+        changed = self.ew.update(
+            where, object_id, lambda row: msgspec.structs.replace(row, status=status, updated_ms=now)
+        )
+        if changed is None:
+            if self.ips.page(Where(project_id, firewall_id, object_id), {}, 0, 1) is not None:
+                raise BadParameter("Invalid request body: `object_id` must be a VPC border object (type 1)")
             raise _object_not_found(object_id)
 
     def vpc_border_objects(self, project_id: str) -> dict[str, str]:
-        return self.store.vpc_border_objects(project_id)
+        """``{firewall id: VPC border object id}`` of the project's firewalls with east-west protection."""
+        found = self.ew.page(Where(project_id), {}, 0, _ALL)
+        return {} if found is None else {row.firewall_id: row.id for row in found[1]}
 
     # -- tags
 
@@ -202,3 +228,23 @@ class Protection:
         if new is None:
             raise _firewall_not_found(firewall_id)
         return new
+
+    def save_tags(self, project_id: str, firewall_id: str, tags: list[Tag]) -> list[Tag]:
+        """Replace the firewall's tags with these (SaveTags), checked as a create checks them."""
+        validate_tags(tags)
+        return self._change_tags(project_id, firewall_id, lambda _: list(tags))
+
+    def firewall_tags(self, project_id: str, firewall_id: str) -> list[Tag]:
+        firewall = self.store.get_firewall(project_id, firewall_id)
+        if firewall is None:
+            raise _firewall_not_found(firewall_id)
+        return list(firewall.tags)
+
+    def project_tags(self, project_id: str) -> list[tuple[str, list[str]]]:
+        """Every tag key of the project's firewalls with its distinct values, both sorted."""
+        _, firewalls = self.store.list_firewalls(project_id, limit=None)
+        values: dict[str, set[str]] = {}
+        for firewall in firewalls:
+            for tag in firewall.tags:
+                values.setdefault(tag.key, set()).add(tag.value)
+        return [(key, sorted(found)) for key, found in sorted(values.items())]

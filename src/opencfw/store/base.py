@@ -13,7 +13,6 @@ from typing import Protocol
 
 from opencfw.domain.accounts import AccessKey, Domain, Project, User
 from opencfw.domain.models import Firewall, FirewallStatus, Job, JobStatus, Tag
-from opencfw.domain.protection import EastWest, EastWestStatus, IpsSettings, ProtectedObject
 from opencfw.store.extensions_sql import Event
 
 
@@ -183,41 +182,7 @@ class Store(Protocol):
         """``(access_key, user, domain, status, created_ms)`` of every AK/SK pair, oldest first."""
         ...
 
-    # -- protection: IPS settings, east-west protection, tags (protection_sql.py)
-    def get_protected_object(self, project_id: str, object_id: str) -> ProtectedObject | None:
-        """A protected object of one of the project's existing firewalls (type 0 or 1)."""
-        ...
-
-    def get_ips_settings(self, project_id: str, object_id: str) -> IpsSettings | None:
-        """The object's IPS settings (defaults until changed); None when there is no such object."""
-        ...
-
-    def change_ips_settings(
-        self,
-        project_id: str,
-        object_id: str,
-        change: Callable[[ProtectedObject, IpsSettings], IpsSettings],
-        now_ms: int,
-    ) -> IpsSettings | None:
-        """Read, ``change`` and write an object's IPS settings in one transaction; None: no such object."""
-        ...
-
-    def get_east_west(self, project_id: str, firewall_id: str) -> EastWest | None: ...
-
-    def vpc_border_objects(self, project_id: str) -> dict[str, str]:
-        """``{firewall id: VPC border object id}`` of the project's firewalls with east-west protection."""
-        ...
-
-    def create_east_west(self, east_west: EastWest, conflict: Callable[[], Exception]) -> bool:
-        """Insert a firewall's east-west protection; False when the firewall does not exist."""
-        ...
-
-    def set_east_west_status(
-        self, project_id: str, object_id: str, status: EastWestStatus, now_ms: int
-    ) -> bool:
-        """False when there is no such VPC border object."""
-        ...
-
+    # -- a firewall's tags (tags_sql.py); IPS settings and east-west protection are registry resources
     def change_firewall_tags(
         self, project_id: str, firewall_id: str, change: Callable[[list[Tag]], list[Tag]], now_ms: int
     ) -> list[Tag] | None:

@@ -145,9 +145,8 @@ class ExtensionsSql:
             conn.execute(
                 self._q("DELETE FROM firewalls WHERE status = 4 AND updated_ms < ?"), (ended_before_ms,)
             )
-            # and what protected the firewalls that are gone (also rows left by older versions)
-            for sql in _ORPHANS:
-                conn.execute(self._q(sql))
+            # and rows of firewalls that are gone (left by older versions), in every declared table
+            repository.purge_orphans(registry_db.Database(self), conn, REGISTRY)  # type: ignore[arg-type]
         return int(purged)
 
     # -- admin operations
@@ -205,20 +204,11 @@ class ExtensionsSql:
                 self._q("DELETE FROM firewalls WHERE project_id = ? AND status <> 4"), (project_id,)
             ).rowcount
             conn.execute(self._q("DELETE FROM firewalls WHERE project_id = ?"), (project_id,))
-            conn.execute(self._q("DELETE FROM ips_settings WHERE project_id = ?"), (project_id,))
-            conn.execute(self._q("DELETE FROM east_west WHERE project_id = ?"), (project_id,))
             conn.execute(self._q("DELETE FROM idempotency_keys WHERE project_id = ?"), (project_id,))
             repository.purge_project(registry_db.Database(self), conn, REGISTRY, project_id)  # type: ignore[arg-type]
             self._emit(conn, project_id, "project.reset", {"firewalls": firewalls, "jobs": jobs}, now_ms)
         self._announce([project_id])
         return int(firewalls), int(jobs)
-
-
-#: IPS settings and east-west protection whose firewall no longer exists
-_ORPHANS = (
-    "DELETE FROM ips_settings WHERE NOT EXISTS (SELECT 1 FROM firewalls f WHERE f.id = ips_settings.firewall_id)",
-    "DELETE FROM east_west WHERE NOT EXISTS (SELECT 1 FROM firewalls f WHERE f.id = east_west.firewall_id)",
-)
 
 
 class KeysSql:

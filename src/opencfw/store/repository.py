@@ -174,8 +174,13 @@ class Repository(Generic[M]):
         for f in given:
             params += [filters[f.param]] * extra[f.param]
         page_sql, count_sql = self._list_sql(tuple(scoped), given, clause)
+        # a firewall-scoped list without a firewall named is the whole project's (the API always
+        # names one; the service may ask for all)
+        whole_project = self.r.scope is Scope.PROJECT or (
+            self.r.scope is Scope.FIREWALL and where.firewall_id is None
+        )
         with self.db.read() as conn:
-            if self.r.scope is not Scope.PROJECT and self.resolve(conn, where) is None:
+            if not whole_project and self.resolve(conn, where) is None:
                 return None
             rows = conn.execute(page_sql, (*params, *params, limit, offset)).fetchall()
             if rows:
@@ -205,6 +210,27 @@ class Repository(Generic[M]):
         return self._sql("resource_count", where=where)
 
     # -- update, delete
+
+    def put(self, where: Where, row_id: str, change: Callable[[str, M | None], M]) -> M | None:
+        """Write the row of ``row_id`` as ``change(firewall_id, current)`` says (``current`` None
+        when there is none yet: an insert), in one transaction with the scope and the row locked;
+        None when the scope does not exist. For settings that have defaults until changed."""
+        with self.db.write() as conn:
+            firewall_id = self.resolve(conn, where, lock=True)
+            if firewall_id is None:
+                return None
+            found = conn.execute(self._sql("resource_get_locked"), (where.project_id, row_id)).fetchone()
+            current = None if found is None else self._row(found)
+            row = change(firewall_id, current)
+            with self.db.unique(self.r.conflict):
+                if current is None:
+                    conn.execute(self._insert_sql, tuple(getattr(row, c) for c in self.r.columns))
+                else:
+                    values = (*(getattr(row, c) for c in self.r.mutable), where.project_id, row_id)
+                    conn.execute(self._update_sql, values)
+            self._event(conn, "created" if current is None else "updated", row, row.updated_ms)  # type: ignore[attr-defined]
+        self.db.announce(where.project_id)
+        return row
 
     def update(self, where: Where, row_id: str, change: Callable[[M], M]) -> M | None:
         """Read the row (locked), ``change`` it (may raise) and write its mutable columns."""
@@ -333,4 +359,14 @@ def purge_firewall(db: Database, conn: Any, registry: Registry, firewall_id: str
     ]
     for table in (*tables, *registry.owned_elsewhere):
         deleted += conn.execute(db.sql("purge_firewall", table=table), (firewall_id,)).rowcount
+    return deleted
+
+
+def purge_orphans(db: Database, conn: Any, registry: Registry) -> int:
+    """Inside the caller's transaction: delete the rows whose firewall is gone altogether (left
+    by versions before the registry took them with their firewall)."""
+    deleted = 0
+    tables = [r.table for r in registry.teardown_order() if r.scope is not Scope.PROJECT]
+    for table in (*tables, *registry.owned_elsewhere):
+        deleted += conn.execute(db.sql("purge_orphans", table=table)).rowcount
     return deleted

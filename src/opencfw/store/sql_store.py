@@ -33,8 +33,8 @@ from opencfw.resources import REGISTRY
 from opencfw.store import db as registry_db
 from opencfw.store.columns import FIREWALL_COLUMNS, JOB_COLUMNS
 from opencfw.store.extensions_sql import ExtensionsSql, KeysSql, job_event
-from opencfw.store.protection_sql import ProtectionSql
 from opencfw.store.repository import purge_firewall
+from opencfw.store.tags_sql import TagsSql
 
 SQL: dict[str, str] = {
     "insert_firewall": f"INSERT INTO firewalls ({FIREWALL_COLUMNS}) VALUES ({', '.join(['?'] * 13)})",
@@ -190,7 +190,7 @@ def migrations(dialect: str) -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-class SqlStore(ProtectionSql, ExtensionsSql, KeysSql):
+class SqlStore(TagsSql, ExtensionsSql, KeysSql):
     """Everything of ``base.Store`` that is plain SQL. Subclasses provide the connection plumbing."""
 
     dialect: ClassVar[str]

@@ -53,6 +53,10 @@ DELETE FROM {table} WHERE project_id = ?
 -- name: purge_firewall
 DELETE FROM {table} WHERE firewall_id = ?
 
+-- name: purge_orphans
+-- rows whose firewall no longer exists at all (retention purged it before its rows went with it)
+DELETE FROM {table} WHERE NOT EXISTS (SELECT 1 FROM firewalls f WHERE f.id = {table}.firewall_id)
+
 -- name: scope_firewall
 -- the live firewall that owns a row
 SELECT id FROM firewalls WHERE project_id = ? AND id = ? AND status <> ?
