@@ -11,7 +11,7 @@ from opencfw.domain.errors import NotFound
 from opencfw.domain.models import Edition, Tag
 from opencfw.domain.protection import IpsMode, IpsType
 from opencfw.service.firewalls import Firewalls, NewFirewall
-from opencfw.service.jobs import ProvisioningPolicy
+from opencfw.service.jobs import ProvisioningPolicy, finish_now
 
 P = "b" * 32
 
@@ -127,9 +127,9 @@ def test_retention_purge_removes_protection_of_purged_firewalls(store, clock):
     assert _protection_rows(store) == (4, 2)
     fws = Firewalls(store, clock, ProvisioningPolicy(duration_ms=0))
     for job_id in (gone,):  # the creation job (its id is the firewall's) ends, then the deletion
-        store.finish_job_now(job_id, JobStatus.SUCCESS, None, clock.now_ms())
+        finish_now(store, job_id, JobStatus.SUCCESS, None, clock.now_ms())
     deletion = fws.delete(P, gone)
-    store.finish_job_now(deletion.id, JobStatus.SUCCESS, None, clock.now_ms())
+    finish_now(store, deletion.id, JobStatus.SUCCESS, None, clock.now_ms())
     clock.advance(10)
     store.purge_finished(clock.now_ms())
     assert store.get_firewall(P, gone) is None

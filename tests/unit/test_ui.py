@@ -286,6 +286,7 @@ def test_the_event_stream_ends_with_the_session(ui, monkeypatch):
         req = Request(
             method="GET", path=f"{A}/events", raw_path=b"", raw_query=b"", headers=headers, request_id="r"
         )
+        req.session = await routes_ui.check_session(runtime, req, "session")  # as the router does
         reply = await routes_ui.events(runtime, req)
         chunks = [await asyncio.wait_for(anext(reply.stream), 5) for _ in range(2)]
         routes_ui._sessions(runtime).end(

@@ -22,7 +22,7 @@ from opencfw.api import (
     routes_ui,
     schemas,
 )
-from opencfw.api.http import JSON_CONTENT_TYPE, Request, Response, json_response
+from opencfw.api.http import JSON_CONTENT_TYPE, SESSION_AUTH, Request, Response, json_response
 from opencfw.api.routing import Router
 from opencfw.domain import signing
 from opencfw.domain.errors import (
@@ -299,7 +299,7 @@ class App:
         # credentials are checked before the body is read: a request without valid ones costs no
         # body memory (the protocol drops a refused request's body as it arrives); a signature's
         # key and date are checked here, its body hash once the body is in
-        limit = MAX_OPEN_BODY_BYTES if route.auth == "none" else MAX_BODY_BYTES
+        limit = MAX_OPEN_BODY_BYTES if route.auth == "none" or route.auth in SESSION_AUTH else MAX_BODY_BYTES
         length = headers.get("content-length")
         declared = int(length) if length is not None and length.isdigit() else None
         if declared is not None and declared > limit:  # refused at once, whoever asks
@@ -307,6 +307,8 @@ class App:
         pending = None
         if route.auth == "admin":
             self._authenticate_admin(req)
+        elif route.auth in SESSION_AUTH:
+            req.session = await routes_ui.check_session(self.rt, req, route.auth)
         elif route.auth != "none":
             pending = self._authenticate(req)
         held = [0]

@@ -36,6 +36,7 @@ class Request:
         "raw_path",
         "raw_query",
         "request_id",
+        "session",
     )
 
     def __init__(
@@ -59,6 +60,8 @@ class Request:
         self.client = ""
         self.params: dict[str, str] = {}
         self.principal: Principal | None = None
+        #: the dashboard session of a route with a ``session*`` auth mode (checked by the router)
+        self.session: Any = None
         self.query: dict[str, str] = (
             dict(parse_qsl(raw_query.decode("utf-8", "replace"), keep_blank_values=True, errors="replace"))
             if raw_query
@@ -84,8 +87,12 @@ def json_response(status: int, payload: Any, headers: list[tuple[bytes, bytes]] 
 #: that writes), on the shared thread pool (slow CPU work such as password hashing), or as a
 #: coroutine on the event loop (waiting, streaming; it does its own store calls via the runtime)
 Mode = Literal["inline", "write", "thread", "async"]
-#: what a route requires: a caller allowed on the path's project, any authenticated caller, or none
-Auth = Literal["project", "caller", "admin", "none"]
+#: what a route requires: a caller allowed on the path's project, any authenticated caller, the
+#: admin token, a dashboard session (``session``; ``session_write`` also checks its CSRF token and
+#: the origin; ``session_admin`` further needs an admin session), or none
+Auth = Literal["project", "caller", "admin", "session", "session_write", "session_admin", "none"]
+#: the dashboard's auth modes: a session cookie, checked before the handler runs
+SESSION_AUTH = frozenset({"session", "session_write", "session_admin"})
 #: ``(runtime, request) -> Response``; a coroutine function for ``mode="async"``
 Handler = Callable[[Any, Request], Response] | Callable[[Any, Request], Awaitable[Response]]
 

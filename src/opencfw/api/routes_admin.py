@@ -13,7 +13,7 @@ from opencfw.api.http import Request, Response, Route, json_response
 from opencfw.domain.errors import BadParameter, InstanceStatusError, NotFound
 from opencfw.domain.models import JobStatus
 from opencfw.engine.worker import PAUSE_KEY
-from opencfw.service.jobs import ProvisioningPolicy
+from opencfw.service.jobs import ProvisioningPolicy, finish_now
 
 if TYPE_CHECKING:
     from opencfw.runtime import Runtime
@@ -72,7 +72,7 @@ def put_defaults(rt: Runtime, req: Request) -> Response:
 
 def _finish(rt: Runtime, req: Request, status: JobStatus, message: str | None) -> Response:
     job_id = schemas.path_id(req.params["job_id"], "job_id")
-    job = rt.store.finish_job_now(job_id, status, message, rt.clock.now_ms())
+    job = finish_now(rt.store, job_id, status, message, rt.clock.now_ms())
     if job is None:
         raise InstanceStatusError(f"The job {job_id} does not exist or has already ended")
     return json_response(200, {"data": {"id": job.id, "status": str(job.status)}})

@@ -1,8 +1,10 @@
 """The dashboard under /_opencfw/ui: a page and its two assets, and the JSON and SSE endpoints the
 page calls with its session cookie.
 
-Routes here are ``auth="none"`` to the router: each handler checks the session itself, so the
-documented API keeps its own authentication untouched. A session comes from the project's user and
+The page, its assets and the sign-in are ``auth="none"``; every other route declares a session auth
+mode (``session``, ``session_write``, ``session_admin``) that the router enforces through
+``check_session`` before the handler runs (the handler finds the session in ``req.session``), so
+the documented API keeps its own authentication untouched. A session comes from the project's user and
 password (read-only, its project) or the admin token (any project, and the admin actions). Every
 state-changing call needs the session's CSRF token in ``X-Opencfw-Csrf`` and, when the browser
 sends one, an ``Origin`` of this host; the cookie is HttpOnly, Secure and SameSite=Strict.
@@ -131,6 +133,11 @@ async def _session(
     return session
 
 
+async def check_session(rt: Runtime, req: Request, auth: str) -> sessions.Session:
+    """The router's check of a route's session auth mode (``http.SESSION_AUTH``)."""
+    return await _session(rt, req, write=auth != "session", admin=auth == "session_admin")
+
+
 def _check_origin(req: Request) -> None:
     origin = req.headers.get("origin")
     if origin is not None and urlsplit(origin).netloc != req.headers.get("host"):
@@ -195,14 +202,14 @@ def sign_in(rt: Runtime, req: Request) -> Response:
 
 
 async def sign_out(rt: Runtime, req: Request) -> Response:
-    session = await _session(rt, req, write=True)
+    session = req.session
     _sessions(rt).end(session)
     cookie = f"{COOKIE}=; Max-Age=0; {_COOKIE_ATTRS}"
     return json_response(200, {"signed_out": True}, [(b"set-cookie", cookie.encode()), *_SECURITY_HEADERS])
 
 
 async def whoami(rt: Runtime, req: Request) -> Response:
-    session = await _session(rt, req)
+    session = req.session
     body = await rt.read(_session_body, rt, session)
     return json_response(200, body, list(_SECURITY_HEADERS))
 
@@ -229,7 +236,7 @@ _STATUS_LABELS = {FirewallStatus(s).name.replace("_", " ").capitalize(): s for s
 
 async def firewalls(rt: Runtime, req: Request) -> Response:
     """A page of the session project's firewalls, oldest first, optionally of one status."""
-    session = await _session(rt, req)
+    session = req.session
     q = req.query
     limit = schemas.query_int(q, "limit", low=1, high=FIREWALL_PAGE_MAX, required=False) or FIREWALL_PAGE
     offset = schemas.query_int(q, "offset", low=0, high=1_000_000_000, required=False) or 0
@@ -250,7 +257,7 @@ async def firewalls(rt: Runtime, req: Request) -> Response:
 async def jobs(rt: Runtime, req: Request) -> Response:
     """The extension's job list, and the names of the jobs' firewalls, deleted ones included (the
     firewall list no longer has them, and a page of it may not either)."""
-    session = await _session(rt, req)
+    session = req.session
     listed = await routes_tasks.job_list(rt, req)
     body = msgspec.json.decode(listed.body)
     ids = [job["resource_id"] for job in body["jobs"]]
@@ -259,7 +266,6 @@ async def jobs(rt: Runtime, req: Request) -> Response:
 
 
 async def job(rt: Runtime, req: Request) -> Response:
-    await _session(rt, req)
     req.query.pop("wait", None)
     return await routes_tasks.job_read(rt, req)
 
@@ -267,7 +273,6 @@ async def job(rt: Runtime, req: Request) -> Response:
 async def events(rt: Runtime, req: Request) -> Response:
     """The project's event stream; it ends once the session expires, is signed out, or its
     password or admin token changes (checked every second while it is open)."""
-    await _session(rt, req)
 
     async def alive() -> bool:
         try:
@@ -280,7 +285,6 @@ async def events(rt: Runtime, req: Request) -> Response:
 
 
 async def engine(rt: Runtime, req: Request) -> Response:
-    await _session(rt, req)
     return await rt.read(routes_admin.engine_state, rt, req)
 
 
@@ -288,7 +292,7 @@ async def engine(rt: Runtime, req: Request) -> Response:
 
 
 async def _finish(rt: Runtime, req: Request, outcome: str) -> Response:
-    session = await _session(rt, req, write=True, admin=True)
+    session = req.session
     job_id = schemas.path_id(req.params["job_id"], "job_id")
     if await rt.read(rt.store.get_job, session.project_id, job_id) is None:
         raise NotFound(f"The job {job_id} does not exist")
@@ -305,17 +309,14 @@ async def fail_job(rt: Runtime, req: Request) -> Response:
 
 
 async def pause(rt: Runtime, req: Request) -> Response:
-    await _session(rt, req, write=True, admin=True)
     return await rt.write(routes_admin.pause_engine, rt, req)
 
 
 async def resume(rt: Runtime, req: Request) -> Response:
-    await _session(rt, req, write=True, admin=True)
     return await rt.write(routes_admin.resume_engine, rt, req)
 
 
 async def reset(rt: Runtime, req: Request) -> Response:
-    await _session(rt, req, write=True, admin=True)
     return await rt.write(routes_admin.reset_project, rt, req)
 
 
@@ -328,16 +329,16 @@ ROUTES = [
     Route("GET", "/favicon.ico", favicon, auth="none"),
     # password hashing is slow on purpose: keep it off the event loop
     Route("POST", f"{_A}/session", sign_in, mode="thread", auth="none"),
-    Route("GET", f"{_A}/session", whoami, mode="async", auth="none"),
-    Route("DELETE", f"{_A}/session", sign_out, mode="async", auth="none"),
-    Route("GET", f"{_A}/firewalls", firewalls, mode="async", auth="none"),
-    Route("GET", f"{_A}/jobs", jobs, mode="async", auth="none"),
-    Route("GET", f"{_A}/jobs/{{job_id}}", job, mode="async", auth="none"),
-    Route("POST", f"{_A}/jobs/{{job_id}}/complete", complete_job, mode="async", auth="none"),
-    Route("POST", f"{_A}/jobs/{{job_id}}/fail", fail_job, mode="async", auth="none"),
-    Route("GET", f"{_A}/events", events, mode="async", auth="none"),
-    Route("GET", f"{_A}/engine", engine, mode="async", auth="none"),
-    Route("POST", f"{_A}/engine/pause", pause, mode="async", auth="none"),
-    Route("POST", f"{_A}/engine/resume", resume, mode="async", auth="none"),
-    Route("POST", f"{_A}/reset", reset, mode="async", auth="none"),
+    Route("GET", f"{_A}/session", whoami, mode="async", auth="session"),
+    Route("DELETE", f"{_A}/session", sign_out, mode="async", auth="session_write"),
+    Route("GET", f"{_A}/firewalls", firewalls, mode="async", auth="session"),
+    Route("GET", f"{_A}/jobs", jobs, mode="async", auth="session"),
+    Route("GET", f"{_A}/jobs/{{job_id}}", job, mode="async", auth="session"),
+    Route("POST", f"{_A}/jobs/{{job_id}}/complete", complete_job, mode="async", auth="session_admin"),
+    Route("POST", f"{_A}/jobs/{{job_id}}/fail", fail_job, mode="async", auth="session_admin"),
+    Route("GET", f"{_A}/events", events, mode="async", auth="session"),
+    Route("GET", f"{_A}/engine", engine, mode="async", auth="session"),
+    Route("POST", f"{_A}/engine/pause", pause, mode="async", auth="session_admin"),
+    Route("POST", f"{_A}/engine/resume", resume, mode="async", auth="session_admin"),
+    Route("POST", f"{_A}/reset", reset, mode="async", auth="session_admin"),
 ]

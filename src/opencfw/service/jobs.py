@@ -199,6 +199,25 @@ def get_job(store: Store, project_id: str, job_id: str) -> Job:
     return job
 
 
+def finish_now(store: Store, job_id: str, status: JobStatus, message: str | None, now_ms: int) -> Job | None:
+    """End a running job of any project at once, as the administrator asks (``status`` SUCCESS or
+    FAILED), with its firewall: the transitions are checked here, the store only writes what this
+    decides. None when the job does not exist or has already ended."""
+
+    def decide(job: Job) -> FirewallStatus:
+        check_job_transition(job.status, status)
+        job.status = status
+        job.end_ms = job.updated_ms = now_ms
+        if status is JobStatus.FAILED:
+            job.error_code = "CFW.00200016"
+            job.error_msg = message or "Failed by the administrator"
+        firewall_status = FIREWALL_AFTER_JOB[(job.kind, status)]
+        check_firewall_transition(_FIREWALL_DURING_JOB[job.kind], firewall_status)
+        return firewall_status
+
+    return store.finish_job_now(job_id, decide, now_ms)
+
+
 def complete_step(job: Job, now_ms: int) -> FirewallStatus | None:
     """Finish the job's current step in place: fail, succeed, or start the next step.
 

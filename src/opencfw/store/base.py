@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from opencfw.domain.accounts import AccessKey, Domain, Project, User
-from opencfw.domain.models import Firewall, FirewallStatus, Job, JobStatus, Tag
+from opencfw.domain.models import Firewall, FirewallStatus, Job, Tag
 from opencfw.store.extensions_sql import Event
 
 
@@ -170,8 +170,9 @@ class Store(Protocol):
         """Delete jobs (and their traces) that ended before the instant; return how many."""
         ...
 
-    def finish_job_now(self, job_id: str, status: JobStatus, message: str | None, now_ms: int) -> Job | None:
-        """End a running job of any project at once; None if it does not exist or has ended."""
+    def finish_job_now(self, job_id: str, decide: Callable[[Job], FirewallStatus], now_ms: int) -> Job | None:
+        """End a running job of any project at once as ``decide(job)`` (the service's) sets it and
+        its firewall's returned status; None if it does not exist or has ended."""
         ...
 
     def reset_project(self, project_id: str, now_ms: int) -> tuple[int, int]:

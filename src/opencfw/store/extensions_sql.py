@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from opencfw.domain.models import FIREWALL_AFTER_JOB, FirewallStatus, Job, JobKind, JobStatus
+from opencfw.domain.models import FirewallStatus, Job, JobKind, JobStatus
 from opencfw.resources import REGISTRY
 from opencfw.store import db as registry_db
 from opencfw.store import repository
@@ -151,9 +151,10 @@ class ExtensionsSql:
 
     # -- admin operations
 
-    def finish_job_now(self, job_id: str, status: JobStatus, message: str | None, now_ms: int) -> Job | None:
+    def finish_job_now(self, job_id: str, decide: Callable[[Job], FirewallStatus], now_ms: int) -> Job | None:
         """End a running job at once (any project), with its firewall, taking the lease from any
-        worker. None when the job does not exist or has already ended."""
+        worker: ``decide(job)`` (the service's, may raise) sets the job's end state and returns its
+        firewall's new status; this writes both. None when the job does not exist or has ended."""
         with self._write() as conn:
             row = conn.execute(
                 self._q(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ? AND status = 'Running'"), (job_id,)
@@ -161,20 +162,14 @@ class ExtensionsSql:
             if row is None:
                 return None
             job = self._job_from_row(row)
-            job.status = status
-            job.end_ms = now_ms
-            job.updated_ms = now_ms
-            if status is JobStatus.FAILED:
-                job.error_code = "CFW.00200016"
-                job.error_msg = message or "Failed by the administrator"
+            firewall_status = decide(job)
             conn.execute(
                 self._q(
                     "UPDATE jobs SET status = ?, end_ms = ?, updated_ms = ?, error_code = ?, error_msg = ?, "
                     "lease_owner = NULL, lease_expires_ms = NULL WHERE id = ?"
                 ),
-                (str(status), now_ms, now_ms, job.error_code, job.error_msg, job_id),
+                (str(job.status), job.end_ms, job.updated_ms, job.error_code, job.error_msg, job_id),
             )
-            firewall_status = FIREWALL_AFTER_JOB[(job.kind, status)]
             conn.execute(
                 self._q("UPDATE firewalls SET status = ?, updated_ms = ? WHERE id = ?"),
                 (int(firewall_status), now_ms, job.resource_id),
