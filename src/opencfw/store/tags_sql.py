@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import msgspec
 
@@ -24,11 +24,13 @@ class TagsSql:
     #: appended to a SELECT inside a write transaction to lock the rows it reads (SqlStore's)
     lock_rows: ClassVar[str]
 
-    def _write(self) -> contextlib.AbstractContextManager[Any]:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by SqlStore and its other mixins
 
-    def _q(self, sql: str) -> str:
-        raise NotImplementedError
+        def _write(self) -> contextlib.AbstractContextManager[Any]:
+            raise NotImplementedError
+
+        def _q(self, sql: str) -> str:
+            raise NotImplementedError
 
     def change_firewall_tags(
         self, project_id: str, firewall_id: str, change: Callable[[list[Tag]], list[Tag]], now_ms: int
