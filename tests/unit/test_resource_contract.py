@@ -279,3 +279,51 @@ def test_rows_go_with_their_project_and_firewall(api, resource):
         row_id = world.created()
     world.runtime.store.reset_project(P, world.clock.now_ms())
     assert repo.get(Where(P), row_id) is None
+
+
+# -- the resources served by hand keep the repository's part of the contract
+
+STORE_P = "b" * 32  # the project of tests.unit.test_store_protection's firewalls
+
+
+def _made(store, clock, name: str, i: int) -> tuple[Where, str]:
+    """A row of a hand-served resource, through its service: where it lives and its id."""
+    from opencfw.service.protection import Protection
+    from tests.unit.test_store_protection import firewall
+
+    firewall_id, obj = firewall(store, clock, f"fw-{i}")
+    protection = Protection(store, clock)
+    if name == "ips_settings":
+        protection.set_ips_mode(STORE_P, obj, 1)
+        return Where(STORE_P, firewall_id, obj), obj
+    ew = protection.create_east_west(
+        STORE_P, firewall_id, er_id="er", inspection_cidr="10.0.0.0/16", mode="er"
+    )
+    return Where(STORE_P, firewall_id), ew.object_id
+
+
+@pytest.mark.parametrize("name", sorted(SERVED_BY_HAND))
+def test_hand_served_resources_keep_the_repository_contract(store, clock, name):
+    """IPS settings and east-west protection, stored by the registry: an exact total and an empty
+    page past the end, another project's ids read exactly like unknown ones, an event per change,
+    and rows gone with their firewall's project."""
+    from opencfw.service.resources import ResourceServices
+
+    repo = ResourceServices(store, clock)[name].repo
+    made = [_made(store, clock, name, i) for i in range(3)]
+    for where, row_id in made:
+        total, rows = repo.page(where, {}, 0, 10)
+        assert total == len(rows) >= 1 and row_id in [r.id for r in rows]
+        assert repo.page(where, {}, total, 10) == (total, [])
+        assert repo.get(where, row_id).id == row_id
+        other = Where("c" * 32, where.firewall_id, where.object_id)
+        assert repo.get(other, row_id) is None and repo.get(where, UNKNOWN) is None
+        assert repo.page(other, {}, 0, 10) == repo.page(Where("c" * 32, UNKNOWN, UNKNOWN), {}, 0, 10)
+    changed = repo.update(made[0][0], made[0][1], lambda row: row)
+    assert changed is not None
+    events = [(kind, data) for _, kind, data, _ in store.events_since(STORE_P, 0)]
+    created = [data["id"] for kind, data in events if kind == f"{name}.created"]
+    assert created == [row_id for _, row_id in made]
+    assert (f"{name}.updated", {k: v for k, v in events[-1][1].items()}) == events[-1]
+    store.reset_project(STORE_P, clock.now_ms())
+    assert all(repo.get(where, row_id) is None for where, row_id in made)
