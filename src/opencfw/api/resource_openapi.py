@@ -20,7 +20,7 @@ import msgspec
 
 from opencfw.domain.errors import BadParameter, InUse, NotFound, OpenCfwError
 from opencfw.resources import REGISTRY
-from opencfw.resources.registry import Operation, Registry, Resource
+from opencfw.resources.registry import Fixed, Operation, Registry, Resource
 
 MARK = "x-opencfw-generated"
 REF = "#/components/schemas/{name}"
@@ -236,6 +236,42 @@ def _operation(resource: Resource[Any], op: Operation, error_name: str) -> dict[
     return found
 
 
+def _fixed_operation(listing: Fixed) -> dict[str, Any]:
+    """A fixed-data read: the common query, ``{"data": [record, ...]}``, the common errors."""
+    query = copy.deepcopy(COMMON_QUERY)
+    query[1]["required"] = listing.needs_firewall
+    query[1]["description"] = "The firewall (one of the project's)."
+    records = {"type": "array", "items": {"$ref": REF.format(name=listing.record.__name__)}}
+    ok = {
+        "description": "OK",
+        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
+        "content": {
+            "application/json": {
+                "schema": {"type": "object", "required": ["data"], "properties": {"data": records}}
+            }
+        },
+    }
+    refs = {
+        "400": "BadRequest",
+        "401": "Unauthorized",
+        "403": "Forbidden",
+        "404": "NoRoute",
+        "413": "PayloadTooLarge",
+        "500": "InternalError",
+        "503": "Unavailable",
+    }
+    return {
+        "operationId": _camel(listing.operation.sdk),
+        "summary": f"List the {listing.name} records",
+        "tags": ["cfw"],
+        MARK: listing.name,
+        "parameters": [PROJECT, *query],
+        "security": [{"token": []}, {"aksk": []}],
+        "responses": {"200": ok}
+        | {code: {"$ref": f"#/components/responses/{n}"} for code, n in refs.items()},
+    }
+
+
 def generate(registry: Registry = REGISTRY) -> dict[str, Any]:
     """``{"paths", "schemas", "responses"}``: the registry's part of the document."""
     paths: dict[str, dict[str, Any]] = {}
@@ -259,6 +295,10 @@ def generate(registry: Registry = REGISTRY) -> dict[str, Any]:
         ]
         for op in resource.operations:
             paths.setdefault(op.path, {})[op.method.lower()] = _operation(resource, op, error_name)
+    for listing in registry.fixed.values():
+        structs.append(listing.record)
+        op = listing.operation
+        paths.setdefault(op.path, {})[op.method.lower()] = _fixed_operation(listing)
     _, schemas = msgspec.json.schema_components(structs, ref_template=REF)
     return {"paths": paths, "schemas": _portable(dict(sorted(schemas.items()))), "responses": responses}
 

@@ -14,7 +14,7 @@ from opencfw.api import schemas
 from opencfw.api.http import Mode, Request, Response, Route, json_response
 from opencfw.domain.errors import BadParameter
 from opencfw.resources import REGISTRY
-from opencfw.resources.registry import Kind, Operation, Registry, Resource, Scope
+from opencfw.resources.registry import Fixed, Kind, Operation, Registry, Resource, Scope
 from opencfw.service.resources import ResourceService, Where
 
 if TYPE_CHECKING:
@@ -121,6 +121,7 @@ def handler(resource: Resource[Any], op: Operation) -> Handler:
 
 
 _MODES: dict[Kind, Mode] = {
+    "fixed": "inline",
     "create": "write",
     "list": "inline",
     "get": "inline",
@@ -130,17 +131,33 @@ _MODES: dict[Kind, Mode] = {
 }
 
 
+def fixed_handler(listing: Fixed) -> Handler:
+    def read(rt: Runtime, req: Request) -> Response:
+        schemas.query_text(req.query, "enterprise_project_id")  # accepted, bounded, not used
+        firewall_id = schemas.query_text(req.query, "fw_instance_id", pattern=schemas.RESOURCE_ID)
+        if listing.needs_firewall and firewall_id is None:
+            raise BadParameter("The query parameter `fw_instance_id` is required")
+        records = rt.resources.fixed(listing.name, Where(req.params["project_id"], firewall_id))
+        return json_response(200, {"data": msgspec.to_builtins(records)})
+
+    return read
+
+
 def routes(registry: Registry = REGISTRY) -> list[Route]:
     """The operation table of the registry: one route per declared operation."""
     return [
         Route(op.method, op.path, handler(resource, op), mode=_MODES[op.kind], auth="project")
         for resource in registry
         for op in resource.operations
+    ] + [
+        Route(f.operation.method, f.operation.path, fixed_handler(f), mode="inline", auth="project")
+        for f in registry.fixed.values()
     ]
 
 
 def operations(registry: Registry = REGISTRY) -> list[Operation]:
-    return [op for resource in registry for op in resource.operations]
+    declared = [op for resource in registry for op in resource.operations]
+    return declared + [f.operation for f in registry.fixed.values()]
 
 
 ROUTES = routes()

@@ -4,7 +4,14 @@
 module here, a line below, a migration, and its own tests.
 """
 
-from opencfw.resources import address_group, black_white_list, east_west, ips_settings, service_group
+from opencfw.resources import (
+    address_group,
+    black_white_list,
+    east_west,
+    ips_settings,
+    regions,
+    service_group,
+)
 from opencfw.resources.registry import Registry
 
 REGISTRY = Registry(
@@ -17,4 +24,5 @@ REGISTRY = Registry(
         ips_settings.RESOURCE,
         east_west.RESOURCE,
     ],
+    fixed=(regions.REGIONS,),
 )

@@ -108,7 +108,7 @@ class Batch:
 #: what happens to a resource's rows when their firewall is deleted or their project reset
 Cascade = Literal["delete"]
 
-Kind = Literal["create", "list", "get", "update", "delete", "delete_many"]
+Kind = Literal["create", "list", "get", "update", "delete", "delete_many", "fixed"]
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ class Operation:
     @property
     def id_param(self) -> str | None:
         """The path parameter naming the resource's id (the last one after ``project_id``)."""
-        if self.kind in ("create", "list", "delete_many"):
+        if self.kind in ("create", "list", "delete_many", "fixed"):
             return None
         found = re.findall(r"\{(\w+)\}", self.path)
         return found[-1] if len(found) > 1 else None
@@ -242,6 +242,19 @@ class Resource(Generic[M]):
         }
 
 
+@dataclass(frozen=True)
+class Fixed:
+    """A read-only operation that answers fixed data rather than rows of a table (ListRegions):
+    ``{"data": [record, ...]}``. With ``needs_firewall`` the query names a live firewall of the
+    project (``fw_instance_id``, else CFW.00200001; an unknown one is CFW.00200005)."""
+
+    name: str
+    operation: Operation
+    record: type[msgspec.Struct]
+    records: tuple[msgspec.Struct, ...]
+    needs_firewall: bool = True
+
+
 def optional(
     struct: type[msgspec.Struct], name: str, *, exclude: tuple[str, ...] = ()
 ) -> type[msgspec.Struct]:
@@ -259,8 +272,16 @@ def optional(
 class Registry:
     """The resources opencfw serves by declaration, in dependency order (referenced ones first)."""
 
-    def __init__(self, resources: list[Resource[Any]], *, owned_elsewhere: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        resources: list[Resource[Any]],
+        *,
+        owned_elsewhere: tuple[str, ...] = (),
+        fixed: tuple[Fixed, ...] = (),
+    ) -> None:
         self._by_name = {r.name: r for r in resources}
+        #: the read-only operations answering fixed data, by name
+        self.fixed = {f.name: f for f in fixed}
         if len(self._by_name) != len(resources):
             raise ValueError("two resources share a name")
         for r in resources:

@@ -17,6 +17,7 @@ import msgspec
 
 from opencfw.domain.clock import Clock
 from opencfw.domain.errors import BadParameter, InUse, NotFound
+from opencfw.domain.models import FirewallStatus
 from opencfw.resources import REGISTRY
 from opencfw.resources.registry import M, Quota, Registry, Resource, Scope
 from opencfw.store.base import Store
@@ -189,9 +190,23 @@ class ResourceServices:
         registry: Registry = REGISTRY,
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
     ) -> None:
-        db = Database(store)  # type: ignore[arg-type]  # both stores are SqlStores
+        db = self.db = Database(store)  # type: ignore[arg-type]  # both stores are SqlStores
         self.registry = registry
         self._services = {r.name: ResourceService(db, r, registry, clock, new_id) for r in registry}
 
     def __getitem__(self, name: str) -> ResourceService[Any]:
         return self._services[name]
+
+    def fixed(self, name: str, where: Where) -> tuple[msgspec.Struct, ...]:
+        """The records of a fixed-data operation; NotFound when it needs a firewall the project
+        does not have (deleted ones included)."""
+        listing = self.registry.fixed[name]
+        if listing.needs_firewall:
+            with self.db.read() as conn:
+                live = conn.execute(
+                    self.db.sql("scope_firewall"),
+                    (where.project_id, where.firewall_id, int(FirewallStatus.DELETED)),
+                ).fetchone()
+            if live is None:
+                raise NotFound(f"The firewall instance {where.firewall_id} does not exist")
+        return listing.records
