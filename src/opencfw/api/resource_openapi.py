@@ -219,8 +219,16 @@ def _operation(resource: Resource[Any], op: Operation, error_name: str) -> dict[
         "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
         "content": {"application/json": {"schema": answer}},
     }
+    found["security"] = [{"token": []}, {"aksk": []}]
+    found["responses"] = {"200": ok} | _error_refs(error_name)
+    found.update(copy.deepcopy(OVERRIDES.get(found["operationId"], {})))
+    return found
+
+
+def _error_refs(bad_request: str) -> dict[str, Any]:
+    """The error answers every operation has, 400 being ``bad_request``."""
     refs = {
-        "400": error_name,
+        "400": bad_request,
         "401": "Unauthorized",
         "403": "Forbidden",
         "404": "NoRoute",
@@ -228,12 +236,7 @@ def _operation(resource: Resource[Any], op: Operation, error_name: str) -> dict[
         "500": "InternalError",
         "503": "Unavailable",
     }
-    found["security"] = [{"token": []}, {"aksk": []}]
-    found["responses"] = {"200": ok} | {
-        code: {"$ref": f"#/components/responses/{name}"} for code, name in refs.items()
-    }
-    found.update(copy.deepcopy(OVERRIDES.get(found["operationId"], {})))
-    return found
+    return {code: {"$ref": f"#/components/responses/{name}"} for code, name in refs.items()}
 
 
 def _fixed_operation(listing: Fixed) -> dict[str, Any]:
@@ -251,15 +254,6 @@ def _fixed_operation(listing: Fixed) -> dict[str, Any]:
             }
         },
     }
-    refs = {
-        "400": "BadRequest",
-        "401": "Unauthorized",
-        "403": "Forbidden",
-        "404": "NoRoute",
-        "413": "PayloadTooLarge",
-        "500": "InternalError",
-        "503": "Unavailable",
-    }
     return {
         "operationId": _camel(listing.operation.sdk),
         "summary": f"List the {listing.name} records",
@@ -267,8 +261,7 @@ def _fixed_operation(listing: Fixed) -> dict[str, Any]:
         MARK: listing.name,
         "parameters": [PROJECT, *query],
         "security": [{"token": []}, {"aksk": []}],
-        "responses": {"200": ok}
-        | {code: {"$ref": f"#/components/responses/{n}"} for code, n in refs.items()},
+        "responses": {"200": ok} | _error_refs("BadRequest"),
     }
 
 

@@ -14,8 +14,11 @@ from opencfw.api import schemas
 from opencfw.api.http import Request, Response, Route, json_response
 from opencfw.domain.errors import BadParameter
 from opencfw.domain.models import Tag
-from opencfw.domain.protection import EastWest
-from opencfw.resources.east_west import ChangeProtectStatusRequestBody, CreateEastWestFirewallRequestBody
+from opencfw.resources.east_west import (
+    ChangeProtectStatusRequestBody,
+    CreateEastWestFirewallRequestBody,
+    EastWestRow,
+)
 from opencfw.resources.ips_settings import IpsProtectDTO, IpsSwitchDTO
 from opencfw.service.protection import Protection
 
@@ -94,7 +97,7 @@ def set_ips_switch(rt: Runtime, req: Request) -> Response:
 
 
 def east_west_data(
-    project_id: str, east_west: EastWest | None, offset: int | None, limit: int | None
+    project_id: str, east_west: EastWestRow | None, offset: int | None, limit: int | None
 ) -> dict[str, Any]:
     """``data`` of the east-west read; everything null while the firewall has no east-west protection."""
     data: dict[str, Any] = {

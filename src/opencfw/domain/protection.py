@@ -1,4 +1,5 @@
-"""What a firewall protects and how: IPS settings per protected object, east-west protection.
+"""What a firewall protects and how: IPS settings per protected object, east-west protection (its
+row is ``resources.east_west.EastWestRow``).
 
 A firewall always has one protected object of type 0 (the Internet border, created with it); it has
 one of type 1 (the VPC border) once its east-west protection has been created.
@@ -53,21 +54,3 @@ class IpsSettings:
     mode: IpsMode = IpsMode.OBSERVE
     basic_defense_status: int = 1
     virtual_patches_status: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class EastWest:
-    """A firewall's east-west protection: its VPC border object, the ER it attaches to, the
-    inspection VPC it steers traffic through."""
-
-    firewall_id: str
-    project_id: str
-    object_id: str
-    status: EastWestStatus
-    mode: str
-    er_id: str
-    er_attachment_id: str
-    inspection_cidr: str
-    inspection_vpc_id: str
-    created_ms: int
-    updated_ms: int

@@ -18,7 +18,6 @@ from opencfw.domain.clock import Clock
 from opencfw.domain.errors import BadParameter, InstanceStatusError, NotFound
 from opencfw.domain.models import Tag
 from opencfw.domain.protection import (
-    EastWest,
     EastWestStatus,
     IpsMode,
     IpsSettings,
@@ -46,12 +45,6 @@ def _firewall_not_found(firewall_id: str) -> NotFound:
 
 def _settings(row: IpsSettingsRow) -> IpsSettings:
     return IpsSettings(row.id, IpsMode(row.mode), row.basic_defense_status, row.virtual_patches_status)
-
-
-def _east_west(row: EastWestRow) -> EastWest:
-    fields = msgspec.structs.asdict(row)
-    del fields["id"]
-    return EastWest(**{**fields, "status": EastWestStatus(row.status)})
 
 
 class Protection:
@@ -130,16 +123,16 @@ class Protection:
 
     # -- east-west
 
-    def east_west(self, project_id: str, firewall_id: str) -> EastWest | None:
+    def east_west(self, project_id: str, firewall_id: str) -> EastWestRow | None:
         """The firewall's east-west protection, None when it has none (404s for unknown firewalls)."""
         found = self.ew.page(Where(project_id, firewall_id), {}, 0, 1)
         if found is None:
             raise _firewall_not_found(firewall_id)
-        return _east_west(found[1][0]) if found[1] else None
+        return found[1][0] if found[1] else None
 
     def create_east_west(
         self, project_id: str, firewall_id: str, *, er_id: str, inspection_cidr: str, mode: str
-    ) -> EastWest:
+    ) -> EastWestRow:
         if mode not in EAST_WEST_MODES:
             raise BadParameter("Invalid request body: `mode` must be er")
         try:
@@ -176,7 +169,7 @@ class Protection:
             ) from exc
         if created is None:
             raise _firewall_not_found(firewall_id)
-        return _east_west(created)
+        return created
 
     def set_east_west_status(
         self, project_id: str, object_id: str, status: int, firewall_id: str | None = None

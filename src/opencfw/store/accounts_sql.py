@@ -3,36 +3,11 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
-
 from opencfw.domain.accounts import AccessKey, Domain, Project, User
+from opencfw.store.sql_mixin import SqlMixin
 
 
-class AccountsSql:
-    # provided by SqlStore
-    sql: ClassVar[dict[str, str]]
-    lock_rows: ClassVar[str]
-    integrity_errors: ClassVar[tuple[type[BaseException], ...]]
-
-    if TYPE_CHECKING:  # provided by SqlStore and its other mixins
-
-        def _write(self) -> contextlib.AbstractContextManager[Any]:
-            raise NotImplementedError
-
-        def _read(self) -> contextlib.AbstractContextManager[Any]:
-            raise NotImplementedError
-
-        def _q(self, sql: str) -> str:
-            raise NotImplementedError
-
-        def _one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
-            raise NotImplementedError
-
-        def _unique(self, error: Callable[[], Exception]) -> contextlib.AbstractContextManager[None]:
-            raise NotImplementedError
-
+class AccountsSql(SqlMixin):
     # -- accounts
 
     def is_empty(self) -> bool:

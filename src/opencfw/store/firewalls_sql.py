@@ -4,9 +4,8 @@ renames and the start of a deletion. A mixin of ``sql_store.SqlStore`` (its stat
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -14,6 +13,7 @@ from opencfw.domain.errors import DuplicateRequest, NameConflict
 from opencfw.domain.models import Edition, Firewall, FirewallStatus, Job, Tag
 from opencfw.store.columns import FIREWALL_COLUMNS
 from opencfw.store.extensions_sql import job_event
+from opencfw.store.sql_mixin import SqlMixin
 
 Row = tuple[Any, ...]
 _tags = msgspec.json.Decoder(list[Tag])
@@ -55,42 +55,11 @@ def firewall_to_row(fw: Firewall) -> Row:
     )
 
 
-class FirewallsSql:
-    # provided by SqlStore
-    sql: ClassVar[dict[str, str]]
-    lock_rows: ClassVar[str]
-    integrity_errors: ClassVar[tuple[type[BaseException], ...]]
-
-    if TYPE_CHECKING:  # provided by SqlStore and its other mixins
-
-        def _write(self) -> contextlib.AbstractContextManager[Any]:
-            raise NotImplementedError
-
-        def _read(self) -> contextlib.AbstractContextManager[Any]:
-            raise NotImplementedError
-
-        def _q(self, sql: str) -> str:
-            raise NotImplementedError
-
-        def _one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
-            raise NotImplementedError
-
-        def _unique(self, error: Callable[[], Exception]) -> contextlib.AbstractContextManager[None]:
-            raise NotImplementedError
-
-    list_filters: ClassVar[dict[str, str]]
-
-    if TYPE_CHECKING:  # provided by SqlStore and its other mixins
+class FirewallsSql(SqlMixin):
+    if TYPE_CHECKING:  # SqlStore's
 
         @staticmethod
-        def _job_to_row(job: Job) -> Row:
-            raise NotImplementedError
-
-        def _emit(self, conn: Any, project_id: str, kind: str, data: dict[str, Any], at_ms: int) -> None:
-            raise NotImplementedError
-
-        def _announce(self, projects: Iterable[str]) -> None:
-            raise NotImplementedError
+        def _job_to_row(job: Job) -> Row: ...
 
     # -- firewalls
 

@@ -3,13 +3,12 @@ column outside a firewall's creation. A mixin of ``sql_store.SqlStore``."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
 
 import msgspec
 
 from opencfw.domain.models import FirewallStatus, Tag
+from opencfw.store.sql_mixin import SqlMixin
 
 _tags = msgspec.json.Decoder(list[Tag])
 _DELETED = int(FirewallStatus.DELETED)
@@ -20,18 +19,7 @@ TAGS_SQL = {
 }
 
 
-class TagsSql:
-    #: appended to a SELECT inside a write transaction to lock the rows it reads (SqlStore's)
-    lock_rows: ClassVar[str]
-
-    if TYPE_CHECKING:  # provided by SqlStore and its other mixins
-
-        def _write(self) -> contextlib.AbstractContextManager[Any]:
-            raise NotImplementedError
-
-        def _q(self, sql: str) -> str:
-            raise NotImplementedError
-
+class TagsSql(SqlMixin):
     def change_firewall_tags(
         self, project_id: str, firewall_id: str, change: Callable[[list[Tag]], list[Tag]], now_ms: int
     ) -> list[Tag] | None:
