@@ -15,6 +15,7 @@ from opencfw.api import (
     resource_routes,
     routes_admin,
     routes_cfw,
+    routes_domains,
     routes_iam,
     routes_opencfw,
     routes_tasks,
@@ -110,9 +111,7 @@ class BodyBudget:
 class App:
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
-        self.bodies = BodyBudget(
-            runtime.settings.max_body_bytes_in_flight, runtime.settings.body_timeout
-        )
+        self.bodies = BodyBudget(runtime.settings.max_body_bytes_in_flight, runtime.settings.body_timeout)
         self.router = Router(
             routes_cfw.ROUTES
             + routes_iam.ROUTES
@@ -120,6 +119,7 @@ class App:
             + routes_terraform.ROUTES
             + routes_tasks.ROUTES
             + routes_admin.ROUTES
+            + routes_domains.ROUTES
             + routes_ui.ROUTES
             + resource_routes.ROUTES
         )

@@ -74,6 +74,9 @@ class Quota:
     limit: int
     per: tuple[str, ...]
     error: Callable[[], OpenCfwError]
+    #: row -> bool: the quota counts only when the new rows pass (a domain group's members count
+    #: against the limits of its type: ``lambda row: row.domain_set_type == 0``)
+    when: Callable[[Any], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,16 @@ class Parent:
 
     resource: str
     column: str
+
+
+@dataclass(frozen=True)
+class Nested:
+    """Children made with their parent: the create body's list field ``field`` holds the create
+    bodies' items of the child resource ``child`` (a domain group's ``domain_names``). The parent and
+    all its children are added in one transaction, or nothing."""
+
+    field: str
+    child: str
 
 
 @dataclass(frozen=True)
@@ -119,6 +132,15 @@ class Operation:
     method: str
     path: str
     sdk: str
+
+    @property
+    def parent_param(self) -> str | None:
+        """The path parameter naming the parent row of a child resource's create, list or batch
+        delete (``/domain-set/domains/{set_id}``), when the path names it rather than the body."""
+        if self.kind not in ("create", "list", "delete_many"):
+            return None
+        found = re.findall(r"\{(\w+)\}", self.path)
+        return found[-1] if len(found) > 1 else None
 
     @property
     def id_param(self) -> str | None:
@@ -175,9 +197,24 @@ class Resource(Generic[M]):
     detail: type[msgspec.Struct] | None = None
     #: the record field that counts the rows of other resources referring to a row (``ref_count``)
     ref_count: str | None = None
+    #: the record field listing ``{"id", "name"}`` of the rows referring to a row (a domain group's
+    #: ``rules``); a referring child row (a rule's link to a group) is named by its parent row
+    ref_rows: str | None = None
     #: record fields listing the distinct values of a column of the row's children, in order:
     #: ``{"protocols": ("service_item", "protocol")}``
     aggregates: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    #: columns of the parent row copied onto a new child row (a domain keeps its group's type)
+    inherit: tuple[str, ...] = ()
+    #: a batch delete may not take a parent's last child: this error instead (a domain group keeps
+    #: one domain)
+    keep_last: Callable[[], OpenCfwError] | None = None
+    #: children made in the same create as the row (see ``Nested``)
+    nested: Nested | None = None
+    #: the rows every new firewall starts with (the predefined groups), stored with it in the same
+    #: transaction: ``(project_id, firewall_id, internet_object_id, now_ms) -> rows``
+    builtin: Callable[[str, str, str, int], list[M]] | None = None
+    #: row -> the error refusing to change or delete it (a predefined group), or None
+    read_only: Callable[[M], OpenCfwError | None] | None = None
 
     def __post_init__(self) -> None:
         columns = self.columns
@@ -204,6 +241,12 @@ class Resource(Generic[M]):
                 raise ValueError(f"{self.name}: unique key {key} names an unknown column")
         if any(c not in columns for q in self.quotas for c in q.per):
             raise ValueError(f"{self.name}: the quota names an unknown column")
+        if (self.inherit or self.keep_last) and self.parent is None:
+            raise ValueError(f"{self.name}: `inherit` and `keep_last` are for child resources")
+        if any(c not in columns for c in self.inherit):
+            raise ValueError(f"{self.name}: `inherit` names an unknown column")
+        if self.nested is not None and self.nested.field not in self.create.__struct_fields__:
+            raise ValueError(f"{self.name}: `nested` names a field of the create body")
         if self.unique and self.conflict is None:
             raise ValueError(f"{self.name}: a unique key needs its conflict error")
 
@@ -278,6 +321,10 @@ class Registry:
                     raise ValueError(f"{r.name}: an aggregate names {child!r}, which is not its child")
                 if column not in found.columns:
                     raise ValueError(f"{r.name}: an aggregate names an unknown column of {child}")
+            if r.nested is not None:
+                found = self._by_name.get(r.nested.child)
+                if found is None or found.parent is None or found.parent.resource != r.name:
+                    raise ValueError(f"{r.name}: `nested` names {r.nested.child!r}, which is not its child")
         #: tables with ``project_id`` and ``firewall_id`` columns that code outside the registry
         #: writes: project reset and firewall deletion clear them too, so that no table is forgotten
         self.owned_elsewhere = owned_elsewhere
