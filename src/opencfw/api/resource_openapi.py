@@ -409,7 +409,7 @@ RESOLVER_ANSWER = {
 def generate(registry: Registry = REGISTRY) -> dict[str, Any]:
     """``{"paths", "schemas", "responses"}``: the registry's part of the document, and the
     resolver's routes."""
-    paths: dict[str, dict[str, Any]] = _resolver_paths()
+    paths: dict[str, dict[str, Any]] = {}
     responses: dict[str, Any] = {}
     structs: list[Any] = [routes_domains.AnswerIn]
     for resource in registry:
@@ -428,6 +428,7 @@ def generate(registry: Registry = REGISTRY) -> dict[str, Any]:
         ]
         for op in resource.operations:
             paths.setdefault(op.path, {})[op.method.lower()] = _operation(resource, op, error_name)
+    paths.update(_resolver_paths())
     _, schemas = msgspec.json.schema_components(structs, ref_template=REF)
     schemas["ResolverAnswer"] = RESOLVER_ANSWER
     return {"paths": paths, "schemas": _portable(dict(sorted(schemas.items()))), "responses": responses}
