@@ -28,6 +28,7 @@ REF = "#/components/schemas/{name}"
 ID_PATTERN = "^[A-Za-z0-9_-]{1,64}$"
 _SUMMARY = {
     "create": "Add",
+    "create_many": "Add",
     "list": "List",
     "get": "Read",
     "update": "Change",
@@ -71,7 +72,17 @@ _ID_NAME = {
     "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
 }
 #: the ``data`` of an operation's 200 answer, by operationId, where the kind's usual one is not it
+_BLACK_WHITE_INFO = {"type": "array", "items": {"$ref": REF.format(name="BlackWhiteInfo")}}
 DATA: dict[str, dict[str, Any]] = {
+    "BatchCreateBlackWhiteList": {
+        "type": "object",
+        "required": ["success_list", "failed_list", "duplicated_list"],
+        "properties": {
+            "success_list": _BLACK_WHITE_INFO,
+            "failed_list": _BLACK_WHITE_INFO,
+            "duplicated_list": _BLACK_WHITE_INFO,
+        },
+    },
     "AddDomains": _ID_NAME,
     "DeleteDomains": _ID_NAME,
     "BatchDeleteDomainSet": {
@@ -239,13 +250,20 @@ def _operation(resource: Resource[Any], op: Operation, error_name: str) -> dict[
         answer = {"type": "object", "required": ["data"], "properties": {"data": DATA[_camel(op.sdk)]}}
     found: dict[str, Any] = {
         "operationId": _camel(op.sdk),
-        "summary": f"{_SUMMARY[op.kind]} {resource.title}{' records' if op.kind in ('list', 'delete_many') else ''}",
+        "summary": f"{_SUMMARY[op.kind]} {resource.title}"
+        f"{' records' if op.kind in ('list', 'create_many', 'delete_many') else ''}",
         "tags": ["cfw"],
         MARK: resource.name,
         "parameters": params,
     }
     batch = resource.batch.body if resource.batch else None
-    body = {"create": resource.create, "update": resource.update, "delete_many": batch}.get(op.kind)
+    many_body = resource.many.body if resource.many else None
+    body = {
+        "create": resource.create,
+        "create_many": many_body,
+        "update": resource.update,
+        "delete_many": batch,
+    }.get(op.kind)
     if body is not None:
         found["requestBody"] = {
             "required": True,
@@ -423,6 +441,7 @@ def generate(registry: Registry = REGISTRY) -> dict[str, Any]:
                 resource.record,
                 resource.detail,
                 resource.batch.body if resource.batch else None,
+                resource.many.body if resource.many else None,
             )
             if s is not None
         ]

@@ -73,6 +73,13 @@ def handler(resource: Resource[Any], op: Operation) -> Handler:
             return json_response(200, {"data": resource.answer_many(rows)})
         return json_response(200, {"data": resource.answer(rows[0])})
 
+    def create_many(rt: Runtime, req: Request) -> Response:
+        assert resource.many is not None
+        body = schemas.decode_body(req.body, resource.many.body)
+        items = getattr(body, resource.many.items)
+        rows = service(rt, resource).create_many(_where(req, resource, body, op), body, items)
+        return json_response(200, {"data": resource.many.answer(rows)})
+
     def list_(rt: Runtime, req: Request) -> Response:
         query = _query(req, resource.query)
         paging = _query(req, Paging)
@@ -107,13 +114,15 @@ def handler(resource: Resource[Any], op: Operation) -> Handler:
     def delete_many(rt: Runtime, req: Request) -> Response:
         assert resource.batch is not None
         body = schemas.decode_body(req.body, resource.batch.body)
+        same = {column: getattr(body, column) for column in resource.batch.same}
         rows = service(rt, resource).delete_many(
-            _where(req, resource, body, op), getattr(body, resource.batch.ids)
+            _where(req, resource, body, op), getattr(body, resource.batch.ids), same
         )
         return json_response(200, {"data": resource.batch.answer(rows)})
 
     handlers: dict[Kind, Handler] = {
         "create": create,
+        "create_many": create_many,
         "list": list_,
         "get": get,
         "update": update,
@@ -125,6 +134,7 @@ def handler(resource: Resource[Any], op: Operation) -> Handler:
 
 _MODES: dict[Kind, Mode] = {
     "create": "write",
+    "create_many": "write",
     "list": "inline",
     "get": "inline",
     "update": "write",

@@ -116,12 +116,25 @@ class Batch:
     body: type[msgspec.Struct]
     ids: str
     answer: Callable[[list[Any]], Any]
+    #: body fields every row named must match (a black/white list batch names its ``list_type``)
+    same: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Many:
+    """A create of many rows in one call beside the one-row create (BatchCreateBlackWhiteList):
+    ``body``'s list field ``items`` holds the rows' fields, the body's other fields are shared;
+    all are added or none. ``answer(rows)`` is the ``data``."""
+
+    body: type[msgspec.Struct]
+    items: str
+    answer: Callable[[list[Any]], Any]
 
 
 #: what happens to a resource's rows when their firewall is deleted or their project reset
 Cascade = Literal["delete"]
 
-Kind = Literal["create", "list", "get", "update", "delete", "delete_many"]
+Kind = Literal["create", "create_many", "list", "get", "update", "delete", "delete_many"]
 
 
 @dataclass(frozen=True)
@@ -137,7 +150,7 @@ class Operation:
     def parent_param(self) -> str | None:
         """The path parameter naming the parent row of a child resource's create, list or batch
         delete (``/domain-set/domains/{set_id}``), when the path names it rather than the body."""
-        if self.kind not in ("create", "list", "delete_many"):
+        if self.kind not in ("create", "create_many", "list", "delete_many"):
             return None
         found = re.findall(r"\{(\w+)\}", self.path)
         return found[-1] if len(found) > 1 else None
@@ -145,7 +158,7 @@ class Operation:
     @property
     def id_param(self) -> str | None:
         """The path parameter naming the resource's id (the last one after ``project_id``)."""
-        if self.kind in ("create", "list", "delete_many"):
+        if self.kind in ("create", "create_many", "list", "delete_many"):
             return None
         found = re.findall(r"\{(\w+)\}", self.path)
         return found[-1] if len(found) > 1 else None
@@ -193,6 +206,8 @@ class Resource(Generic[M]):
     answer_many: Callable[[list[M]], dict[str, Any]] | None = None
     #: the body and answer of the ``delete_many`` operation
     batch: Batch | None = None
+    #: the body and answer of the ``create_many`` operation
+    many: Many | None = None
     #: the API view of one row read by id, when it differs from the list's record
     detail: type[msgspec.Struct] | None = None
     #: the record field that counts the rows of other resources referring to a row (``ref_count``)
@@ -229,6 +244,8 @@ class Resource(Generic[M]):
             raise ValueError(f"{self.name}: `items` names a field of the create body and needs answer_many")
         if (self.batch is not None) != (self.operation("delete_many") is not None):
             raise ValueError(f"{self.name}: a delete_many operation needs its batch, and only it")
+        if (self.many is not None) != (self.operation("create_many") is not None):
+            raise ValueError(f"{self.name}: a create_many operation needs its `many`, and only it")
         required = (*self.scope_columns, "created_ms", "updated_ms")
         missing = [c for c in required if c not in columns]
         if missing:

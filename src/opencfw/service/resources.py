@@ -77,7 +77,9 @@ class ResourceService(Generic[M]):
         rows = self.create_many(where, body)
         return rows[0]
 
-    def create_many(self, where: Where, body: msgspec.Struct) -> list[M]:
+    def create_many(
+        self, where: Where, body: msgspec.Struct, items: list[msgspec.Struct] | None = None
+    ) -> list[M]:
         """The body's row, or with ``items`` declared one row per element of that list (each with
         the body's other fields): all are added, or none. With ``nested`` declared, the children
         the body lists are added with the row, in the same transaction."""
@@ -92,7 +94,7 @@ class ResourceService(Generic[M]):
                 if elements:
                     child.repo.insert(conn, inner, child.maker(inner, None, elements), child.check)
 
-        created = self.repo.create_many(where, self.maker(where, body), self.check, then)
+        created = self.repo.create_many(where, self.maker(where, body, items), self.check, then)
         if created is None:
             raise self._scope_missing(where)
         return created
@@ -193,8 +195,11 @@ class ResourceService(Generic[M]):
             raise self._missing(f"{self.r.title} {row_id}")
         return row
 
-    def delete_many(self, where: Where, row_ids: builtins.list[str]) -> builtins.list[M]:
-        """Delete every row named, or none: an unknown id is ``NotFound``, a row in use ``InUse``."""
+    def delete_many(
+        self, where: Where, row_ids: builtins.list[str], same: Mapping[str, Any] | None = None
+    ) -> builtins.list[M]:
+        """Delete every row named, or none: an unknown id (or a row whose columns differ from
+        ``same``) is ``NotFound``, a row in use ``InUse``."""
 
         def check(row: M, references: int) -> None:
             if references:
@@ -203,7 +208,9 @@ class ResourceService(Generic[M]):
         def missing(row_id: str) -> NotFound:
             return self._missing(f"{self.r.title} {row_id}")
 
-        return self.repo.delete_many(where, row_ids, self.clock.now_ms(), check, self.registry, missing)
+        return self.repo.delete_many(
+            where, row_ids, self.clock.now_ms(), check, self.registry, missing, same or {}
+        )
 
     def delete(self, where: Where, row_id: str) -> M:
         def check(row: M, references: int) -> None:

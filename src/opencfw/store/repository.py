@@ -269,13 +269,14 @@ class Repository(Generic[M]):
         check: Callable[[M, int], None],
         registry: Registry,
         missing: Callable[[str], Exception],
+        same: Mapping[str, Any] | None = None,
     ) -> list[M]:
         """Delete all the rows or none: an unknown one raises ``missing(id)`` (and ``check`` may
         raise) inside the transaction, which then deletes nothing."""
         with self.db.write() as conn:
             rows = []
             for row_id in dict.fromkeys(row_ids):
-                row = self._delete(conn, where, row_id, now_ms, check, registry)
+                row = self._delete(conn, where, row_id, now_ms, check, registry, same or {})
                 if row is None:
                     raise missing(row_id)
                 rows.append(row)
@@ -295,9 +296,12 @@ class Repository(Generic[M]):
         now_ms: int,
         check: Callable[[M, int], None],
         registry: Registry,
+        same: Mapping[str, Any] | None = None,
     ) -> M | None:
         found = conn.execute(self._sql("resource_get_locked"), (where.project_id, row_id)).fetchone()
         if found is None or not self._matches(row := self._row(found), where):
+            return None
+        if any(getattr(row, column) != value for column, value in (same or {}).items()):
             return None
         self._writable(row)
         references = 0
