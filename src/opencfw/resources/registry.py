@@ -61,6 +61,9 @@ class Filter:
     param: str
     match: Match = Match.EXACT
     columns: tuple[str, ...] = ()
+    #: ``(table, parent column)`` of a child resource: the filter matches rows having a child
+    #: whose columns match (ListAddressSets' ``address``: a group holding that address)
+    child: tuple[str, str] | None = None
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -230,6 +233,9 @@ class Resource(Generic[M]):
     builtin: Callable[[str, str, str, int], list[M]] | None = None
     #: row -> the error refusing to change or delete it (a predefined group), or None
     read_only: Callable[[M], OpenCfwError | None] | None = None
+    #: the error of a create on a VPC-border object (type 1) when only the Internet-border
+    #: object (type 0) may hold the resource (AddAddressSet)
+    internet_only: Callable[[], OpenCfwError] | None = None
 
     def __post_init__(self) -> None:
         columns = self.columns
@@ -251,7 +257,7 @@ class Resource(Generic[M]):
         if missing:
             raise ValueError(f"{self.name}: the model lacks the columns {missing}")
         for f in self.filters:
-            if any(c not in columns for c in f.targets):
+            if f.child is None and any(c not in columns for c in f.targets):
                 raise ValueError(f"{self.name}: filter {f.param!r} names an unknown column")
         for key in self.unique:
             if any(c not in columns for c in key):

@@ -158,6 +158,10 @@ class Repository(Generic[M]):
         firewall_id = self.resolve(conn, where, lock=True)
         if firewall_id is None:
             return None
+        if self.r.internet_only is not None:
+            values = (where.project_id, where.object_id, _DELETED)
+            if conn.execute(self.db.sql("scope_internet_object"), values).fetchone() is None:
+                raise self.r.internet_only()
         rows = make(firewall_id)
         if self.r.fits is not None or self.r.inherit:
             parent = self._parent_row(conn, where, lock=False)
@@ -217,7 +221,12 @@ class Repository(Generic[M]):
         for f in given:
             alternatives = [self.db.sql(f.match.value, column=c) for c in f.targets]
             counts[f.param] = self.db.arity(f.match.value) * len(alternatives)
-            parts.append(alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")")
+            part = alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")"
+            if f.child is not None:
+                child, parent_column = f.child
+                ids = {"child": child, "parent_column": parent_column, "table": self.r.table}
+                part = self.db.sql("filter_child", **ids).replace("{condition}", part)
+            parts.append(part)
         return " AND ".join(parts), counts
 
     @functools.lru_cache(maxsize=256)  # noqa: B019 - one entry per filter combination in use

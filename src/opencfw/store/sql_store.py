@@ -34,7 +34,7 @@ from opencfw.store import db as registry_db
 from opencfw.store.columns import FIREWALL_COLUMNS, JOB_COLUMNS
 from opencfw.store.extensions_sql import ExtensionsSql, KeysSql, job_event
 from opencfw.store.protection_sql import ProtectionSql
-from opencfw.store.repository import purge_firewall
+from opencfw.store.repository import purge_firewall, seed_firewall
 
 SQL: dict[str, str] = {
     "insert_firewall": f"INSERT INTO firewalls ({FIREWALL_COLUMNS}) VALUES ({', '.join(['?'] * 13)})",
@@ -398,6 +398,16 @@ class SqlStore(ProtectionSql, ExtensionsSql, KeysSql):
                     return str(row[1])
             with self._unique(lambda: NameConflict(f"A firewall named {firewall.name!r} already exists")):
                 conn.execute(self.sql["insert_firewall"], firewall_to_row(firewall))
+            # the predefined groups every firewall starts with (resources/predefined.py)
+            seed_firewall(
+                registry_db.Database(self),  # type: ignore[arg-type]
+                conn,
+                REGISTRY,
+                firewall.project_id,
+                firewall.id,
+                firewall.internet_object_id,
+                firewall.created_ms,
+            )
             conn.execute(self.sql["insert_job"], job_to_row(job))
             self._emit(
                 conn,

@@ -81,6 +81,14 @@ UNION ALL
 SELECT e.firewall_id FROM east_west e JOIN firewalls f ON f.id = e.firewall_id
  WHERE e.project_id = ? AND e.object_id = ? AND f.status <> ?
 
+-- name: scope_internet_object
+-- the Internet-border object of a live firewall (type 0), not a VPC-border one
+SELECT id FROM firewalls WHERE project_id = ? AND internet_object_id = ? AND status <> ?
+
+-- name: filter_child
+-- rows having a child row that matches {{condition}} (a group holding an address)
+EXISTS (SELECT 1 FROM {child} c WHERE c.{parent_column} = {table}.id AND {{condition}})
+
 -- name: filter_project
 project_id = ?
 
