@@ -197,7 +197,7 @@ def test_update_renames_and_deletes_take_the_names(api):
     )
     assert groups(client, fw, obj)["total"] == 2
     reply = call(client, "POST", batch, {"object_id": obj, "set_ids": [a]})
-    assert reply.json == {"data": {"response_datas": [{"id": a, "name": "a2"}]}}
+    assert reply.json == {"data": {"responseDatas": [{"id": a, "name": "a2"}]}}
     reply = call(client, "DELETE", f"{SET}/{b}?fw_instance_id={fw}")
     assert reply.json == {"data": {"id": b, "name": "b"}}
     assert groups(client, fw, obj)["total"] == 0

@@ -87,8 +87,8 @@ DATA: dict[str, dict[str, Any]] = {
     "DeleteDomains": _ID_NAME,
     "BatchDeleteDomainSet": {
         "type": "object",
-        "required": ["response_datas"],
-        "properties": {"response_datas": {"type": "array", "items": _ID_NAME}},
+        "required": ["responseDatas"],
+        "properties": {"responseDatas": {"type": "array", "items": _ID_NAME}},
     },
 }
 OVERRIDES.update(

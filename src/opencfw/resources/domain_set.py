@@ -185,7 +185,7 @@ DOMAIN_SET = Resource(
     batch=Batch(
         BatchDeleteDomainSetsDto,
         "set_ids",
-        lambda rows: {"response_datas": [{"id": row.id, "name": row.name} for row in rows]},
+        lambda rows: {"responseDatas": [{"id": row.id, "name": row.name} for row in rows]},
     ),
 )
 
