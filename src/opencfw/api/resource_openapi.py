@@ -159,10 +159,17 @@ def _error_response(resource: Resource[Any], registry: Registry) -> dict[str, An
     errors: list[type[OpenCfwError]] = [BadParameter, NotFound, *resource.errors]
     if registry.referrers(resource.name):
         errors.append(InUse)
-    codes = sorted({e.error_code for e in errors})
-    return {
-        "description": f"A bad parameter or body (the message names it), an unknown {resource.title} or "
+    return _errors(
+        f"A bad parameter or body (the message names it), an unknown {resource.title} or "
         "protected object or one of another project (CFW.00200005), or the resource's own errors.",
+        sorted({e.error_code for e in errors}),
+    )
+
+
+def _errors(description: str, codes: list[str]) -> dict[str, Any]:
+    """A 400 answer with the documented body and these codes."""
+    return {
+        "description": description,
         "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
         "content": {
             "application/json": {
@@ -301,21 +308,11 @@ def _ok(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _resolver_paths() -> dict[str, dict[str, Any]]:
     """The resolution reads and the resolver's admin routes (``api/routes_domains.py``)."""
-    errors = {
-        "description": "A bad parameter (the message names it), or an unknown firewall or domain name "
+    errors = _errors(
+        "A bad parameter (the message names it), or an unknown firewall or domain name "
         "of the project (CFW.00200005).",
-        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
-        "content": {
-            "application/json": {
-                "schema": {
-                    "allOf": [
-                        {"$ref": "#/components/schemas/CfwError"},
-                        {"properties": {"error_code": {"enum": ["CFW.00200001", "CFW.00200005"]}}},
-                    ]
-                }
-            }
-        },
-    }
+        [BadParameter.error_code, NotFound.error_code],
+    )
     name = _param("domain_name", "path", {"type": "string", "maxLength": 255}, True)
     address = _param("domain_address_id", "path", {"type": "string", "pattern": ID_PATTERN}, True)
     kind = _param("address_type", "query", {"type": "integer", "enum": [0, 1]}, False, "0 IPv4, 1 IPv6.")
