@@ -191,10 +191,12 @@ def cli(provider) -> str:
 class Terraform:
     """``terraform`` in one working directory, offline: the provider comes from the local mirror."""
 
-    def __init__(self, cli: str, workdir: Path, home: Path, server_url: str) -> None:
+    def __init__(
+        self, cli: str, workdir: Path, home: Path, server_url: str, sources: Path = TF_SOURCES
+    ) -> None:
         self.cli = cli
         workdir.mkdir(parents=True)
-        for source in TF_SOURCES.glob("*.tf"):
+        for source in sources.glob("*.tf"):
             shutil.copy2(source, workdir / source.name)
         self.workdir = workdir
         cli_config = home / "opencfw.tfrc"

@@ -20,6 +20,7 @@ api = test_api.api
 
 BASE = f"/v1/{P}/black-white-list"
 LIST = f"/v1/{P}/black-white-lists"
+UNKNOWN = "f588ce71-e26c-400d-8981-f854355f6849"
 
 
 def entry(obj: str, **changes):
@@ -237,3 +238,75 @@ def test_a_nul_character_is_a_bad_parameter(api):
         "CFW.00200001",
         "address",
     )
+
+
+# -- batches
+
+
+MANY = f"/v1/{P}/black-white-lists"
+ONE = f"/v1/{P}/black-white-list"
+
+
+def _items(*addresses: str, **more):
+    return [{"address": a, "direction": 0, "protocol": 6, "port": "80", **more} for a in addresses]
+
+
+def _entries(client, obj: str, list_type: int = 4) -> list[dict]:
+    reply = call(client, "GET", f"{MANY}?object_id={obj}&list_type={list_type}&offset=0&limit=1024")
+    assert reply.status == 200, reply.body
+    return list(reply.json["data"]["records"])
+
+
+def test_a_batch_adds_every_entry_or_none(api):
+    """BatchCreateBlackWhiteList adds all its items (answered in success_list, a missing
+    address_type given the address's family, SCTP accepted) or, for a duplicate (also within the
+    call), 0.0.0.0/0, a bad address or a full list, none of them."""
+    runtime, _, client = api
+    _, obj = running(runtime, client)
+    body = {"object_id": obj, "list_type": 4, "list_items": _items("1.1.1.1", "2001:db8::/64", protocol=132)}
+    reply = call(client, "POST", MANY, body)
+    assert reply.status == 200, reply.body
+    success = reply.json["data"]["success_list"]
+    assert [(i["address"], i["address_type"], i["protocol"]) for i in success] == [
+        ("1.1.1.1", 0, 132),
+        ("2001:db8::/64", 1, 132),
+    ]
+    assert reply.json["data"]["failed_list"] == reply.json["data"]["duplicated_list"] == []
+    assert [e["address"] for e in _entries(client, obj)] == ["1.1.1.1", "2001:db8::/64"]
+    for items, code in (
+        (_items("3.3.3.3", "1.1.1.1"), "CFW.00400011"),
+        (_items("3.3.3.3", "3.3.3.3"), "CFW.00400011"),
+        (_items("3.3.3.3", "0.0.0.0/0"), "CFW.00200022"),
+        (_items("3.3.3.3", "not-an-ip"), "CFW.00200001"),
+        (_items("3.3.3.3", address_type=1), "CFW.00200001"),
+    ):
+        assert_error(call(client, "POST", MANY, {**body, "list_items": items}), 400, code)
+    assert len(_entries(client, obj)) == 2
+    full = [f"10.{i // 250}.{i % 250}.1" for i in range(1998)]
+    assert call(client, "POST", MANY, {**body, "list_items": _items(*full)}).status == 200
+    reply = call(client, "POST", MANY, {**body, "list_items": _items("4.4.4.4")})
+    assert_error(reply, 400, "CFW.00400013")
+    reply = call(client, "GET", f"{MANY}?object_id={obj}&list_type=4&offset=0&limit=1")
+    assert reply.json["data"]["total"] == 2000
+    assert _entries(client, obj, 5) == []
+
+
+def test_a_batch_delete_takes_every_entry_of_its_list_or_none(api):
+    """BatchDeleteBlackWhiteLists deletes the ids named; an unknown id, or one of the other list
+    or of another object, is CFW.00200005 and deletes nothing."""
+    runtime, _, client = api
+    _, obj = running(runtime, client)
+    _, other_obj = running(runtime, client, name="fw-2")
+    for list_type, o in ((4, obj), (5, obj), (4, other_obj)):
+        body = {"object_id": o, "list_type": list_type, "list_items": _items("1.1.1.1", "2.2.2.2")}
+        assert call(client, "POST", MANY, body).status == 200
+    black = [e["list_id"] for e in _entries(client, obj)]
+    white = [e["list_id"] for e in _entries(client, obj, 5)]
+    elsewhere = [e["list_id"] for e in _entries(client, other_obj)]
+    for ids in ([black[0], UNKNOWN], [black[0], white[0]], [black[0], elsewhere[0]]):
+        reply = call(client, "DELETE", ONE, {"object_id": obj, "list_type": 4, "list_ids": ids})
+        assert_error(reply, 400, "CFW.00200005")
+    assert len(_entries(client, obj)) == 2
+    reply = call(client, "DELETE", ONE, {"object_id": obj, "list_type": 4, "list_ids": black})
+    assert reply.json == {"data": black}
+    assert _entries(client, obj) == [] and len(_entries(client, obj, 5)) == 2

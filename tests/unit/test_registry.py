@@ -12,7 +12,7 @@ import msgspec
 import pytest
 from huaweicloudsdkcfw.v1 import CfwClient
 
-from opencfw.api import resource_openapi, resource_routes
+from opencfw.api import resource_openapi, resource_routes, routes_domains
 from opencfw.api.app import App
 from opencfw.api.http import Route
 from opencfw.api.http import Router as ListRouter
@@ -133,7 +133,7 @@ def test_every_resource_declares_a_consistent_shape():
     sdk_names = [op.sdk for op in resource_routes.operations()]
     assert len(set(sdk_names)) == len(sdk_names)
     for r in REGISTRY:
-        computed = {*r.aggregates, *([r.ref_count] if r.ref_count else [])}
+        computed = {*r.aggregates, *(f for f in (r.ref_count, r.ref_rows) if f)}
         for record in (r.record, r.detail or r.record):
             fields = set(record.__struct_fields__) - computed
             assert all(r.view.get(f, f) in r.columns for f in fields), r.name
@@ -141,8 +141,11 @@ def test_every_resource_declares_a_consistent_shape():
         assert all(f.param in query_fields for f in r.filters), r.name
         if r.scope is Scope.OBJECT:
             assert "object_id" in query_fields and "object_id" in r.create.__struct_fields__
-        if r.parent is not None:
-            assert r.parent.column in query_fields and r.parent.column in r.create.__struct_fields__
+        if r.parent is not None:  # the parent is named in the path or in the query and body
+            create, listing = r.operation("create"), r.operation("list")
+            assert create is not None and listing is not None
+            assert r.parent.column in query_fields or listing.parent_param
+            assert r.parent.column in r.create.__struct_fields__ or create.parent_param
         for body in (r.create, r.update):
             if body is not None:
                 names = set(body.__struct_fields__) - {"fw_instance_id", "object_id"}
@@ -151,6 +154,8 @@ def test_every_resource_declares_a_consistent_shape():
                     item = msgspec.inspect.type_info(body).fields  # type: ignore[attr-defined]
                     element = next(f for f in item if f.name == r.items).type.item_type.cls
                     names |= set(element.__struct_fields__)
+                if r.nested is not None and body is r.create:  # the children's bodies
+                    names.discard(r.nested.field)
                 assert names <= set(r.columns), (r.name, names - set(r.columns))
 
 
@@ -220,7 +225,8 @@ def test_the_served_document_equals_the_generated_one():
         for m, op in item.items()
         if resource_openapi.MARK in op
     }
-    assert generated == {(op.method, op.path) for op in resource_routes.operations()}
+    resolver = {(r.method, r.template) for r in routes_domains.ROUTES}
+    assert generated == {(op.method, op.path) for op in resource_routes.operations()} | resolver
 
 
 def test_a_generated_operation_is_named_as_the_sdk_names_it():

@@ -54,6 +54,12 @@ EXAMPLES: dict[str, tuple[Callable[[int], dict[str, Any]], dict[str, Any], str]]
         {},
         "",
     ),
+    "domain_set": (
+        lambda i: {"name": f"domains-{i}", "domain_set_type": i % 2},
+        {"name": "renamed", "description": "changed"},
+        "description",
+    ),
+    "domain": (lambda i: {"domain_names": [{"domain_name": f"n{i}.example.com"}]}, {}, ""),
 }
 #: resources of the registry whose operations are served by hand (settings, not collections): their
 #: storage is the registry's (tests/unit/test_store_registry.py), their API has its own tests
@@ -82,11 +88,16 @@ class World:
             reply = call(self.client, "POST", op.path.replace("{project_id}", P), body)
             assert reply.status == 200, reply.body
             self.scope = {resource.parent.column: reply.json["data"]["id"]}
+            if "object_id" in resource.create.__struct_fields__:  # a domain names its group's object
+                self.scope["object_id"] = obj
 
     def url(self, kind: str, row_id: str = "", **query: Any) -> str:
         op = self.r.operation(kind)  # type: ignore[arg-type]
         assert op is not None
         path = op.path.replace("{project_id}", P)
+        if op.parent_param and self.r.parent is not None:  # the parent is named by the path
+            parent_id = query.pop(self.r.parent.column, self.scope.get(self.r.parent.column, ""))
+            path = path.replace("{" + op.parent_param + "}", parent_id)
         if op.id_param:
             path = path.replace("{" + op.id_param + "}", row_id)
         if self.r.scope is Scope.FIREWALL:
@@ -100,6 +111,8 @@ class World:
         reply = self.create(i)
         assert reply.status == 200, reply.body
         data = reply.json["data"]
+        if self.r.items and "items" not in data:  # AddDomains answers its group: the row is the newest
+            return self.ids(limit=1024)[-1]
         return str(data["items"][0]["id"] if self.r.items else data["id"])
 
     def list(self, offset: int = 0, limit: int = 10, token: str | None = None, **extra: str):
@@ -149,6 +162,8 @@ def test_create_read_update_delete(api, resource):
         row = world.runtime.resources[resource.name].get(Where(P), row_id)
         assert getattr(row, world.changed_field) == world.change[world.changed_field]
         assert row.updated_ms == row.created_ms + 1000
+    if world.r.operation("delete") is None:  # deleted in batches only (the resource's own tests)
+        return
     reply = world.by_id("delete", row_id)
     assert (reply.status, reply.json["data"]["id"]) == (200, row_id), reply.body
     assert world.ids() == []
@@ -195,7 +210,8 @@ def test_unknown_ids_and_scopes_are_not_found(api, resource):
         assert_error(reply, 400, "CFW.00200005")
     if resource.parent is not None:
         key = resource.parent.column
-        reply = call(world.client, "POST", world.url("create"), {**world.make(0), key: UNKNOWN})
+        url = world.url("create", **{key: UNKNOWN})
+        reply = call(world.client, "POST", url, {**world.make(0), **world.scope, key: UNKNOWN})
         assert_error(reply, 400, "CFW.00200005", UNKNOWN)
         assert_error(world.list(**{key: UNKNOWN}), 400, "CFW.00200005", UNKNOWN)
         assert_error(world.list(fw_instance_id=UNKNOWN), 400, "CFW.00200005")
@@ -243,9 +259,15 @@ def test_every_change_is_an_event(api, resource):
     row_id = world.created()
     if world.r.operation("update"):
         world.by_id("update", row_id)
-    world.by_id("delete", row_id)
+    deletes = world.r.operation("delete") is not None
+    if deletes:
+        world.by_id("delete", row_id)
     events = [(kind, data["id"]) for _, kind, data, _ in store.events_since(P, after)]
-    changes = ["created", *(["updated"] if world.r.operation("update") else []), "deleted"]
+    changes = [
+        "created",
+        *(["updated"] if world.r.operation("update") else []),
+        *(["deleted"] if deletes else []),
+    ]
     assert events == [(f"{resource.name}.{change}", row_id) for change in changes]
 
 

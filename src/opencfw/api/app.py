@@ -15,6 +15,7 @@ from opencfw.api import (
     resource_routes,
     routes_admin,
     routes_cfw,
+    routes_domains,
     routes_iam,
     routes_opencfw,
     routes_tasks,
@@ -118,6 +119,7 @@ class App:
             + routes_terraform.ROUTES
             + routes_tasks.ROUTES
             + routes_admin.ROUTES
+            + routes_domains.ROUTES
             + routes_ui.ROUTES
             + resource_routes.ROUTES
         )

@@ -18,6 +18,7 @@ from typing import Any
 
 import msgspec
 
+from opencfw.api import routes_domains
 from opencfw.domain.errors import BadParameter, InUse, NotFound, OpenCfwError
 from opencfw.resources import REGISTRY
 from opencfw.resources.registry import Fixed, Operation, Registry, Resource
@@ -27,6 +28,7 @@ REF = "#/components/schemas/{name}"
 ID_PATTERN = "^[A-Za-z0-9_-]{1,64}$"
 _SUMMARY = {
     "create": "Add",
+    "create_many": "Add",
     "list": "List",
     "get": "Read",
     "update": "Change",
@@ -62,6 +64,49 @@ OVERRIDES: dict[str, dict[str, Any]] = {
         "`0.0.0.0/0` and `::/0` are CFW.00200022."
     },
 }
+
+
+_ID_NAME = {
+    "type": "object",
+    "required": ["id"],
+    "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
+}
+#: the ``data`` of an operation's 200 answer, by operationId, where the kind's usual one is not it
+_BLACK_WHITE_INFO = {"type": "array", "items": {"$ref": REF.format(name="BlackWhiteInfo")}}
+DATA: dict[str, dict[str, Any]] = {
+    "BatchCreateBlackWhiteList": {
+        "type": "object",
+        "required": ["success_list", "failed_list", "duplicated_list"],
+        "properties": {
+            "success_list": _BLACK_WHITE_INFO,
+            "failed_list": _BLACK_WHITE_INFO,
+            "duplicated_list": _BLACK_WHITE_INFO,
+        },
+    },
+    "AddDomains": _ID_NAME,
+    "DeleteDomains": _ID_NAME,
+    "BatchDeleteDomainSet": {
+        "type": "object",
+        "required": ["responseDatas"],
+        "properties": {"responseDatas": {"type": "array", "items": _ID_NAME}},
+    },
+}
+OVERRIDES.update(
+    {
+        "AddDomainSet": {
+            "description": "Adds the group and the domain names of `domain_names` (which may be empty) "
+            "in one call, or nothing. Names are unique within a group (CFW.00400004); a wildcard "
+            "(`*.example.com`) fits only an application group (type 0). At most 500 groups of each "
+            "type per firewall; 1,500 names per application group and 2,500 per firewall, 15 per "
+            "network group and 1,000 per firewall (CFW.00200024)."
+        },
+        "DeleteDomains": {
+            "description": "Deletes every name of `domain_address_ids` or none; a group keeps at least "
+            "one name (CFW.00200001). Answers the group's id and the deleted names."
+        },
+        "ListDomains": {"description": "`domain_name` is a case-insensitive part of a name."},
+    }
+)
 
 
 def _param(
@@ -114,10 +159,17 @@ def _error_response(resource: Resource[Any], registry: Registry) -> dict[str, An
     errors: list[type[OpenCfwError]] = [BadParameter, NotFound, *resource.errors]
     if registry.referrers(resource.name):
         errors.append(InUse)
-    codes = sorted({e.error_code for e in errors})
-    return {
-        "description": f"A bad parameter or body (the message names it), an unknown {resource.title} or "
+    return _errors(
+        f"A bad parameter or body (the message names it), an unknown {resource.title} or "
         "protected object or one of another project (CFW.00200005), or the resource's own errors.",
+        sorted({e.error_code for e in errors}),
+    )
+
+
+def _errors(description: str, codes: list[str]) -> dict[str, Any]:
+    """A 400 answer with the documented body and these codes."""
+    return {
+        "description": description,
         "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
         "content": {
             "application/json": {
@@ -160,8 +212,9 @@ def _query_params(struct: type[Any]) -> list[dict[str, Any]]:
 
 def _operation(resource: Resource[Any], op: Operation, error_name: str) -> dict[str, Any]:
     params = [PROJECT]
-    if op.id_param:
-        params.append(_param(op.id_param, "path", {"type": "string", "pattern": ID_PATTERN}, True))
+    for name in (op.parent_param, op.id_param):
+        if name:
+            params.append(_param(name, "path", {"type": "string", "pattern": ID_PATTERN}, True))
     if op.kind == "list":
         params += _query_params(resource.query)
         params += [
@@ -200,15 +253,24 @@ def _operation(resource: Resource[Any], op: Operation, error_name: str) -> dict[
         answer = {"type": "object", "required": ["data"], "properties": {"data": {"type": "array"}}}
     else:
         answer = copy.deepcopy(ANSWER)
+    if _camel(op.sdk) in DATA:
+        answer = {"type": "object", "required": ["data"], "properties": {"data": DATA[_camel(op.sdk)]}}
     found: dict[str, Any] = {
         "operationId": _camel(op.sdk),
-        "summary": f"{_SUMMARY[op.kind]} {resource.title}{' records' if op.kind in ('list', 'delete_many') else ''}",
+        "summary": f"{_SUMMARY[op.kind]} {resource.title}"
+        f"{' records' if op.kind in ('list', 'create_many', 'delete_many') else ''}",
         "tags": ["cfw"],
         MARK: resource.name,
         "parameters": params,
     }
     batch = resource.batch.body if resource.batch else None
-    body = {"create": resource.create, "update": resource.update, "delete_many": batch}.get(op.kind)
+    many_body = resource.many.body if resource.many else None
+    body = {
+        "create": resource.create,
+        "create_many": many_body,
+        "update": resource.update,
+        "delete_many": batch,
+    }.get(op.kind)
     if body is not None:
         found["requestBody"] = {
             "required": True,
@@ -265,11 +327,135 @@ def _fixed_operation(listing: Fixed) -> dict[str, Any]:
     }
 
 
+def _ok(schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "description": "OK",
+        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
+        "content": {"application/json": {"schema": schema}},
+    }
+
+
+def _resolver_paths() -> dict[str, dict[str, Any]]:
+    """The resolution reads and the resolver's admin routes (``api/routes_domains.py``)."""
+    errors = _errors(
+        "A bad parameter (the message names it), or an unknown firewall or domain name "
+        "of the project (CFW.00200005).",
+        [BadParameter.error_code, NotFound.error_code],
+    )
+    name = _param("domain_name", "path", {"type": "string", "maxLength": 255}, True)
+    address = _param("domain_address_id", "path", {"type": "string", "pattern": ID_PATTERN}, True)
+    kind = _param("address_type", "query", {"type": "integer", "enum": [0, 1]}, False, "0 IPv4, 1 IPv6.")
+    group = _param("domain_set_id", "query", {"type": "string", "pattern": ID_PATTERN}, False)
+    ips = {"type": "array", "items": {"type": "string"}}
+    split = {
+        "type": "object",
+        "required": ["parsed_success_ip", "excess_ip"],
+        "properties": {"parsed_success_ip": ips, "excess_ip": ips},
+    }
+    rest = {
+        "401": "Unauthorized",
+        "403": "Forbidden",
+        "404": "NoRoute",
+        "413": "PayloadTooLarge",
+        "500": "InternalError",
+        "503": "Unavailable",
+    }
+
+    def cfw(op_id: str, summary: str, params: list[dict[str, Any]], data: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "operationId": op_id,
+            "summary": summary,
+            "description": "Answered by opencfw's own resolver: a configured answer (admin API) or "
+            "addresses derived from the name in the documentation ranges; never the network.",
+            "tags": ["cfw"],
+            MARK: "resolver",
+            "parameters": [PROJECT, *params, *COMMON_QUERY],
+            "security": [{"token": []}, {"aksk": []}],
+            "responses": {
+                "200": _ok({"type": "object", "required": ["data"], "properties": {"data": data}}),
+                "400": errors,
+                **{code: {"$ref": f"#/components/responses/{ref}"} for code, ref in rest.items()},
+            },
+        }
+
+    view = {"$ref": REF.format(name="ResolverAnswer")}
+    admin_rest = {
+        code: {"$ref": f"#/components/responses/{ref}"} for code, ref in rest.items() if code != "403"
+    }
+
+    def admin(op_id: str, summary: str, answer: dict[str, Any], body: bool = False) -> dict[str, Any]:
+        found: dict[str, Any] = {
+            "operationId": op_id,
+            "summary": summary,
+            "tags": ["admin"],
+            MARK: "resolver",
+            "security": [{"admin": []}],
+            "responses": {
+                "200": _ok(answer),
+                "400": {"$ref": "#/components/responses/BadRequest"},
+                **admin_rest,
+            },
+        }
+        if op_id != "AdminListResolverAnswers":
+            found["parameters"] = [name]
+        if body:
+            ref = REF.format(name=routes_domains.AnswerIn.__name__)
+            found["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": ref}}},
+            }
+        return found
+
+    listed = {
+        "type": "object",
+        "required": ["answers"],
+        "properties": {"answers": {"type": "array", "items": view}},
+    }
+    return {
+        "/v1/{project_id}/domain/parse/{domain_name}": {
+            "get": cfw("ListDomainParseDetail", "Resolve a domain name", [name, kind], ips)
+        },
+        "/v1/{project_id}/domain/parse-ip-list/{domain_address_id}": {
+            "get": cfw("ListDomainParseIp", "Resolve a group's domain name", [address, kind, group], ips)
+        },
+        "/v2/{project_id}/rule/domain/resolve-ip-list/{domain_address_id}": {
+            "get": cfw(
+                "ListDomainResolveIp", "Resolve a group's domain name, excess apart", [address, kind], split
+            )
+        },
+        "/_opencfw/admin/resolver": {
+            "get": admin("AdminListResolverAnswers", "The configured resolver answers", listed)
+        },
+        "/_opencfw/admin/resolver/{domain_name}": {
+            "get": admin("AdminGetResolverAnswer", "What a domain name resolves to", view),
+            "put": admin("AdminPutResolverAnswer", "Configure what a domain name resolves to", view, True),
+            "delete": admin(
+                "AdminDeleteResolverAnswer",
+                "Forget a configured answer",
+                {"$ref": "#/components/schemas/Removed"},
+            ),
+        },
+    }
+
+
+RESOLVER_ANSWER = {
+    "type": "object",
+    "required": ["domain_name", "configured", "ipv4", "ipv6"],
+    "properties": {
+        "domain_name": {"type": "string"},
+        "configured": {"type": "boolean"},
+        "ipv4": {"type": "array", "items": {"type": "string"}},
+        "ipv6": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+
 def generate(registry: Registry = REGISTRY) -> dict[str, Any]:
-    """``{"paths", "schemas", "responses"}``: the registry's part of the document."""
+    """``{"paths", "schemas", "responses"}``: the registry's part of the document, and the
+    resolver's routes."""
     paths: dict[str, dict[str, Any]] = {}
     responses: dict[str, Any] = {}
-    structs = []
+    structs: list[Any] = [routes_domains.AnswerIn]
     for resource in registry:
         if not resource.operations:  # served by hand (its routes' part of the document is too)
             continue
@@ -283,6 +469,7 @@ def generate(registry: Registry = REGISTRY) -> dict[str, Any]:
                 resource.record,
                 resource.detail,
                 resource.batch.body if resource.batch else None,
+                resource.many.body if resource.many else None,
             )
             if s is not None
         ]
@@ -292,7 +479,9 @@ def generate(registry: Registry = REGISTRY) -> dict[str, Any]:
         structs.append(listing.record)
         op = listing.operation
         paths.setdefault(op.path, {})[op.method.lower()] = _fixed_operation(listing)
+    paths.update(_resolver_paths())
     _, schemas = msgspec.json.schema_components(structs, ref_template=REF)
+    schemas["ResolverAnswer"] = RESOLVER_ANSWER
     return {"paths": paths, "schemas": _portable(dict(sorted(schemas.items()))), "responses": responses}
 
 

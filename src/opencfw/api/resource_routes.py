@@ -43,8 +43,9 @@ def _query(req: Request, kind: type[Any]) -> Any:
         raise BadParameter(f"Invalid query parameter: {exc}") from exc
 
 
-def _where(req: Request, resource: Resource[Any], given: Any) -> Where:
-    """Where the request points: its project, the object and firewall named in the body or query."""
+def _where(req: Request, resource: Resource[Any], given: Any, op: Operation | None = None) -> Where:
+    """Where the request points: its project, the object and firewall named in the body or query,
+    the parent row named in the body or (``/domain-set/domains/{set_id}``) the path."""
     schemas.query_text(req.query, "enterprise_project_id")  # accepted, bounded, not used
     firewall_id = schemas.query_text(req.query, "fw_instance_id", pattern=schemas.RESOURCE_ID)
     firewall_id = getattr(given, "fw_instance_id", None) or firewall_id
@@ -52,6 +53,8 @@ def _where(req: Request, resource: Resource[Any], given: Any) -> Where:
         raise BadParameter("The query parameter `fw_instance_id` is required")
     object_id = getattr(given, "object_id", None)
     parent_id = getattr(given, resource.parent.column, None) if resource.parent else None
+    if resource.parent is not None and op is not None and op.parent_param is not None:
+        parent_id = schemas.path_id(req.params[op.parent_param], op.parent_param)
     return Where(req.params["project_id"], firewall_id, object_id, parent_id)
 
 
@@ -65,16 +68,23 @@ def handler(resource: Resource[Any], op: Operation) -> Handler:
 
     def create(rt: Runtime, req: Request) -> Response:
         body = schemas.decode_body(req.body, resource.create)
-        rows = service(rt, resource).create_many(_where(req, resource, body), body)
+        rows = service(rt, resource).create_many(_where(req, resource, body, op), body)
         if resource.answer_many is not None:
             return json_response(200, {"data": resource.answer_many(rows)})
         return json_response(200, {"data": resource.answer(rows[0])})
+
+    def create_many(rt: Runtime, req: Request) -> Response:
+        assert resource.many is not None
+        body = schemas.decode_body(req.body, resource.many.body)
+        items = getattr(body, resource.many.items)
+        rows = service(rt, resource).create_many(_where(req, resource, body, op), body, items)
+        return json_response(200, {"data": resource.many.answer(rows)})
 
     def list_(rt: Runtime, req: Request) -> Response:
         query = _query(req, resource.query)
         paging = _query(req, Paging)
         filters = {f.param: getattr(query, f.param) for f in resource.filters}
-        where = _where(req, resource, query)
+        where = _where(req, resource, query, op)
         svc = service(rt, resource)
         total, rows = svc.list(where, filters, paging.offset, paging.limit)
         records = [
@@ -104,13 +114,15 @@ def handler(resource: Resource[Any], op: Operation) -> Handler:
     def delete_many(rt: Runtime, req: Request) -> Response:
         assert resource.batch is not None
         body = schemas.decode_body(req.body, resource.batch.body)
+        same = {column: getattr(body, column) for column in resource.batch.same}
         rows = service(rt, resource).delete_many(
-            _where(req, resource, body), getattr(body, resource.batch.ids)
+            _where(req, resource, body, op), getattr(body, resource.batch.ids), same
         )
         return json_response(200, {"data": resource.batch.answer(rows)})
 
     handlers: dict[Kind, Handler] = {
         "create": create,
+        "create_many": create_many,
         "list": list_,
         "get": get,
         "update": update,
@@ -123,6 +135,7 @@ def handler(resource: Resource[Any], op: Operation) -> Handler:
 _MODES: dict[Kind, Mode] = {
     "fixed": "inline",
     "create": "write",
+    "create_many": "write",
     "list": "inline",
     "get": "inline",
     "update": "write",

@@ -7,6 +7,7 @@ module here, a line below, a migration, and its own tests.
 from opencfw.resources import (
     address_group,
     black_white_list,
+    domain_set,
     east_west,
     ips_settings,
     regions,
@@ -21,6 +22,8 @@ REGISTRY = Registry(
         address_group.ADDRESS_ITEM,
         service_group.SERVICE_SET,
         service_group.SERVICE_ITEM,
+        domain_set.DOMAIN_SET,
+        domain_set.DOMAIN,
         ips_settings.RESOURCE,
         east_west.RESOURCE,
     ],

@@ -9,7 +9,7 @@ import msgspec
 from msgspec import Meta, Struct
 
 from opencfw.domain.errors import BadParameter, OpenCfwError
-from opencfw.resources import checks
+from opencfw.resources import checks, predefined
 from opencfw.resources.registry import (
     Batch,
     Filter,
@@ -83,7 +83,7 @@ class AddressSet(Struct):
     description: str | None
     created_ms: int
     updated_ms: int
-    address_set_type: int = 0  # 0 user-defined; 1 WAF, 2 DDoS, 3 NAT64 (predefined, not stored yet)
+    address_set_type: int = 0  # 0 user-defined; 1 WAF, 2 DDoS, 3 NAT64 (predefined)
     predefined: int = 0  # what `query_address_set_type` asks for: 0 user-defined, 1 predefined
 
 
@@ -97,8 +97,9 @@ class AddAddressSetDto(Struct):
 class ListAddressSetsQuery(Struct):
     object_id: Id
     key_word: Text | None = None
+    address: Address | None = None
     address_type: AddressType | None = None
-    query_address_set_type: Literal[0, 1] | None = None
+    query_address_set_type: Literal[0, 1] = 0  # user-defined groups unless asked for predefined ones
     address_set_type: Literal[0, 1, 2, 3] | None = None
 
 
@@ -125,6 +126,43 @@ class BatchDeleteAddressSetsDto(Struct):
     set_ids: Annotated[list[Id], Meta(min_length=1, max_length=1024)]
 
 
+class NotInternetBorder(OpenCfwError):
+    error_code = "CFW.00200001"
+    http_status = 400
+    default_message = (
+        "Invalid request body: `object_id` must be the Internet-border protected object (type 0); "
+        "address groups cannot be added to a VPC-border object"
+    )
+
+
+def predefined_sets(project_id: str, firewall_id: str, object_id: str, now_ms: int) -> list[AddressSet]:
+    """The predefined address groups of a new firewall's Internet-border object."""
+    return [
+        AddressSet(
+            predefined.set_id(object_id, suffix),
+            project_id,
+            firewall_id,
+            object_id,
+            name,
+            0,
+            None,
+            now_ms,
+            now_ms,
+            address_set_type=kind,
+            predefined=1,
+        )
+        for suffix, name, kind in predefined.ADDRESS_SETS
+    ]
+
+
+def _read_only(row: AddressSet) -> OpenCfwError | None:
+    if row.predefined:
+        return predefined.ReadOnly(
+            f"The address group {row.id} is predefined: it cannot be changed or deleted"
+        )
+    return None
+
+
 ADDRESS_SET = Resource(
     name="address_set",
     title="address group",
@@ -141,14 +179,19 @@ ADDRESS_SET = Resource(
         Filter("address_type"),
         Filter("query_address_set_type", Match.EXACT, ("predefined",)),
         Filter("address_set_type"),
+        Filter("address", Match.ADDRESS, child=("address_items", "set_id")),
     ),
     view={"set_id": "id"},
     ref_count="ref_count",
     unique=(("object_id", "name"),),
     conflict=NameConflict,
-    quota=Quota(GROUPS_PER_FIREWALL, ("firewall_id",), GroupsFull),
+    # user-defined groups count (a new one is of `predefined` 0); the predefined ones do not
+    quota=Quota(GROUPS_PER_FIREWALL, ("firewall_id", "predefined"), GroupsFull),
+    builtin=predefined_sets,
+    read_only=_read_only,
+    internet_only=NotInternetBorder,
     answer=lambda row: {"id": row.id, "name": row.name},
-    errors=(NameConflict, GroupsFull),
+    errors=(NameConflict, GroupsFull, predefined.ReadOnly),
     operations=(
         Operation("create", "POST", "/v1/{project_id}/address-set", "add_address_set"),
         Operation("list", "GET", "/v1/{project_id}/address-sets", "list_address_sets"),
@@ -217,7 +260,10 @@ def validate_item(row: AddressItem) -> AddressItem:
 
 
 def fits(group: AddressSet, row: AddressItem) -> None:
-    """An IPv4 group holds IPv4 addresses, an IPv6 group IPv6 ones."""
+    """An IPv4 group holds IPv4 addresses, an IPv6 group IPv6 ones; a predefined group none added."""
+    refused = _read_only(group)
+    if refused is not None:
+        raise refused
     if row.address_type != group.address_type:
         family = ("IPv4", "IPv6")
         raise InconsistentAddressTypes(
@@ -256,7 +302,7 @@ ADDRESS_ITEM = Resource(
     fits=fits,
     answer=lambda row: {"id": row.id, "name": row.address},
     answer_many=lambda rows: {"items": [{"id": row.id} for row in rows], "covered_ip": []},
-    errors=(ItemExists, ItemsFull, FirewallItemsFull, InconsistentAddressTypes),
+    errors=(ItemExists, ItemsFull, FirewallItemsFull, InconsistentAddressTypes, predefined.ReadOnly),
     operations=(
         Operation("create", "POST", "/v1/{project_id}/address-items", "add_address_item"),
         Operation("list", "GET", "/v1/{project_id}/address-items", "list_address_items"),

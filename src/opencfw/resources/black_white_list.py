@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
+import msgspec
 from msgspec import Meta, Struct
 
 from opencfw.domain.errors import OpenCfwError
 from opencfw.resources import checks
-from opencfw.resources.registry import Filter, Match, Operation, Quota, Resource, Scope, optional
+from opencfw.resources.registry import Batch, Filter, Many, Match, Operation, Quota, Resource, Scope, optional
 
 Id = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]{1,64}\Z")]
 Address = Annotated[str, Meta(min_length=1, max_length=128)]
@@ -17,6 +18,9 @@ Text = Annotated[str, Meta(max_length=255)]
 Direction = Literal[0, 1]  # source, destination
 AddressType = Literal[0, 1]  # IPv4, IPv6
 Protocol = Literal[6, 17, 1, 58, -1]  # TCP, UDP, ICMP, ICMPv6, any
+ManyProtocol = Literal[6, 17, 1, 58, 132, -1]  # a batch also takes SCTP
+ListType = Literal[4, 5]  # blacklist, whitelist
+ENTRIES_PER_LIST = 2000
 
 
 class ListRepeat(OpenCfwError):
@@ -44,7 +48,7 @@ class BlackWhiteList(Struct):
     object_id: str
     list_type: int
     direction: int
-    address_type: int
+    address_type: int | None  # None (a batch item without it) until ``validate`` gives its family
     address: str
     protocol: int
     port: str | None
@@ -84,11 +88,46 @@ class BlackWhiteListRecord(Struct):
     modified_date: int
 
 
+class BlackWhiteInfo(Struct):
+    address: Address
+    direction: Direction
+    protocol: ManyProtocol
+    address_type: AddressType | None = None
+    port: Port | None = None
+    description: Text | None = None
+
+
+class AddBlackWhiteBatchDto(Struct):
+    object_id: Id
+    list_type: ListType
+    list_items: Annotated[list[BlackWhiteInfo], Meta(min_length=1, max_length=ENTRIES_PER_LIST)]
+
+
+class DeleteBlackWhiteDto(Struct):
+    object_id: Id
+    list_type: ListType
+    list_ids: Annotated[list[Id], Meta(min_length=1, max_length=ENTRIES_PER_LIST)]
+
+
 def validate(row: BlackWhiteList) -> BlackWhiteList:
+    if row.address_type is None:  # a batch item may leave it out: the address's family
+        row = msgspec.structs.replace(row, address_type=checks.address_family(row.address))
+    assert row.address_type is not None
     if checks.network(row.address, row.address_type).prefixlen == 0:
         raise AllAddresses()
     checks.ports(row.port)
     return row
+
+
+def _info(row: BlackWhiteList) -> dict[str, Any]:
+    return {
+        "address": row.address,
+        "address_type": row.address_type,
+        "description": row.description,
+        "direction": row.direction,
+        "port": row.port,
+        "protocol": row.protocol,
+    }
 
 
 RESOURCE = Resource(
@@ -105,7 +144,7 @@ RESOURCE = Resource(
     view={"list_id": "id", "created_date": "created_ms", "modified_date": "updated_ms"},
     unique=(("object_id", "list_type", "address"),),
     conflict=ListRepeat,
-    quota=Quota(2000, ("object_id", "list_type"), ListFull),
+    quota=Quota(ENTRIES_PER_LIST, ("object_id", "list_type"), ListFull),
     validate=validate,
     answer=lambda row: {"id": row.id, "name": row.address},
     errors=(ListRepeat, AllAddresses, ListFull),
@@ -116,5 +155,17 @@ RESOURCE = Resource(
         Operation(
             "delete", "DELETE", "/v1/{project_id}/black-white-list/{list_id}", "delete_black_white_list"
         ),
+        Operation(
+            "create_many", "POST", "/v1/{project_id}/black-white-lists", "batch_create_black_white_list"
+        ),
+        Operation(
+            "delete_many", "DELETE", "/v1/{project_id}/black-white-list", "batch_delete_black_white_lists"
+        ),
     ),
+    many=Many(
+        AddBlackWhiteBatchDto,
+        "list_items",
+        lambda rows: {"success_list": [_info(row) for row in rows], "failed_list": [], "duplicated_list": []},
+    ),
+    batch=Batch(DeleteBlackWhiteDto, "list_ids", lambda rows: [row.id for row in rows], same=("list_type",)),
 )

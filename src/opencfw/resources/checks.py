@@ -52,3 +52,13 @@ def address(value: str, field: str = "address") -> int:
         raise BadParameter(
             f"Invalid request body: `{field}` is not an IP address, network or range: {value!r}"
         ) from exc
+
+
+def address_family(value: str, field: str = "address") -> int:
+    """The family of an IP address or network as ``address_type`` says (0 IPv4, 1 IPv6)."""
+    try:
+        return 0 if ipaddress.ip_network(value, strict=False).version == 4 else 1
+    except ValueError as exc:
+        raise BadParameter(
+            f"Invalid request body: `{field}` is not an IP address or network: {value!r}"
+        ) from exc

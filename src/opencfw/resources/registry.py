@@ -61,6 +61,9 @@ class Filter:
     param: str
     match: Match = Match.EXACT
     columns: tuple[str, ...] = ()
+    #: ``(table, parent column)`` of a child resource: the filter matches rows having a child
+    #: whose columns match (ListAddressSets' ``address``: a group holding that address)
+    child: tuple[str, str] | None = None
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -74,6 +77,9 @@ class Quota:
     limit: int
     per: tuple[str, ...]
     error: Callable[[], OpenCfwError]
+    #: row -> bool: the quota counts only when the new rows pass (a domain group's members count
+    #: against the limits of its type: ``lambda row: row.domain_set_type == 0``)
+    when: Callable[[Any], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,16 @@ class Parent:
 
 
 @dataclass(frozen=True)
+class Nested:
+    """Children made with their parent: the create body's list field ``field`` holds the create
+    bodies' items of the child resource ``child`` (a domain group's ``domain_names``). The parent and
+    all its children are added in one transaction, or nothing."""
+
+    field: str
+    child: str
+
+
+@dataclass(frozen=True)
 class Batch:
     """A batch delete: ``body`` names the scope (``object_id`` or the parent's column) and, in its
     field ``ids``, the rows; all of them are deleted or none. ``answer(rows)`` is the ``data``."""
@@ -103,12 +119,25 @@ class Batch:
     body: type[msgspec.Struct]
     ids: str
     answer: Callable[[list[Any]], Any]
+    #: body fields every row named must match (a black/white list batch names its ``list_type``)
+    same: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Many:
+    """A create of many rows in one call beside the one-row create (BatchCreateBlackWhiteList):
+    ``body``'s list field ``items`` holds the rows' fields, the body's other fields are shared;
+    all are added or none. ``answer(rows)`` is the ``data``."""
+
+    body: type[msgspec.Struct]
+    items: str
+    answer: Callable[[list[Any]], Any]
 
 
 #: what happens to a resource's rows when their firewall is deleted or their project reset
 Cascade = Literal["delete"]
 
-Kind = Literal["create", "list", "get", "update", "delete", "delete_many", "fixed"]
+Kind = Literal["create", "create_many", "list", "get", "update", "delete", "delete_many", "fixed"]
 
 
 @dataclass(frozen=True)
@@ -121,9 +150,18 @@ class Operation:
     sdk: str
 
     @property
+    def parent_param(self) -> str | None:
+        """The path parameter naming the parent row of a child resource's create, list or batch
+        delete (``/domain-set/domains/{set_id}``), when the path names it rather than the body."""
+        if self.kind not in ("create", "create_many", "list", "delete_many"):
+            return None
+        found = re.findall(r"\{(\w+)\}", self.path)
+        return found[-1] if len(found) > 1 else None
+
+    @property
     def id_param(self) -> str | None:
         """The path parameter naming the resource's id (the last one after ``project_id``)."""
-        if self.kind in ("create", "list", "delete_many", "fixed"):
+        if self.kind in ("create", "create_many", "list", "delete_many", "fixed"):
             return None
         found = re.findall(r"\{(\w+)\}", self.path)
         return found[-1] if len(found) > 1 else None
@@ -171,13 +209,33 @@ class Resource(Generic[M]):
     answer_many: Callable[[list[M]], dict[str, Any]] | None = None
     #: the body and answer of the ``delete_many`` operation
     batch: Batch | None = None
+    #: the body and answer of the ``create_many`` operation
+    many: Many | None = None
     #: the API view of one row read by id, when it differs from the list's record
     detail: type[msgspec.Struct] | None = None
     #: the record field that counts the rows of other resources referring to a row (``ref_count``)
     ref_count: str | None = None
+    #: the record field listing ``{"id", "name"}`` of the rows referring to a row (a domain group's
+    #: ``rules``); a referring child row (a rule's link to a group) is named by its parent row
+    ref_rows: str | None = None
     #: record fields listing the distinct values of a column of the row's children, in order:
     #: ``{"protocols": ("service_item", "protocol")}``
     aggregates: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    #: columns of the parent row copied onto a new child row (a domain keeps its group's type)
+    inherit: tuple[str, ...] = ()
+    #: a batch delete may not take a parent's last child: this error instead (a domain group keeps
+    #: one domain)
+    keep_last: Callable[[], OpenCfwError] | None = None
+    #: children made in the same create as the row (see ``Nested``)
+    nested: Nested | None = None
+    #: the rows every new firewall starts with (the predefined groups), stored with it in the same
+    #: transaction: ``(project_id, firewall_id, internet_object_id, now_ms) -> rows``
+    builtin: Callable[[str, str, str, int], list[M]] | None = None
+    #: row -> the error refusing to change or delete it (a predefined group), or None
+    read_only: Callable[[M], OpenCfwError | None] | None = None
+    #: the error of a create on a VPC-border object (type 1) when only the Internet-border
+    #: object (type 0) may hold the resource (AddAddressSet)
+    internet_only: Callable[[], OpenCfwError] | None = None
 
     def __post_init__(self) -> None:
         columns = self.columns
@@ -192,18 +250,26 @@ class Resource(Generic[M]):
             raise ValueError(f"{self.name}: `items` names a field of the create body and needs answer_many")
         if (self.batch is not None) != (self.operation("delete_many") is not None):
             raise ValueError(f"{self.name}: a delete_many operation needs its batch, and only it")
+        if (self.many is not None) != (self.operation("create_many") is not None):
+            raise ValueError(f"{self.name}: a create_many operation needs its `many`, and only it")
         required = (*self.scope_columns, "created_ms", "updated_ms")
         missing = [c for c in required if c not in columns]
         if missing:
             raise ValueError(f"{self.name}: the model lacks the columns {missing}")
         for f in self.filters:
-            if any(c not in columns for c in f.targets):
+            if f.child is None and any(c not in columns for c in f.targets):
                 raise ValueError(f"{self.name}: filter {f.param!r} names an unknown column")
         for key in self.unique:
             if any(c not in columns for c in key):
                 raise ValueError(f"{self.name}: unique key {key} names an unknown column")
         if any(c not in columns for q in self.quotas for c in q.per):
             raise ValueError(f"{self.name}: the quota names an unknown column")
+        if (self.inherit or self.keep_last) and self.parent is None:
+            raise ValueError(f"{self.name}: `inherit` and `keep_last` are for child resources")
+        if any(c not in columns for c in self.inherit):
+            raise ValueError(f"{self.name}: `inherit` names an unknown column")
+        if self.nested is not None and self.nested.field not in self.create.__struct_fields__:
+            raise ValueError(f"{self.name}: `nested` names a field of the create body")
         if self.unique and self.conflict is None:
             raise ValueError(f"{self.name}: a unique key needs its conflict error")
 
@@ -299,6 +365,10 @@ class Registry:
                     raise ValueError(f"{r.name}: an aggregate names {child!r}, which is not its child")
                 if column not in found.columns:
                     raise ValueError(f"{r.name}: an aggregate names an unknown column of {child}")
+            if r.nested is not None:
+                found = self._by_name.get(r.nested.child)
+                if found is None or found.parent is None or found.parent.resource != r.name:
+                    raise ValueError(f"{r.name}: `nested` names {r.nested.child!r}, which is not its child")
         #: tables with ``project_id`` and ``firewall_id`` columns that code outside the registry
         #: writes: project reset and firewall deletion clear them too, so that no table is forgotten
         self.owned_elsewhere = owned_elsewhere

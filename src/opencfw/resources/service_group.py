@@ -9,7 +9,7 @@ import msgspec
 from msgspec import Meta, Struct
 
 from opencfw.domain.errors import BadParameter, OpenCfwError
-from opencfw.resources import checks
+from opencfw.resources import checks, predefined
 from opencfw.resources.address_group import NameConflict
 from opencfw.resources.registry import (
     Batch,
@@ -71,7 +71,7 @@ class ServiceSetRow(Struct):
     description: str | None
     created_ms: int
     updated_ms: int
-    service_set_type: int = 0  # 0 user-defined, 1 predefined (not stored yet)
+    service_set_type: int = 0  # 0 user-defined, 1 predefined
 
 
 class AddServiceSetUsingPOSTRequestBody(Struct):
@@ -83,7 +83,7 @@ class AddServiceSetUsingPOSTRequestBody(Struct):
 class ListServiceSetsQuery(Struct):
     object_id: Id
     key_word: Text | None = None
-    query_service_set_type: Literal[0, 1] | None = None
+    query_service_set_type: Literal[0, 1] = 0  # user-defined groups unless asked for predefined ones
 
 
 class ServiceSet(Struct):
@@ -108,6 +108,32 @@ class BatchDeleteServiceSetsDto(Struct):
     set_ids: Annotated[list[Id], Meta(min_length=1, max_length=1024)]
 
 
+def predefined_sets(project_id: str, firewall_id: str, object_id: str, now_ms: int) -> list[ServiceSetRow]:
+    """The predefined service groups of a new firewall's Internet-border object."""
+    return [
+        ServiceSetRow(
+            predefined.set_id(object_id, suffix),
+            project_id,
+            firewall_id,
+            object_id,
+            name,
+            text,
+            now_ms,
+            now_ms,
+            1,
+        )
+        for suffix, name, text, _ in predefined.SERVICE_SETS
+    ]
+
+
+def _read_only(row: ServiceSetRow) -> OpenCfwError | None:
+    if row.service_set_type == 1:
+        return predefined.ReadOnly(
+            f"The service group {row.id} is predefined: it cannot be changed or deleted"
+        )
+    return None
+
+
 SERVICE_SET = Resource(
     name="service_set",
     title="service group",
@@ -130,9 +156,12 @@ SERVICE_SET = Resource(
     aggregates={"protocols": ("service_item", "protocol")},
     unique=(("object_id", "name"),),
     conflict=NameConflict,
-    quota=Quota(GROUPS_PER_FIREWALL, ("firewall_id",), GroupsFull),
+    # user-defined groups count (a new one is of type 0); the predefined ones do not
+    quota=Quota(GROUPS_PER_FIREWALL, ("firewall_id", "service_set_type"), GroupsFull),
+    builtin=predefined_sets,
+    read_only=_read_only,
     answer=lambda row: {"id": row.id, "name": row.name},
-    errors=(NameConflict, GroupsFull),
+    errors=(NameConflict, GroupsFull, predefined.ReadOnly),
     operations=(
         Operation("create", "POST", "/v1/{project_id}/service-set", "add_service_set"),
         Operation("list", "GET", "/v1/{project_id}/service-sets", "list_service_sets"),
@@ -164,6 +193,7 @@ class ServiceItemRow(Struct):
     description: str | None
     created_ms: int
     updated_ms: int
+    predefined: int = 0  # 1: a service of a predefined group (read-only, counts in no quota)
 
 
 class AddServiceItemsUsingPOSTRequestBodyServiceItems(Struct):
@@ -219,6 +249,44 @@ def validate_item(row: ServiceItemRow) -> ServiceItemRow:
     return msgspec.structs.replace(row, **ports)
 
 
+def predefined_items(project_id: str, firewall_id: str, object_id: str, now_ms: int) -> list[ServiceItemRow]:
+    """The services of the predefined groups."""
+    rows = []
+    for suffix, _, _, services in predefined.SERVICE_SETS:
+        set_id = predefined.set_id(object_id, suffix)
+        for n, (protocol, source, dest) in enumerate(services, 1):
+            rows.append(
+                ServiceItemRow(
+                    predefined.item_id(set_id, n),
+                    project_id,
+                    firewall_id,
+                    set_id,
+                    protocol,
+                    source,
+                    dest,
+                    None,
+                    None,
+                    now_ms,
+                    now_ms,
+                    predefined=1,
+                )
+            )
+    return rows
+
+
+def _item_read_only(row: ServiceItemRow) -> OpenCfwError | None:
+    if row.predefined:
+        return predefined.ReadOnly(f"The service {row.id} of a predefined group cannot be changed or deleted")
+    return None
+
+
+def fits(group: ServiceSetRow, row: ServiceItemRow) -> None:
+    """A predefined group gets no services added."""
+    refused = _read_only(group)
+    if refused is not None:
+        raise refused
+
+
 class DeleteServiceItemDto(Struct):
     set_id: Id
     service_item_ids: Annotated[list[Id], Meta(min_length=1, max_length=1024)]
@@ -241,11 +309,14 @@ SERVICE_ITEM = Resource(
     unique=(("set_id", "protocol", "source_port", "dest_port"),),
     conflict=ItemExists,
     quota=Quota(SERVICES_PER_GROUP, ("set_id",), ItemsFull),
-    more_quotas=(Quota(SERVICES_PER_FIREWALL, ("firewall_id",), FirewallItemsFull),),
+    more_quotas=(Quota(SERVICES_PER_FIREWALL, ("firewall_id", "predefined"), FirewallItemsFull),),
     validate=validate_item,
+    fits=fits,
+    builtin=predefined_items,
+    read_only=_item_read_only,
     answer=lambda row: {"id": row.id, **({"name": row.name} if row.name else {})},
     answer_many=lambda rows: {"items": [{"id": row.id} for row in rows]},
-    errors=(ItemExists, ItemsFull, FirewallItemsFull),
+    errors=(ItemExists, ItemsFull, FirewallItemsFull, predefined.ReadOnly),
     operations=(
         Operation("create", "POST", "/v1/{project_id}/service-items", "add_service_items"),
         Operation("list", "GET", "/v1/{project_id}/service-items", "list_service_items"),

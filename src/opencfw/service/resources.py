@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import builtins
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Generic
 
 import msgspec
@@ -59,6 +59,8 @@ class ResourceService(Generic[M]):
         self.registry = registry
         self.clock = clock
         self.new_id = new_id
+        #: the service of the children made with a row (``Resource.nested``), set by the container
+        self.nested: ResourceService[Any]
 
     def _missing(self, what: str) -> NotFound:
         return NotFound(f"The {what} does not exist")
@@ -76,41 +78,74 @@ class ResourceService(Generic[M]):
         rows = self.create_many(where, body)
         return rows[0]
 
-    def create_many(self, where: Where, body: msgspec.Struct) -> list[M]:
+    def create_many(
+        self, where: Where, body: msgspec.Struct, items: list[msgspec.Struct] | None = None
+    ) -> list[M]:
         """The body's row, or with ``items`` declared one row per element of that list (each with
-        the body's other fields): all are added, or none."""
+        the body's other fields): all are added, or none. With ``nested`` declared, the children
+        the body lists are added with the row, in the same transaction."""
         refuse_nul(msgspec.to_builtins(body))
+        then = None
+        if self.r.nested is not None:
+            child = self.nested
+            elements = getattr(body, self.r.nested.field)
+
+            def then(conn: Any, rows: list[M]) -> None:
+                inner = Where(where.project_id, parent_id=rows[0].id)  # type: ignore[attr-defined]
+                if elements:
+                    child.repo.insert(conn, inner, child.maker(inner, None, elements), child.check)
+
+        created = self.repo.create_many(where, self.maker(where, body, items), self.check, then)
+        if created is None:
+            raise self._scope_missing(where)
+        return created
+
+    def maker(
+        self, where: Where, body: msgspec.Struct | None, items: list[msgspec.Struct] | None = None
+    ) -> Callable[[str], list[M]]:
+        """What makes the new rows once their firewall is known: one per element of ``items``
+        (or of the body's declared ``items`` list), or the body's one row."""
         now = self.clock.now_ms()
-        fields = {name: getattr(body, name) for name in body.__struct_fields__ if name in self.r.columns}
+        fields = (
+            {}
+            if body is None
+            else {name: getattr(body, name) for name in body.__struct_fields__ if name in self.r.columns}
+        )
+        if items is None and body is not None and self.r.items is not None:
+            items = getattr(body, self.r.items)
         elements: list[dict[str, Any]] = [{}]
-        if self.r.items is not None:
+        if items is not None:
             elements = [
                 {name: getattr(item, name) for name in item.__struct_fields__ if name in self.r.columns}
-                for item in getattr(body, self.r.items)
+                for item in items
             ]
 
         def make(firewall_id: str) -> list[M]:
             rows = []
-            for element in elements:
-                scope: dict[str, Any] = {"id": self.new_id(), "project_id": where.project_id}
+            # rows of one call share their creation time and list in id order: ids in ascending
+            # order keep the call's order (a domain group's names read back as they were sent)
+            ids = sorted(self.new_id() for _ in elements)
+            for row_id, element in zip(ids, elements, strict=True):
+                scope: dict[str, Any] = {"id": row_id, "project_id": where.project_id}
                 if self.r.scope is not Scope.PROJECT:
                     scope["firewall_id"] = firewall_id
                 if self.r.scope is Scope.OBJECT:
                     scope["object_id"] = where.object_id
                 if self.r.parent is not None:
                     scope[self.r.parent.column] = where.parent_id
-                row = self.r.model(**{**fields, **element, **scope, "created_ms": now, "updated_ms": now})
+                inherited = dict.fromkeys(self.r.inherit)  # the repository copies them from the parent
+                row = self.r.model(
+                    **{**inherited, **fields, **element, **scope, "created_ms": now, "updated_ms": now}
+                )
                 rows.append(self.r.validate(row))
             return rows
 
-        def check(quota: Quota, rows: list[M], existing: int) -> None:
-            if existing + len(rows) > quota.limit:
-                raise quota.error()
+        return make
 
-        created = self.repo.create_many(where, make, check)
-        if created is None:
-            raise self._scope_missing(where)
-        return created
+    @staticmethod
+    def check(quota: Quota, rows: Sequence[Any], existing: int) -> None:
+        if existing + len(rows) > quota.limit:
+            raise quota.error()
 
     def extras(self, where: Where, rows: list[M]) -> list[dict[str, Any]]:
         """The computed record fields of each row: ``ref_count``, the rows referring to it, and the
@@ -121,6 +156,10 @@ class ResourceService(Generic[M]):
             counts = self.repo.referrers(where, ids, self.registry)
             for extra, row_id in zip(extras, ids, strict=True):
                 extra[self.r.ref_count] = counts[row_id]
+        if self.r.ref_rows is not None:
+            named = self.repo.referrer_rows(where, ids, self.registry)
+            for extra, row_id in zip(extras, ids, strict=True):
+                extra[self.r.ref_rows] = named[row_id]
         for name, (child, column) in self.r.aggregates.items():
             values = self.repo.child_values(where, ids, self.registry[child], column)
             for extra, row_id in zip(extras, ids, strict=True):
@@ -157,8 +196,11 @@ class ResourceService(Generic[M]):
             raise self._missing(f"{self.r.title} {row_id}")
         return row
 
-    def delete_many(self, where: Where, row_ids: builtins.list[str]) -> builtins.list[M]:
-        """Delete every row named, or none: an unknown id is ``NotFound``, a row in use ``InUse``."""
+    def delete_many(
+        self, where: Where, row_ids: builtins.list[str], same: Mapping[str, Any] | None = None
+    ) -> builtins.list[M]:
+        """Delete every row named, or none: an unknown id (or a row whose columns differ from
+        ``same``) is ``NotFound``, a row in use ``InUse``."""
 
         def check(row: M, references: int) -> None:
             if references:
@@ -167,7 +209,9 @@ class ResourceService(Generic[M]):
         def missing(row_id: str) -> NotFound:
             return self._missing(f"{self.r.title} {row_id}")
 
-        return self.repo.delete_many(where, row_ids, self.clock.now_ms(), check, self.registry, missing)
+        return self.repo.delete_many(
+            where, row_ids, self.clock.now_ms(), check, self.registry, missing, same or {}
+        )
 
     def delete(self, where: Where, row_id: str) -> M:
         def check(row: M, references: int) -> None:
@@ -193,6 +237,9 @@ class ResourceServices:
         db = self.db = Database(store)  # type: ignore[arg-type]  # both stores are SqlStores
         self.registry = registry
         self._services = {r.name: ResourceService(db, r, registry, clock, new_id) for r in registry}
+        for r in registry:
+            if r.nested is not None:
+                self._services[r.name].nested = self._services[r.nested.child]
 
     def __getitem__(self, name: str) -> ResourceService[Any]:
         return self._services[name]

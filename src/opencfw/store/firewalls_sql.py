@@ -11,8 +11,11 @@ import msgspec
 
 from opencfw.domain.errors import DuplicateRequest, NameConflict
 from opencfw.domain.models import Edition, Firewall, FirewallStatus, Job, Tag
+from opencfw.resources import REGISTRY
+from opencfw.store import db as registry_db
 from opencfw.store.columns import FIREWALL_COLUMNS
 from opencfw.store.extensions_sql import job_event
+from opencfw.store.repository import seed_firewall
 from opencfw.store.sql_mixin import SqlMixin
 
 Row = tuple[Any, ...]
@@ -86,6 +89,16 @@ class FirewallsSql(SqlMixin):
                     return str(row[1])
             with self._unique(lambda: NameConflict(f"A firewall named {firewall.name!r} already exists")):
                 conn.execute(self.sql["insert_firewall"], firewall_to_row(firewall))
+            # the predefined groups every firewall starts with (resources/predefined.py)
+            seed_firewall(
+                registry_db.Database(self),  # type: ignore[arg-type]
+                conn,
+                REGISTRY,
+                firewall.project_id,
+                firewall.id,
+                firewall.internet_object_id,
+                firewall.created_ms,
+            )
             conn.execute(self.sql["insert_job"], self._job_to_row(job))
             self._emit(
                 conn,

@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic
 
+import msgspec
+
 from opencfw.domain.models import FirewallStatus
 from opencfw.resources.registry import M, Match, Quota, Registry, Resource, Scope
 from opencfw.store.db import Database
@@ -74,6 +76,11 @@ class Repository(Generic[M]):
             parent = self._parent_row(conn, where, lock)
             if parent is None or (firewall_id is not None and parent.firewall_id != firewall_id):
                 return None
+            if (
+                where.object_id is not None
+                and getattr(parent, "object_id", where.object_id) != where.object_id
+            ):
+                return None
             firewall_id = parent.firewall_id
         if self.r.scope is Scope.OBJECT:
             found = conn.execute(
@@ -126,30 +133,55 @@ class Repository(Generic[M]):
         where: Where,
         make: Callable[[str], list[M]],
         check: Callable[[Quota, list[M], int], None] | None = None,
+        then: Callable[[Any, list[M]], None] | None = None,
     ) -> list[M] | None:
         """Insert all the rows of ``make(firewall_id)`` or none, in one transaction (quota counted
-        before, with the rows sharing the quota's columns with the first new one)."""
+        before, with the rows sharing the quota's columns with the first new one); ``then(conn,
+        rows)`` runs after the inserts in the same transaction (a parent's nested children)."""
         with self.db.write() as conn:
-            firewall_id = self.resolve(conn, where, lock=True)
-            if firewall_id is None:
+            rows = self.insert(conn, where, make, check)
+            if rows is None:
                 return None
-            rows = make(firewall_id)
-            if self.r.fits is not None:
-                parent = self._parent_row(conn, where, lock=False)
-                for row in rows:
-                    self.r.fits(parent, row)
-            for quota in self.r.quotas if rows else ():
-                if check is None:
-                    break
-                sql = self._count_sql(quota.per)
-                values = (where.project_id, *(getattr(rows[0], c) for c in quota.per))
-                check(quota, rows, int(conn.execute(sql, values).fetchone()[0]))
-            for row in rows:
-                values = tuple(getattr(row, c) for c in self.r.columns)
-                with self.db.unique(self.r.conflict):
-                    conn.execute(self._insert_sql, values)
-                self._event(conn, "created", row, row.updated_ms)  # type: ignore[attr-defined]
+            if then is not None:
+                then(conn, rows)
         self.db.announce(where.project_id)
+        return rows
+
+    def insert(
+        self,
+        conn: Any,
+        where: Where,
+        make: Callable[[str], list[M]],
+        check: Callable[[Quota, list[M], int], None] | None = None,
+    ) -> list[M] | None:
+        """``create_many``'s work inside the caller's transaction."""
+        firewall_id = self.resolve(conn, where, lock=True)
+        if firewall_id is None:
+            return None
+        if self.r.internet_only is not None:
+            values = (where.project_id, where.object_id, _DELETED)
+            if conn.execute(self.db.sql("scope_internet_object"), values).fetchone() is None:
+                raise self.r.internet_only()
+        rows = make(firewall_id)
+        if self.r.fits is not None or self.r.inherit:
+            parent = self._parent_row(conn, where, lock=False)
+            if self.r.inherit:
+                copied = {c: getattr(parent, c) for c in self.r.inherit}
+                rows = [msgspec.structs.replace(row, **copied) for row in rows]
+            fits = self.r.fits
+            for row in rows if fits is not None else ():
+                fits(parent, row)  # type: ignore[misc]
+        for quota in self.r.quotas if check is not None and rows else ():
+            if quota.when is not None and not quota.when(rows[0]):
+                continue
+            sql = self._count_sql(quota.per)
+            values = (where.project_id, *(getattr(rows[0], c) for c in quota.per))
+            check(quota, rows, int(conn.execute(sql, values).fetchone()[0]))  # type: ignore[misc]
+        for row in rows:
+            values = tuple(getattr(row, c) for c in self.r.columns)
+            with self.db.unique(self.r.conflict):
+                conn.execute(self._insert_sql, values)
+            self._event(conn, "created", row, row.updated_ms)  # type: ignore[attr-defined]
         return rows
 
     def get(self, where: Where, row_id: str) -> M | None:
@@ -194,7 +226,12 @@ class Repository(Generic[M]):
         for f in given:
             alternatives = [self.db.sql(f.match.value, column=c) for c in f.targets]
             counts[f.param] = self.db.arity(f.match.value) * len(alternatives)
-            parts.append(alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")")
+            part = alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")"
+            if f.child is not None:
+                child, parent_column = f.child
+                ids = {"child": child, "parent_column": parent_column, "table": self.r.table}
+                part = self.db.sql("filter_child", **ids).replace("{condition}", part)
+            parts.append(part)
         return " AND ".join(parts), counts
 
     @functools.lru_cache(maxsize=256)  # noqa: B019 - one entry per filter combination in use
@@ -238,6 +275,7 @@ class Repository(Generic[M]):
             found = conn.execute(self._sql("resource_get_locked"), (where.project_id, row_id)).fetchone()
             if found is None or not self._matches(current := self._row(found), where):
                 return None
+            self._writable(current)
             row = change(current)
             mutable = self.r.mutable
             values = (*(getattr(row, c) for c in mutable), where.project_id, row_id)
@@ -266,16 +304,22 @@ class Repository(Generic[M]):
         check: Callable[[M, int], None],
         registry: Registry,
         missing: Callable[[str], Exception],
+        same: Mapping[str, Any] | None = None,
     ) -> list[M]:
         """Delete all the rows or none: an unknown one raises ``missing(id)`` (and ``check`` may
         raise) inside the transaction, which then deletes nothing."""
         with self.db.write() as conn:
             rows = []
             for row_id in dict.fromkeys(row_ids):
-                row = self._delete(conn, where, row_id, now_ms, check, registry)
+                row = self._delete(conn, where, row_id, now_ms, check, registry, same or {})
                 if row is None:
                     raise missing(row_id)
                 rows.append(row)
+            if self.r.keep_last is not None and self.r.parent is not None and rows:
+                parent_id = getattr(rows[0], self.r.parent.column)
+                sql = self._count_sql((self.r.parent.column,))
+                if int(conn.execute(sql, (where.project_id, parent_id)).fetchone()[0]) == 0:
+                    raise self.r.keep_last()
         self.db.announce(where.project_id)
         return rows
 
@@ -287,10 +331,14 @@ class Repository(Generic[M]):
         now_ms: int,
         check: Callable[[M, int], None],
         registry: Registry,
+        same: Mapping[str, Any] | None = None,
     ) -> M | None:
         found = conn.execute(self._sql("resource_get_locked"), (where.project_id, row_id)).fetchone()
         if found is None or not self._matches(row := self._row(found), where):
             return None
+        if any(getattr(row, column) != value for column, value in (same or {}).items()):
+            return None
+        self._writable(row)
         references = 0
         for other, ref in registry.referrers(self.r.name):
             sql = self.db.sql("resource_referrers", table=other.table, column=ref.column)
@@ -304,6 +352,12 @@ class Repository(Generic[M]):
         self._event(conn, "deleted", row, now_ms)
         return row
 
+    def _writable(self, row: M) -> None:
+        """A read-only row (a predefined group) raises its error."""
+        refused = self.r.read_only(row) if self.r.read_only is not None else None
+        if refused is not None:
+            raise refused
+
     def referrers(self, where: Where, row_ids: list[str], registry: Registry) -> dict[str, int]:
         """How many rows of other resources refer to each of ``row_ids`` (for ``ref_count``)."""
         counts = dict.fromkeys(row_ids, 0)
@@ -316,6 +370,32 @@ class Repository(Generic[M]):
                 for row_id in row_ids:
                     counts[row_id] += int(conn.execute(sql, (where.project_id, row_id)).fetchone()[0])
         return counts
+
+    def referrer_rows(
+        self, where: Where, row_ids: list[str], registry: Registry
+    ) -> dict[str, list[dict[str, str]]]:
+        """``{"id", "name"}`` of the rows that refer to each of ``row_ids``: the referring row, or
+        for a referring child row (a rule's link to a group), its parent row; each once."""
+        found: dict[str, dict[str, dict[str, str]]] = {row_id: {} for row_id in row_ids}
+        with self.db.read() as conn:
+            for other, ref in registry.referrers(self.r.name):
+                if other.parent is not None:
+                    owner = registry[other.parent.resource]
+                    sql = self.db.sql(
+                        "resource_referrer_parents",
+                        table=other.table,
+                        column=ref.column,
+                        parent=owner.table,
+                        parent_column=other.parent.column,
+                    )
+                elif "name" in other.columns:
+                    sql = self.db.sql("resource_referrer_rows", table=other.table, column=ref.column)
+                else:
+                    continue
+                for row_id in row_ids:
+                    for ident, name, *_ in conn.execute(sql, (where.project_id, row_id)).fetchall():
+                        found[row_id].setdefault(ident, {"id": ident, "name": name})
+        return {row_id: list(rows.values()) for row_id, rows in found.items()}
 
     def child_values(
         self, where: Where, row_ids: list[str], child: Resource[Any], column: str
@@ -336,7 +416,32 @@ class Repository(Generic[M]):
         self.db.emit(conn, row.project_id, f"{self.r.name}.{change}", data, at_ms)  # type: ignore[attr-defined]
 
 
-# -- lifecycles: what project reset and firewall deletion do to every table of the registry
+# -- lifecycles: what firewall creation, project reset and firewall deletion do to every table
+
+
+def seed_firewall(
+    db: Database,
+    conn: Any,
+    registry: Registry,
+    project_id: str,
+    firewall_id: str,
+    object_id: str,
+    now_ms: int,
+) -> int:
+    """Inside the caller's transaction (the firewall's creation): store the rows every new
+    firewall starts with (``Resource.builtin``). Returns the rows added."""
+    added = 0
+    for r in registry:
+        for row in r.builtin(project_id, firewall_id, object_id, now_ms) if r.builtin else ():
+            sql = db.sql(
+                "resource_insert",
+                table=r.table,
+                columns=", ".join(r.columns),
+                placeholders=", ".join(db.sql("value") for _ in r.columns),
+            )
+            conn.execute(sql, tuple(getattr(row, c) for c in r.columns))
+            added += 1
+    return added
 
 
 def purge_project(db: Database, conn: Any, registry: Registry, project_id: str) -> int:

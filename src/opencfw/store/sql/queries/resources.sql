@@ -47,6 +47,15 @@ SELECT DISTINCT {column} FROM {table} WHERE project_id = ? AND {parent} = ? ORDE
 -- name: resource_referrers
 SELECT count(*) FROM {table} WHERE project_id = ? AND {column} = ?
 
+-- name: resource_referrer_rows
+-- the rows of a referring resource that refer to a row (a domain group's `rules`)
+SELECT id, name FROM {table} WHERE project_id = ? AND {column} = ? ORDER BY created_ms, id
+
+-- name: resource_referrer_parents
+-- the parent rows of referring child rows (a rule, through its link rows to groups)
+SELECT DISTINCT p.id, p.name, p.created_ms FROM {table} c JOIN {parent} p ON p.id = c.{parent_column}
+ WHERE c.project_id = ? AND c.{column} = ? ORDER BY p.created_ms, p.id
+
 -- name: purge_project
 DELETE FROM {table} WHERE project_id = ?
 
@@ -75,6 +84,14 @@ SELECT id FROM firewalls WHERE project_id = ? AND internet_object_id = ? AND sta
 UNION ALL
 SELECT e.firewall_id FROM east_west e JOIN firewalls f ON f.id = e.firewall_id
  WHERE e.project_id = ? AND e.object_id = ? AND f.status <> ?
+
+-- name: scope_internet_object
+-- the Internet-border object of a live firewall (type 0), not a VPC-border one
+SELECT id FROM firewalls WHERE project_id = ? AND internet_object_id = ? AND status <> ?
+
+-- name: filter_child
+-- rows having a child row that matches {{condition}} (a group holding an address)
+EXISTS (SELECT 1 FROM {child} c WHERE c.{parent_column} = {table}.id AND {{condition}})
 
 -- name: filter_project
 project_id = ?
