@@ -22,6 +22,7 @@ from opencfw.service.credentials import BootstrapResult, BootstrapSpec, Credenti
 from opencfw.service.faults import FaultInjector
 from opencfw.service.firewalls import Firewalls
 from opencfw.service.jobs import ProvisioningPolicy
+from opencfw.service.acl_rules import AclRules
 from opencfw.service.resources import ResourceServices
 from opencfw.service.secrets import (
     HOW_TO_MAKE_A_MASTER_KEY,
@@ -83,12 +84,22 @@ class Runtime:
     phase: str = "ready"
     #: the services of the resource registry's resources (made at first use)
     _resources: ResourceServices | None = None
+    _acl_rules: AclRules | None = None
+    #: whether an address (an EIP) is protected: the evaluator lets flows of unprotected EIPs
+    #: bypass the firewall. Every address until the EIP inventory decides it.
+    is_protected: Callable[[str], bool] = field(default=lambda address: True)
 
     @property
     def resources(self) -> ResourceServices:
         if self._resources is None:
             self._resources = ResourceServices(self.store, self.clock)
         return self._resources
+
+    @property
+    def acl_rules(self) -> AclRules:
+        if self._acl_rules is None:
+            self._acl_rules = AclRules(self.store, self.clock)
+        return self._acl_rules
 
     def remember_finished(self, key: tuple[str, str], body: bytes) -> None:
         """Keep a finished job's answer for FINISHED_JOB_SECONDS (bounded): a job purged or reset

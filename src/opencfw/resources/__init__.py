@@ -4,8 +4,8 @@
 module here, a line below, a migration, and its own tests.
 """
 
-from opencfw.resources import address_group, black_white_list, service_group
-from opencfw.resources.registry import Registry
+from opencfw.resources import acl_rule, address_group, black_white_list, service_group
+from opencfw.resources.registry import Link, Registry
 
 REGISTRY = Registry(
     [
@@ -16,5 +16,11 @@ REGISTRY = Registry(
         service_group.SERVICE_ITEM,
     ],
     # written by the IPS/east-west code (store/protection_sql.py), not yet by declaration
-    owned_elsewhere=("ips_settings", "east_west"),
+    owned_elsewhere=("ips_settings", "east_west", "acl_rules", "acl_rule_refs"),
+    # ACL rules (service/acl_rules.py, ordered) name the groups they use in link rows
+    links=(
+        Link("acl_rule_refs", "address_set_id", "address_set"),
+        Link("acl_rule_refs", "service_set_id", "service_set"),
+    ),
+    actions=acl_rule.ACTIONS,
 )

@@ -264,8 +264,8 @@ class Repository(Generic[M]):
         if found is None or not self._matches(row := self._row(found), where):
             return None
         references = 0
-        for other, ref in registry.referrers(self.r.name):
-            sql = self.db.sql("resource_referrers", table=other.table, column=ref.column)
+        for table, column in registry.referrers(self.r.name):
+            sql = self.db.sql("resource_referrers", table=table, column=column)
             references += int(conn.execute(sql, (where.project_id, row_id)).fetchone()[0])
         check(row, references)
         for child in registry.children(self.r.name):
@@ -283,8 +283,8 @@ class Repository(Generic[M]):
         if not found or not row_ids:
             return counts
         with self.db.read() as conn:
-            for other, ref in found:
-                sql = self.db.sql("resource_referrers", table=other.table, column=ref.column)
+            for table, column in found:
+                sql = self.db.sql("resource_referrers", table=table, column=column)
                 for row_id in row_ids:
                     counts[row_id] += int(conn.execute(sql, (where.project_id, row_id)).fetchone()[0])
         return counts

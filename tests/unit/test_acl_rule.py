@@ -1,0 +1,276 @@
+"""ACL rules over HTTP, in-process, on both stores: fields, order, groups, filters, hit counts,
+batch operations, errors, and the policy evaluator's endpoint."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.unit import test_api
+from tests.unit.test_api import P, assert_error, call
+from tests.unit.test_api_protection import running
+
+env = test_api.env
+api = test_api.api
+
+RULE = f"/v1/{P}/acl-rule"
+RULES = f"/v1/{P}/acl-rules"
+UNKNOWN = "f588ce71-e26c-400d-8981-f854355f6849"
+ANY_ADDRESS = {"type": 0, "address": "0.0.0.0/0"}
+ANY_SERVICE = {"type": 0, "protocol": -1, "source_port": "1-65535", "dest_port": "1-65535"}
+
+
+def rule(name: str = "r", sequence: dict | None = None, **more) -> dict:
+    return {
+        "name": name,
+        "sequence": sequence or {"bottom": 1},
+        "address_type": 0,
+        "action_type": 0,
+        "status": 1,
+        "long_connect_enable": 0,
+        "direction": 0,
+        "source": ANY_ADDRESS,
+        "destination": ANY_ADDRESS,
+        "service": ANY_SERVICE,
+        **more,
+    }
+
+
+def add(client, obj: str, *rules: dict, type_: int = 0):
+    return call(client, "POST", RULE, {"object_id": obj, "type": type_, "rules": list(rules)})
+
+
+def added(client, obj: str, *rules: dict) -> list[str]:
+    reply = add(client, obj, *rules)
+    assert reply.status == 200, reply.body
+    return [r["id"] for r in reply.json["data"]["rules"]]
+
+
+def page(client, obj: str, query: str = "", limit: int = 1024, offset: int = 0) -> dict:
+    reply = call(client, "GET", f"{RULES}?object_id={obj}&offset={offset}&limit={limit}{query}")
+    assert reply.status == 200, reply.body
+    return reply.json["data"]
+
+
+def order(client, obj: str) -> list[str]:
+    return [r["rule_id"] for r in page(client, obj)["records"]]
+
+
+def move(client, rule_id: str, **sequence):
+    return call(client, "PUT", f"{RULE}/order/{rule_id}", sequence)
+
+
+def test_a_rule_reads_back_in_the_list(api):
+    runtime, _, client = api
+    _, obj = running(runtime, client)
+    src = {"type": 5, "ip_address": ["1.2.3.4", "10.0.0.0/8"], "address_type": 0}
+    (rule_id,) = added(client, obj, rule("web", source=src, description="d", tag={"tag_key": "k", "tag_value": "v"}))
+    data = page(client, obj)
+    assert (data["total"], data["object_id"], data["up_rules_count"]) == (1, obj, 0)
+    (record,) = data["records"]
+    assert record["rule_id"] == rule_id and record["order_id"] == 1
+    assert record["name"] == "web" and record["description"] == "d" and record["status"] == 1
+    assert record["source"]["ip_address"] == ["1.2.3.4", "10.0.0.0/8"]
+    assert record["source"]["address_group_names"] == []
+    assert record["tag"] == {"tag_key": "k", "tag_value": "v"}
+    assert record["service"]["protocol"] == -1
+
+
+def test_order_top_bottom_after_and_moves(api):
+    runtime, _, client = api
+    _, obj = running(runtime, client)
+    a, b = added(client, obj, rule("a"), rule("b"))
+    (c,) = added(client, obj, rule("c", {"top": 1}))
+    (d,) = added(client, obj, rule("d", {"dest_rule_id": c}))
+    assert order(client, obj) == [c, d, a, b]
+    assert page(client, obj)["up_rules_count"] == 1
+    assert move(client, b, top=1).status == 200
+    assert order(client, obj) == [b, c, d, a]
+    assert move(client, b, dest_rule_id=a).status == 200
+    assert order(client, obj) == [c, d, a, b]
+    assert move(client, c, bottom=1).status == 200
+    assert order(client, obj) == [d, a, b, c]
+    assert [r["order_id"] for r in page(client, obj, limit=2, offset=2)["records"]] == [3, 4]
+    assert_error(move(client, c, dest_rule_id=UNKNOWN), 400, "CFW.00200005")
+    assert_error(move(client, c, top=1, bottom=1), 400, "CFW.00200001")
+    assert_error(move(client, UNKNOWN, top=1), 400, "CFW.00200005")
+    assert order(client, obj) == [d, a, b, c]
+
+
+def test_many_inserts_after_one_rule_renumber_and_keep_the_order(api):
+    """Forty inserts right after the same rule halve its gap until it runs out: the rules are
+    renumbered and the order stays exact."""
+    runtime, _, client = api
+    _, obj = running(runtime, client)
+    (first,) = added(client, obj, rule("first"))
+    (last,) = added(client, obj, rule("last"))
+    expected = [first, last]
+    for i in range(40):
+        (new,) = added(client, obj, rule(f"n{i}", {"dest_rule_id": first}))
+        expected.insert(1, new)
+    assert order(client, obj) == expected
+
+
+def test_twenty_rules_per_call(api):
+    runtime, _, client = api
+    _, obj = running(runtime, client)
+    assert_error(add(client, obj, *[rule(f"r{i}") for i in range(21)]), 400, "CFW.00200020")
+    assert page(client, obj)["total"] == 0
+    assert len(added(client, obj, *[rule(f"r{i}") for i in range(20)])) == 20
+
+
+def test_bad_rules_change_nothing(api):
+    runtime, _, client = api
+    _, obj = running(runtime, client)
+    bad = [
+        (rule(sequence={"top": 0, "bottom": 0}), "CFW.00200001"),
+        (rule(source={"type": 0, "address": "::1"}), "CFW.00200027"),
+        (rule(source={"type": 0, "address": "nonsense"}), "CFW.00200001"),
+        (rule(source={"type": 1}), "CFW.00200001"),
+        (rule(service={"type": 0, "protocol": 6, "dest_port": "70000"}), "CFW.00200001"),
+        (rule(long_connect_enable=1, long_connect_time=0), "CFW.00200025"),
+        (rule(long_connect_enable=1, long_connect_time=60), "CFW.00400010"),
+        (rule(direction=None), "CFW.00200001"),
+        (rule(source={"type": 1, "address_set_id": UNKNOWN}), "CFW.00200005"),
+    ]
+    for body, code in bad:
+        assert_error(add(client, obj, body), 400, code)
+    assert_error(add(client, obj, rule(), type_=1), 400, "CFW.00400007")
+    assert_error(add(client, UNKNOWN, rule()), 400, "CFW.00200005")
+    assert page(client, obj)["total"] == 0
+
+
+def test_long_connection_rules(api):
+    runtime, _, client = api
+    _, obj = running(runtime, client)
+    tcp = {"type": 0, "protocol": 6, "source_port": "1-65535", "dest_port": "443"}
+    (rule_id,) = added(client, obj, rule(long_connect_enable=1, long_connect_time_hour=1, service=tcp))
+    assert page(client, obj)["records"][0]["long_connect_time"] == 3600
+
+
+def test_update_keeps_what_is_not_sent(api):
+    runtime, _, client = api
+    _, obj = running(runtime, client)
+    (rule_id,) = added(client, obj, rule("a", description="x"))
+    reply = call(client, "PUT", f"{RULE}/{rule_id}", {"name": "b", "action_type": 1, "type": 0})
+    assert reply.status == 200 and reply.json["data"] == {"id": rule_id, "name": "b"}
+    (record,) = page(client, obj)["records"]
+    assert (record["name"], record["action_type"], record["description"]) == ("b", 1, "x")
+    assert_error(call(client, "PUT", f"{RULE}/{UNKNOWN}", {"name": "c"}), 400, "CFW.00200005")
+    assert_error(call(client, "PUT", f"{RULE}/{rule_id}", {"type": 1}), 400, "CFW.00400007")
+
+
+def test_groups_are_named_in_the_record_and_cannot_be_deleted_while_used(api):
+    runtime, _, client = api
+    _, obj = running(runtime, client)
+    reply = call(client, "POST", f"/v1/{P}/address-set", {"object_id": obj, "name": "web"})
+    set_id = reply.json["data"]["id"]
+    call(client, "POST", f"/v1/{P}/address-items", {"set_id": set_id, "address_items": [{"address": "5.5.5.0/24"}]})
+    reply = call(client, "POST", f"/v1/{P}/service-set", {"object_id": obj, "name": "svc"})
+    svc_id = reply.json["data"]["id"]
+    call(
+        client,
+        "POST",
+        f"/v1/{P}/service-items",
+        {"set_id": svc_id, "service_items": [{"protocol": 6, "source_port": "1-65535", "dest_port": "80"}]},
+    )
+    (rule_id,) = added(
+        client,
+        obj,
+        rule(
+            destination={"type": 5, "address_group": [set_id], "address_type": 0},
+            service={"type": 2, "service_group": [svc_id], "protocols": [6]},
+        ),
+    )
+    (record,) = page(client, obj)["records"]
+    assert record["destination"]["address_group_names"] == [{"set_id": set_id, "name": "web", "address_set_type": 0}]
+    assert record["service"]["service_group_names"] == [
+        {"set_id": svc_id, "name": "svc", "protocols": [6], "service_set_type": 0}
+    ]
+    assert_error(call(client, "DELETE", f"/v1/{P}/address-sets/{set_id}"), 400, "CFW.00200004")
+    assert_error(call(client, "DELETE", f"/v1/{P}/service-sets/{svc_id}"), 400, "CFW.00200004")
+    groups = call(client, "GET", f"/v1/{P}/address-sets?object_id={obj}&offset=0&limit=10").json["data"]
+    assert groups["records"][0]["ref_count"] == 1
+    assert call(client, "DELETE", f"{RULE}/{rule_id}").status == 200
+    assert call(client, "DELETE", f"/v1/{P}/address-sets/{set_id}").status == 200
+    assert call(client, "DELETE", f"/v1/{P}/service-sets/{svc_id}").status == 200
+
+
+def test_filters(api):
+    runtime, _, client = api
+    _, obj = running(runtime, client)
+    a, b, c = added(
+        client,
+        obj,
+        rule("alpha", source={"type": 0, "address": "1.1.1.1"}, action_type=1),
+        rule("beta", destination={"type": 0, "address": "2.2.2.2"}, status=0, direction=1),
+        rule("gamma", service={"type": 0, "protocol": 6, "dest_port": "8080"}, applications=["HTTP"]),
+    )
+
+    def ids(query: str) -> list[str]:
+        return [r["rule_id"] for r in page(client, obj, query)["records"]]
+
+    assert ids("&name=ALP") == [a]
+    assert ids("&action_type=1") == [a]
+    assert ids("&status=0") == [b]
+    assert ids("&direction=1") == [b]
+    assert ids("&ip=2.2.2.2") == [b]
+    assert ids("&source=1.1.1.1") == [a]
+    assert ids("&destination=2.2.2.2") == [b]
+    assert ids("&service=8080") == [c]
+    assert ids("&application=HTTP") == [c]
+    assert ids("&type=0") == [a, b, c]
+    assert page(client, obj, "&name=gamma")["records"][0]["order_id"] == 3
+    assert_error(call(client, "GET", f"{RULES}?object_id={obj}&offset=0&limit=10&status=7"), 400, "CFW.00200001")
+    assert_error(call(client, "GET", f"{RULES}?object_id={UNKNOWN}&offset=0&limit=10"), 400, "CFW.00200005")
+
+
+def test_hit_counts_batch_delete_and_actions(api):
+    runtime, _, client = api
+    fw, obj = running(runtime, client)
+    a, b = added(client, obj, rule("a"), rule("b"))
+    reply = call(client, "POST", f"{RULE}/count", {"rule_ids": [a, b]})
+    assert reply.json["data"]["records"] == [{"rule_id": a, "rule_hit_count": 0}, {"rule_id": b, "rule_hit_count": 0}]
+    flow = {"source": "8.8.8.8", "destination": "9.9.9.9", "protocol": 6, "dest_port": 80}
+    reply = call(client, "POST", f"/_opencfw/v1/{P}/firewalls/{fw}/evaluate", flow)
+    assert reply.status == 200, reply.body
+    assert reply.json["data"]["rule_id"] == a and reply.json["data"]["action"] == "allow"
+    assert call(client, "POST", f"{RULE}/count", {"rule_ids": [a]}).json["data"]["records"][0]["rule_hit_count"] == 1
+    assert call(client, "DELETE", f"{RULE}/count", {"rule_ids": [a]}).status == 200
+    assert call(client, "POST", f"{RULE}/count", {"rule_ids": [a]}).json["data"]["records"][0]["rule_hit_count"] == 0
+    assert_error(call(client, "DELETE", f"{RULE}/count", {"rule_ids": [UNKNOWN]}), 400, "CFW.00400006")
+    reply = call(client, "PUT", f"{RULE}/action", {"object_id": obj, "action": "disable", "rule_ids": [a]})
+    assert reply.status == 200 and reply.json["data"] == [a]
+    reply = call(client, "POST", f"/_opencfw/v1/{P}/firewalls/{fw}/evaluate", flow)
+    assert reply.json["data"]["action"] == "deny"
+    assert_error(call(client, "DELETE", RULE, {"object_id": obj, "rule_ids": [a, UNKNOWN]}), 400, "CFW.00200005")
+    assert page(client, obj)["total"] == 2
+    reply = call(client, "DELETE", RULE, {"object_id": obj, "rule_ids": [a, b]})
+    assert reply.status == 200 and {r["id"] for r in reply.json["data"]["responseDatas"]} == {a, b}
+    assert page(client, obj)["total"] == 0
+    reply = call(client, "POST", f"/_opencfw/v1/{P}/firewalls/{fw}/evaluate", flow)
+    assert reply.json["data"]["matched"] == "default"
+
+
+@pytest.mark.parametrize("protected", [True, False])
+def test_evaluate_bypasses_unprotected_addresses(api, protected):
+    runtime, _, client = api
+    fw, obj = running(runtime, client)
+    added(client, obj, rule("deny", action_type=1))
+    runtime.is_protected = lambda address: protected
+    flow = {"source": "8.8.8.8", "destination": "9.9.9.9", "protocol": 17, "dest_port": 53}
+    data = call(client, "POST", f"/_opencfw/v1/{P}/firewalls/{fw}/evaluate", flow).json["data"]
+    assert data["action"] == ("deny" if protected else "allow")
+    assert data["matched"] == ("rule" if protected else "bypassed")
+
+
+def test_evaluate_checks_lists_first(api):
+    runtime, _, client = api
+    fw, obj = running(runtime, client)
+    added(client, obj, rule("deny", action_type=1))
+    entry = {"object_id": obj, "list_type": 5, "direction": 0, "address_type": 0, "address": "8.8.8.0/24", "protocol": -1}
+    list_id = call(client, "POST", f"/v1/{P}/black-white-list", entry).json["data"]["id"]
+    flow = {"source": "8.8.8.8", "destination": "9.9.9.9", "protocol": 6, "dest_port": 80}
+    data = call(client, "POST", f"/_opencfw/v1/{P}/firewalls/{fw}/evaluate", flow).json["data"]
+    assert (data["action"], data["matched"], data["list_id"]) == ("allow", "whitelist", list_id)
+    assert_error(call(client, "POST", f"/_opencfw/v1/{P}/firewalls/{fw}/evaluate", {**flow, "source": "x"}), 400, "CFW.00200001")
+    assert_error(call(client, "POST", f"/_opencfw/v1/{P}/firewalls/{UNKNOWN}/evaluate", flow), 400, "CFW.00200005")
