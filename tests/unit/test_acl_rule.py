@@ -63,7 +63,9 @@ def test_a_rule_reads_back_in_the_list(api):
     runtime, _, client = api
     _, obj = running(runtime, client)
     src = {"type": 5, "ip_address": ["1.2.3.4", "10.0.0.0/8"], "address_type": 0}
-    (rule_id,) = added(client, obj, rule("web", source=src, description="d", tag={"tag_key": "k", "tag_value": "v"}))
+    (rule_id,) = added(
+        client, obj, rule("web", source=src, description="d", tag={"tag_key": "k", "tag_value": "v"})
+    )
     data = page(client, obj)
     assert (data["total"], data["object_id"], data["up_rules_count"]) == (1, obj, 0)
     (record,) = data["records"]
@@ -164,7 +166,12 @@ def test_groups_are_named_in_the_record_and_cannot_be_deleted_while_used(api):
     _, obj = running(runtime, client)
     reply = call(client, "POST", f"/v1/{P}/address-set", {"object_id": obj, "name": "web"})
     set_id = reply.json["data"]["id"]
-    call(client, "POST", f"/v1/{P}/address-items", {"set_id": set_id, "address_items": [{"address": "5.5.5.0/24"}]})
+    call(
+        client,
+        "POST",
+        f"/v1/{P}/address-items",
+        {"set_id": set_id, "address_items": [{"address": "5.5.5.0/24"}]},
+    )
     reply = call(client, "POST", f"/v1/{P}/service-set", {"object_id": obj, "name": "svc"})
     svc_id = reply.json["data"]["id"]
     call(
@@ -182,7 +189,9 @@ def test_groups_are_named_in_the_record_and_cannot_be_deleted_while_used(api):
         ),
     )
     (record,) = page(client, obj)["records"]
-    assert record["destination"]["address_group_names"] == [{"set_id": set_id, "name": "web", "address_set_type": 0}]
+    assert record["destination"]["address_group_names"] == [
+        {"set_id": set_id, "name": "web", "address_set_type": 0}
+    ]
     assert record["service"]["service_group_names"] == [
         {"set_id": svc_id, "name": "svc", "protocols": [6], "service_set_type": 0}
     ]
@@ -220,7 +229,9 @@ def test_filters(api):
     assert ids("&application=HTTP") == [c]
     assert ids("&type=0") == [a, b, c]
     assert page(client, obj, "&name=gamma")["records"][0]["order_id"] == 3
-    assert_error(call(client, "GET", f"{RULES}?object_id={obj}&offset=0&limit=10&status=7"), 400, "CFW.00200001")
+    assert_error(
+        call(client, "GET", f"{RULES}?object_id={obj}&offset=0&limit=10&status=7"), 400, "CFW.00200001"
+    )
     assert_error(call(client, "GET", f"{RULES}?object_id={UNKNOWN}&offset=0&limit=10"), 400, "CFW.00200005")
 
 
@@ -229,20 +240,31 @@ def test_hit_counts_batch_delete_and_actions(api):
     fw, obj = running(runtime, client)
     a, b = added(client, obj, rule("a"), rule("b"))
     reply = call(client, "POST", f"{RULE}/count", {"rule_ids": [a, b]})
-    assert reply.json["data"]["records"] == [{"rule_id": a, "rule_hit_count": 0}, {"rule_id": b, "rule_hit_count": 0}]
+    assert reply.json["data"]["records"] == [
+        {"rule_id": a, "rule_hit_count": 0},
+        {"rule_id": b, "rule_hit_count": 0},
+    ]
     flow = {"source": "8.8.8.8", "destination": "9.9.9.9", "protocol": 6, "dest_port": 80}
     reply = call(client, "POST", f"/_opencfw/v1/{P}/firewalls/{fw}/evaluate", flow)
     assert reply.status == 200, reply.body
     assert reply.json["data"]["rule_id"] == a and reply.json["data"]["action"] == "allow"
-    assert call(client, "POST", f"{RULE}/count", {"rule_ids": [a]}).json["data"]["records"][0]["rule_hit_count"] == 1
+    assert (
+        call(client, "POST", f"{RULE}/count", {"rule_ids": [a]}).json["data"]["records"][0]["rule_hit_count"]
+        == 1
+    )
     assert call(client, "DELETE", f"{RULE}/count", {"rule_ids": [a]}).status == 200
-    assert call(client, "POST", f"{RULE}/count", {"rule_ids": [a]}).json["data"]["records"][0]["rule_hit_count"] == 0
+    assert (
+        call(client, "POST", f"{RULE}/count", {"rule_ids": [a]}).json["data"]["records"][0]["rule_hit_count"]
+        == 0
+    )
     assert_error(call(client, "DELETE", f"{RULE}/count", {"rule_ids": [UNKNOWN]}), 400, "CFW.00400006")
     reply = call(client, "PUT", f"{RULE}/action", {"object_id": obj, "action": "disable", "rule_ids": [a]})
     assert reply.status == 200 and reply.json["data"] == [a]
     reply = call(client, "POST", f"/_opencfw/v1/{P}/firewalls/{fw}/evaluate", flow)
     assert reply.json["data"]["action"] == "deny"
-    assert_error(call(client, "DELETE", RULE, {"object_id": obj, "rule_ids": [a, UNKNOWN]}), 400, "CFW.00200005")
+    assert_error(
+        call(client, "DELETE", RULE, {"object_id": obj, "rule_ids": [a, UNKNOWN]}), 400, "CFW.00200005"
+    )
     assert page(client, obj)["total"] == 2
     reply = call(client, "DELETE", RULE, {"object_id": obj, "rule_ids": [a, b]})
     assert reply.status == 200 and {r["id"] for r in reply.json["data"]["responseDatas"]} == {a, b}
@@ -267,10 +289,23 @@ def test_evaluate_checks_lists_first(api):
     runtime, _, client = api
     fw, obj = running(runtime, client)
     added(client, obj, rule("deny", action_type=1))
-    entry = {"object_id": obj, "list_type": 5, "direction": 0, "address_type": 0, "address": "8.8.8.0/24", "protocol": -1}
+    entry = {
+        "object_id": obj,
+        "list_type": 5,
+        "direction": 0,
+        "address_type": 0,
+        "address": "8.8.8.0/24",
+        "protocol": -1,
+    }
     list_id = call(client, "POST", f"/v1/{P}/black-white-list", entry).json["data"]["id"]
     flow = {"source": "8.8.8.8", "destination": "9.9.9.9", "protocol": 6, "dest_port": 80}
     data = call(client, "POST", f"/_opencfw/v1/{P}/firewalls/{fw}/evaluate", flow).json["data"]
     assert (data["action"], data["matched"], data["list_id"]) == ("allow", "whitelist", list_id)
-    assert_error(call(client, "POST", f"/_opencfw/v1/{P}/firewalls/{fw}/evaluate", {**flow, "source": "x"}), 400, "CFW.00200001")
-    assert_error(call(client, "POST", f"/_opencfw/v1/{P}/firewalls/{UNKNOWN}/evaluate", flow), 400, "CFW.00200005")
+    assert_error(
+        call(client, "POST", f"/_opencfw/v1/{P}/firewalls/{fw}/evaluate", {**flow, "source": "x"}),
+        400,
+        "CFW.00200001",
+    )
+    assert_error(
+        call(client, "POST", f"/_opencfw/v1/{P}/firewalls/{UNKNOWN}/evaluate", flow), 400, "CFW.00200005"
+    )

@@ -102,7 +102,9 @@ def clear_hits(rt: Runtime, req: Request) -> Response:
 def set_action(rt: Runtime, req: Request) -> Response:
     body = schemas.decode_body(req.body, decl.UpdateSecurityPolciesActionDto)
     action = 0 if body.action == "enable" else 1
-    ids = rt.acl_rules.set_action(req.params["project_id"], _firewall(req), body.object_id, action, body.rule_ids)
+    ids = rt.acl_rules.set_action(
+        req.params["project_id"], _firewall(req), body.object_id, action, body.rule_ids
+    )
     return json_response(200, {"data": ids})
 
 
@@ -125,7 +127,10 @@ def evaluate(rt: Runtime, req: Request) -> Response:
     object_id, verdict = rt.acl_rules.evaluate(
         req.params["project_id"], firewall_id, body.object_id, flow, rt.is_protected
     )
-    data = {"object_id": object_id, **msgspec.structs.asdict(msgspec.convert(verdict, _VerdictView, from_attributes=True))}
+    data = {
+        "object_id": object_id,
+        **msgspec.structs.asdict(msgspec.convert(verdict, _VerdictView, from_attributes=True)),
+    }
     return json_response(200, {"data": data})
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import sys
 from importlib import resources as package_files
 from pathlib import Path
@@ -20,7 +21,7 @@ import msgspec
 
 from opencfw.domain.errors import BadParameter, InUse, NotFound, OpenCfwError
 from opencfw.resources import REGISTRY
-from opencfw.resources.registry import Operation, Registry, Resource
+from opencfw.resources.registry import Action, Operation, Registry, Resource
 
 MARK = "x-opencfw-generated"
 REF = "#/components/schemas/{name}"
@@ -236,6 +237,56 @@ def _operation(resource: Resource[Any], op: Operation, error_name: str) -> dict[
     return found
 
 
+def _action(action: Action) -> dict[str, Any]:
+    """An operation with its own handler: its path and query parameters, its body, and any
+    JSON answer (the structs say the inputs; the answers are described in words)."""
+    params = [PROJECT] + [
+        _param(name, "path", {"type": "string", "pattern": ID_PATTERN}, True)
+        for name in re.findall(r"\{(\w+)\}", action.path)
+        if name != "project_id"
+    ]
+    if action.query is not None:
+        params += _query_params(action.query)
+        params += [
+            _param("offset", "query", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}, True),
+            _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 1024}, True),
+        ]
+    if not action.path.startswith("/_opencfw/"):
+        params += COMMON_QUERY
+    found: dict[str, Any] = {
+        "operationId": _camel(action.sdk),
+        "summary": action.title,
+        "tags": ["opencfw" if action.path.startswith("/_opencfw/") else "cfw"],
+        MARK: action.sdk,
+        "parameters": params,
+    }
+    if action.body is not None:
+        found["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": REF.format(name=action.body.__name__)}}},
+        }
+    found["security"] = [{"token": []}, {"aksk": []}]
+    ok = {
+        "description": "OK",
+        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+    refs = {
+        "400": "BadRequest",
+        "401": "Unauthorized",
+        "403": "Forbidden",
+        "404": "NoRoute",
+        "413": "PayloadTooLarge",
+        "500": "InternalError",
+        "503": "Unavailable",
+    }
+    found["responses"] = {"200": ok} | {
+        code: {"$ref": f"#/components/responses/{name}"} for code, name in refs.items()
+    }
+    found.update(copy.deepcopy(OVERRIDES.get(found["operationId"], {})))
+    return found
+
+
 def generate(registry: Registry = REGISTRY) -> dict[str, Any]:
     """``{"paths", "schemas", "responses"}``: the registry's part of the document."""
     paths: dict[str, dict[str, Any]] = {}
@@ -257,6 +308,9 @@ def generate(registry: Registry = REGISTRY) -> dict[str, Any]:
         ]
         for op in resource.operations:
             paths.setdefault(op.path, {})[op.method.lower()] = _operation(resource, op, error_name)
+    for action in registry.actions:
+        structs += [s for s in (action.body,) if s is not None]
+        paths.setdefault(action.path, {})[action.method.lower()] = _action(action)
     _, schemas = msgspec.json.schema_components(structs, ref_template=REF)
     return {"paths": paths, "schemas": _portable(dict(sorted(schemas.items()))), "responses": responses}
 

@@ -190,7 +190,9 @@ class Policy:
     def __init__(self, rules: Iterable[Rule], entries: Iterable[ListEntry] = ()) -> None:
         self.entries = list(entries)
         all_rules = list(rules)
-        self._directions = {d: self._compile([r for r in all_rules if r.direction in (None, d)]) for d in (0, 1)}
+        self._directions = {
+            d: self._compile([r for r in all_rules if r.direction in (None, d)]) for d in (0, 1)
+        }
 
     @staticmethod
     def _compile(rules: list[Rule]) -> _Direction:
@@ -271,5 +273,7 @@ def reference(
             return Verdict("deny", "blacklist", list_id=entry.id)
     for rule in rules:
         if rule_matches(rule, flow, src, dst):
-            return Verdict("allow" if rule.action == 0 else "deny", "rule", rule_id=rule.id, rule_name=rule.name)
+            return Verdict(
+                "allow" if rule.action == 0 else "deny", "rule", rule_id=rule.id, rule_name=rule.name
+            )
     return Verdict("allow", "default")

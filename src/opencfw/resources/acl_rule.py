@@ -291,16 +291,12 @@ class EvaluateFlow(Struct):
 
 
 _RULES = "/v1/{project_id}/acl-rule"
-#: the operations of the ACL rules, each served by its handler in ``api/acl_routes.py``
+#: the operations of the ACL rules, each served by its handler in ``api/acl_routes.py`` (literal
+#: path segments before parameters: ``/acl-rule/action`` before ``/acl-rule/{acl_rule_id}``)
 ACTIONS = (
     Action("POST", _RULES, "add_acl_rule", "Add ACL rules", body=AddRuleAclDto),
-    Action("PUT", _RULES + "/{acl_rule_id}", "update_acl_rule", "Change an ACL rule", body=UpdateRuleAclDto),
-    Action("DELETE", _RULES + "/{acl_rule_id}", "delete_acl_rule", "Delete an ACL rule"),
     Action("DELETE", _RULES, "batch_delete_acl_rules", "Delete ACL rules", body=DeleteRuleAclDto),
     Action("GET", "/v1/{project_id}/acl-rules", "list_acl_rules", "List ACL rules", query=ListAclRulesQuery),
-    Action(
-        "PUT", _RULES + "/order/{acl_rule_id}", "update_acl_rule_order", "Move an ACL rule", body=OrderRuleAclDto
-    ),
     Action("POST", _RULES + "/count", "list_acl_rule_hit_count", "Read hit counts", body=RuleIds),
     Action("DELETE", _RULES + "/count", "delete_acl_rule_hit_count", "Clear hit counts", body=RuleIds),
     Action(
@@ -310,6 +306,15 @@ ACTIONS = (
         "Change ACL rules' action",
         body=UpdateSecurityPolciesActionDto,
     ),
+    Action(
+        "PUT",
+        _RULES + "/order/{acl_rule_id}",
+        "update_acl_rule_order",
+        "Move an ACL rule",
+        body=OrderRuleAclDto,
+    ),
+    Action("PUT", _RULES + "/{acl_rule_id}", "update_acl_rule", "Change an ACL rule", body=UpdateRuleAclDto),
+    Action("DELETE", _RULES + "/{acl_rule_id}", "delete_acl_rule", "Delete an ACL rule"),
     Action(
         "POST",
         "/_opencfw/v1/{project_id}/firewalls/{fw_instance_id}/evaluate",

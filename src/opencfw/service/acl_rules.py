@@ -75,7 +75,9 @@ class AclRule(Struct):
 
 
 COLUMNS = AclRule.__struct_fields__
-_CONTENT = tuple(c for c in COLUMNS if c not in ("id", "project_id", "firewall_id", "object_id", "created_ms"))
+_CONTENT = tuple(
+    c for c in COLUMNS if c not in ("id", "project_id", "firewall_id", "object_id", "created_ms")
+)
 
 
 def _date(ms: int | None) -> str:
@@ -125,7 +127,9 @@ class AclRules:
     def _lock(self, conn: Any, project_id: str, firewall_id: str) -> None:
         conn.execute(self.db.sql("scope_firewall_locked"), (project_id, firewall_id, _DELETED)).fetchone()
 
-    def _rule(self, conn: Any, project_id: str, rule_id: str, firewall_id: str | None, *, lock: bool) -> AclRule:
+    def _rule(
+        self, conn: Any, project_id: str, rule_id: str, firewall_id: str | None, *, lock: bool
+    ) -> AclRule:
         found = conn.execute(self._q["locked" if lock else "get"], (project_id, rule_id)).fetchone()
         rule = None if found is None else AclRule(*found)
         if rule is None or (firewall_id is not None and rule.firewall_id != firewall_id):
@@ -134,7 +138,9 @@ class AclRules:
 
     # -- the parts of a rule
 
-    def _groups(self, conn: Any, project_id: str, object_id: str, table: str, ids: Iterable[str]) -> dict[str, Any]:
+    def _groups(
+        self, conn: Any, project_id: str, object_id: str, table: str, ids: Iterable[str]
+    ) -> dict[str, Any]:
         wanted = list(dict.fromkeys(ids))
         if not wanted:
             return {}
@@ -174,7 +180,11 @@ class AclRules:
         decl.address(destination, row.address_type, "destination")
         services = decl.service(service)
         self._groups(
-            conn, row.project_id, row.object_id, "acl_address_sets", self._address_sets(source) + self._address_sets(destination)
+            conn,
+            row.project_id,
+            row.object_id,
+            "acl_address_sets",
+            self._address_sets(source) + self._address_sets(destination),
         )
         self._groups(conn, row.project_id, row.object_id, "acl_service_sets", self._service_sets(service))
         seconds = decl.long_connection(
@@ -208,7 +218,9 @@ class AclRules:
 
     # -- order
 
-    def _place(self, conn: Any, project_id: str, object_id: str, rule_id: str, order: OrderRuleAclDto) -> tuple[int, int]:
+    def _place(
+        self, conn: Any, project_id: str, object_id: str, rule_id: str, order: OrderRuleAclDto
+    ) -> tuple[int, int]:
         """The position for a rule placed as ``order`` says (the rule itself left out), and its
         ``pinned`` flag; renumbers the object's rules when two neighbours leave no room."""
         top, bottom, after = order.top == 1, order.bottom == 1, order.dest_rule_id or None
@@ -253,14 +265,18 @@ class AclRules:
         with self.db.write() as conn:
             fw, kind = self._object(conn, project_id, body.object_id, firewall_id)
             self._lock(conn, project_id, fw)
-            existing = conn.execute(self.db.sql("acl_count", where=self._exact("object_id")), (body.object_id,)).fetchone()
+            existing = conn.execute(
+                self.db.sql("acl_count", where=self._exact("object_id")), (body.object_id,)
+            ).fetchone()
             if int(existing[0]) + len(body.rules) > decl.RULES_PER_OBJECT:
                 raise decl.RulesFull()
             rows = []
             for item in body.rules:
                 rule_id = self.new_id()
                 position, pinned = self._place(conn, project_id, body.object_id, rule_id, item.sequence)
-                row = self._check(conn, self._new(project_id, fw, body, item, rule_id, position, pinned, now), kind)
+                row = self._check(
+                    conn, self._new(project_id, fw, body, item, rule_id, position, pinned, now), kind
+                )
                 conn.execute(self._q["insert"], tuple(getattr(row, c) for c in COLUMNS))
                 self._write_refs(conn, row)
                 self._event(conn, row, "created", now)
@@ -312,7 +328,9 @@ class AclRules:
             updated_ms=now,
         )
 
-    def update(self, project_id: str, firewall_id: str | None, rule_id: str, body: UpdateRuleAclDto) -> AclRule:
+    def update(
+        self, project_id: str, firewall_id: str | None, rule_id: str, body: UpdateRuleAclDto
+    ) -> AclRule:
         refuse_nul(msgspec.to_builtins(body))
         now = self.clock.now_ms()
         given: dict[str, Any] = {}
@@ -392,7 +410,9 @@ class AclRules:
 
     def hit_counts(self, project_id: str, rule_ids: list[str]) -> list[AclRule]:
         with self.db.read() as conn:
-            return [self._rule(conn, project_id, rule_id, None, lock=False) for rule_id in dict.fromkeys(rule_ids)]
+            return [
+                self._rule(conn, project_id, rule_id, None, lock=False) for rule_id in dict.fromkeys(rule_ids)
+            ]
 
     def clear_hits(self, project_id: str, rule_ids: list[str]) -> None:
         with self.db.write() as conn:
@@ -400,7 +420,9 @@ class AclRules:
                 try:
                     self._rule(conn, project_id, rule_id, None, lock=True)
                 except NotFound as exc:
-                    raise decl.HitCountParam(f"clear rule hit count param error: no ACL rule {rule_id}") from exc
+                    raise decl.HitCountParam(
+                        f"clear rule hit count param error: no ACL rule {rule_id}"
+                    ) from exc
                 conn.execute(self.db.sql("acl_clear_hits"), (project_id, rule_id))
 
     # -- lists
@@ -443,7 +465,8 @@ class AclRules:
         with self.db.read() as conn:
             self._object(conn, project_id, query.object_id, firewall_id)
             found = conn.execute(
-                self.db.sql("acl_page", columns=", ".join(COLUMNS), where=where), (*params, *params, limit, offset)
+                self.db.sql("acl_page", columns=", ".join(COLUMNS), where=where),
+                (*params, *params, limit, offset),
             ).fetchall()
             if found:
                 total = int(found[0][0])
@@ -460,10 +483,28 @@ class AclRules:
             records = self._records(conn, project_id, rows, places)
         return total, pinned, records
 
-    def _records(self, conn: Any, project_id: str, rows: list[AclRule], places: list[int]) -> list[dict[str, Any]]:
-        sides = [(msgspec.json.decode(r.source), msgspec.json.decode(r.destination), msgspec.json.decode(r.service)) for r in rows]
-        address_ids = {i for s, d, _ in sides for side in (s, d) for i in self._ids(side, "address_set_id", "address_group", "predefined_group")}
-        service_ids = {i for _, _, v in sides for i in self._ids(v, "service_set_id", "service_group", "predefined_group")}
+    def _records(
+        self, conn: Any, project_id: str, rows: list[AclRule], places: list[int]
+    ) -> list[dict[str, Any]]:
+        sides = [
+            (
+                msgspec.json.decode(r.source),
+                msgspec.json.decode(r.destination),
+                msgspec.json.decode(r.service),
+            )
+            for r in rows
+        ]
+        address_ids = {
+            i
+            for s, d, _ in sides
+            for side in (s, d)
+            for i in self._ids(side, "address_set_id", "address_group", "predefined_group")
+        }
+        service_ids = {
+            i
+            for _, _, v in sides
+            for i in self._ids(v, "service_set_id", "service_group", "predefined_group")
+        }
         addresses = self._lookup(conn, project_id, "acl_address_sets", address_ids)
         services = self._lookup(conn, project_id, "acl_service_sets", service_ids)
         protocols: dict[str, list[int]] = {}
@@ -495,7 +536,11 @@ class AclRules:
             ]
             if service.get("service_set_id") in services:
                 service["service_set_name"] = services[service["service_set_id"]][1]
-            tag = {k: v for k, v in (("tag_id", row.tag_id), ("tag_key", row.tag_key), ("tag_value", row.tag_value)) if v is not None}
+            tag = {
+                k: v
+                for k, v in (("tag_id", row.tag_id), ("tag_key", row.tag_key), ("tag_value", row.tag_value))
+                if v is not None
+            }
             records.append(
                 {
                     "rule_id": row.id,
@@ -581,7 +626,9 @@ class AclRules:
                 ids = self._address_sets(side)
                 if ids:
                     sql = self.db.sql("acl_address_members", ids=self._marks(len(ids)))
-                    found += [policy.address_ranges(r[1]) for r in conn.execute(sql, (project_id, *ids)).fetchall()]
+                    found += [
+                        policy.address_ranges(r[1]) for r in conn.execute(sql, (project_id, *ids)).fetchall()
+                    ]
                 return tuple(found)
             return ()  # domains and regions match no flow given by addresses
 
@@ -594,7 +641,9 @@ class AclRules:
                 (int(r[1]), policy.port_range(r[2]), policy.port_range(r[3]))
                 for r in conn.execute(sql, (project_id, *ids)).fetchall()
             ]
-        any_service = any(p == -1 and s == policy.ALL_PORTS and d[0] <= 1 and d[1] == 65535 for p, s, d in services)
+        any_service = any(
+            p == -1 and s == policy.ALL_PORTS and d[0] <= 1 and d[1] == 65535 for p, s, d in services
+        )
         return policy.Rule(
             id=row.id,
             name=row.name,
@@ -607,7 +656,9 @@ class AclRules:
 
     def internet_object(self, project_id: str, firewall_id: str) -> str:
         with self.db.read() as conn:
-            found = conn.execute(self.db.sql("acl_firewall_object"), (project_id, firewall_id, _DELETED)).fetchone()
+            found = conn.execute(
+                self.db.sql("acl_firewall_object"), (project_id, firewall_id, _DELETED)
+            ).fetchone()
         if found is None:
             raise NotFound(f"The firewall instance {firewall_id} does not exist")
         return str(found[0])
@@ -624,7 +675,9 @@ class AclRules:
         object_id = object_id or self.internet_object(project_id, firewall_id)
         with self.db.read() as conn:
             _, kind = self._object(conn, project_id, object_id, firewall_id)
-        verdict = self.policy(project_id, object_id).evaluate(flow, is_protected if kind == 0 else lambda a: True)
+        verdict = self.policy(project_id, object_id).evaluate(
+            flow, is_protected if kind == 0 else lambda a: True
+        )
         if verdict.rule_id is not None:
             with self.db.write() as conn:
                 conn.execute(self.db.sql("acl_hit"), (self.clock.now_ms(), project_id, verdict.rule_id))
