@@ -111,9 +111,7 @@ class BodyBudget:
 class App:
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
-        self.bodies = BodyBudget(
-            runtime.settings.max_body_bytes_in_flight, runtime.settings.body_timeout
-        )
+        self.bodies = BodyBudget(runtime.settings.max_body_bytes_in_flight, runtime.settings.body_timeout)
         self.router = Router(
             routes_cfw.ROUTES
             + routes_iam.ROUTES

@@ -237,6 +237,25 @@ def _operation(resource: Resource[Any], op: Operation, error_name: str) -> dict[
     return found
 
 
+def _action_errors(action: Action) -> dict[str, Any]:
+    codes = sorted({e.error_code for e in (BadParameter, NotFound, *action.errors)})
+    return {
+        "description": "A bad parameter or body (the message names it), an unknown rule, group or protected "
+        "object or one of another project (CFW.00200005), or the operation's own errors.",
+        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
+        "content": {
+            "application/json": {
+                "schema": {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/CfwError"},
+                        {"properties": {"error_code": {"enum": codes}}},
+                    ]
+                }
+            }
+        },
+    }
+
+
 def _action(action: Action) -> dict[str, Any]:
     """An operation with its own handler: its path and query parameters, its body, and any
     JSON answer (the structs say the inputs; the answers are described in words)."""
@@ -272,7 +291,7 @@ def _action(action: Action) -> dict[str, Any]:
         "content": {"application/json": {"schema": {"type": "object"}}},
     }
     refs = {
-        "400": "BadRequest",
+        "400": f"{_camel(action.sdk)}BadRequest",
         "401": "Unauthorized",
         "403": "Forbidden",
         "404": "NoRoute",
@@ -311,6 +330,7 @@ def generate(registry: Registry = REGISTRY) -> dict[str, Any]:
     for action in registry.actions:
         structs += [s for s in (action.body,) if s is not None]
         paths.setdefault(action.path, {})[action.method.lower()] = _action(action)
+        responses[f"{_camel(action.sdk)}BadRequest"] = _action_errors(action)
     _, schemas = msgspec.json.schema_components(structs, ref_template=REF)
     return {"paths": paths, "schemas": _portable(dict(sorted(schemas.items()))), "responses": responses}
 

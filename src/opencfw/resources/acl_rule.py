@@ -291,31 +291,44 @@ class EvaluateFlow(Struct):
 
 
 _RULES = "/v1/{project_id}/acl-rule"
+
+
+def _action(
+    method: str,
+    path: str,
+    sdk: str,
+    title: str,
+    body: type[Struct] | None = None,
+    query: type[Struct] | None = None,
+) -> Action:
+    return Action(method, path, sdk, title, body, query, ERRORS)
+
+
 #: the operations of the ACL rules, each served by its handler in ``api/acl_routes.py`` (literal
 #: path segments before parameters: ``/acl-rule/action`` before ``/acl-rule/{acl_rule_id}``)
 ACTIONS = (
-    Action("POST", _RULES, "add_acl_rule", "Add ACL rules", body=AddRuleAclDto),
-    Action("DELETE", _RULES, "batch_delete_acl_rules", "Delete ACL rules", body=DeleteRuleAclDto),
-    Action("GET", "/v1/{project_id}/acl-rules", "list_acl_rules", "List ACL rules", query=ListAclRulesQuery),
-    Action("POST", _RULES + "/count", "list_acl_rule_hit_count", "Read hit counts", body=RuleIds),
-    Action("DELETE", _RULES + "/count", "delete_acl_rule_hit_count", "Clear hit counts", body=RuleIds),
-    Action(
+    _action("POST", _RULES, "add_acl_rule", "Add ACL rules", body=AddRuleAclDto),
+    _action("DELETE", _RULES, "batch_delete_acl_rules", "Delete ACL rules", body=DeleteRuleAclDto),
+    _action("GET", "/v1/{project_id}/acl-rules", "list_acl_rules", "List ACL rules", query=ListAclRulesQuery),
+    _action("POST", _RULES + "/count", "list_acl_rule_hit_count", "Read hit counts", body=RuleIds),
+    _action("DELETE", _RULES + "/count", "delete_acl_rule_hit_count", "Clear hit counts", body=RuleIds),
+    _action(
         "PUT",
         _RULES + "/action",
         "batch_update_acl_rule_actions",
         "Change ACL rules' action",
         body=UpdateSecurityPolciesActionDto,
     ),
-    Action(
+    _action(
         "PUT",
         _RULES + "/order/{acl_rule_id}",
         "update_acl_rule_order",
         "Move an ACL rule",
         body=OrderRuleAclDto,
     ),
-    Action("PUT", _RULES + "/{acl_rule_id}", "update_acl_rule", "Change an ACL rule", body=UpdateRuleAclDto),
-    Action("DELETE", _RULES + "/{acl_rule_id}", "delete_acl_rule", "Delete an ACL rule"),
-    Action(
+    _action("PUT", _RULES + "/{acl_rule_id}", "update_acl_rule", "Change an ACL rule", body=UpdateRuleAclDto),
+    _action("DELETE", _RULES + "/{acl_rule_id}", "delete_acl_rule", "Delete an ACL rule"),
+    _action(
         "POST",
         "/_opencfw/v1/{project_id}/firewalls/{fw_instance_id}/evaluate",
         "evaluate_flow",

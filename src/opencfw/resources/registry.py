@@ -127,6 +127,8 @@ class Action:
     title: str
     body: type[msgspec.Struct] | None = None
     query: type[msgspec.Struct] | None = None
+    #: the error codes it may answer beyond the common ones (for the OpenAPI document)
+    errors: tuple[type[OpenCfwError], ...] = ()
 
 
 #: what happens to a resource's rows when their firewall is deleted or their project reset
