@@ -17,12 +17,12 @@ from opencfw.engine.worker import Worker
 from opencfw.observability.http import Observer, passthrough
 from opencfw.observability.jobs import ObservedFirewalls
 from opencfw.observability.metrics import Metrics
+from opencfw.service.acl_rules import AclRules
 from opencfw.service.changes import ChangeHub
 from opencfw.service.credentials import BootstrapResult, BootstrapSpec, Credentials
 from opencfw.service.faults import FaultInjector
 from opencfw.service.firewalls import Firewalls
 from opencfw.service.jobs import ProvisioningPolicy
-from opencfw.service.acl_rules import AclRules
 from opencfw.service.resources import ResourceServices
 from opencfw.service.secrets import (
     HOW_TO_MAKE_A_MASTER_KEY,

@@ -145,7 +145,7 @@ def test_long_connection_rules(api):
     runtime, _, client = api
     _, obj = running(runtime, client)
     tcp = {"type": 0, "protocol": 6, "source_port": "1-65535", "dest_port": "443"}
-    (rule_id,) = added(client, obj, rule(long_connect_enable=1, long_connect_time_hour=1, service=tcp))
+    added(client, obj, rule(long_connect_enable=1, long_connect_time_hour=1, service=tcp))
     assert page(client, obj)["records"][0]["long_connect_time"] == 3600
 
 

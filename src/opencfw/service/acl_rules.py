@@ -161,7 +161,7 @@ class AclRules:
     @staticmethod
     def _service_sets(svc: RuleServiceDto) -> list[str]:
         ids = [svc.service_set_id] if svc.type == 1 and svc.service_set_id else []
-        return ids + [*(svc.service_group or []), *(svc.predefined_group or [])]
+        return [*ids, *(svc.service_group or []), *(svc.predefined_group or [])]
 
     def _check(self, conn: Any, row: AclRule, kind: int) -> AclRule:
         """Check a complete rule (its type against its object, addresses, services, groups, long
@@ -338,9 +338,7 @@ class AclRules:
             value = getattr(body, name)
             if value is None:
                 continue
-            if name in ("source", "destination", "service"):
-                given[name] = msgspec.json.encode(value).decode()
-            elif name == "applications":
+            if name in ("source", "destination", "service") or name == "applications":
                 given[name] = msgspec.json.encode(value).decode()
             elif name == "tag":
                 given.update(tag_id=value.tag_id, tag_key=value.tag_key, tag_value=value.tag_value)
