@@ -309,3 +309,94 @@ def test_evaluate_checks_lists_first(api):
     assert_error(
         call(client, "POST", f"/_opencfw/v1/{P}/firewalls/{UNKNOWN}/evaluate", flow), 400, "CFW.00200005"
     )
+
+
+def _upload(client, obj: str, content: bytes):
+    boundary = "b0undary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="rules.json"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    headers = {"x-auth-token": client.token, "content-type": f"multipart/form-data; boundary={boundary}"}
+    return client.request("POST", f"{RULE}/import?object_id={obj}", headers=headers, body=body)
+
+
+def test_export_then_import_into_another_firewall(api):
+    """An export is the rules in order; importing it elsewhere adds them at the bottom in that order
+    and reports each; a rule that cannot be added (a group of the first object) fails alone."""
+    runtime, _, client = api
+    _, obj = running(runtime, client)
+    set_id = call(client, "POST", f"/v1/{P}/address-set", {"object_id": obj, "name": "g"}).json["data"]["id"]
+    added(client, obj, rule("one"), rule("two", destination={"type": 5, "address_group": [set_id]}))
+    added(client, obj, rule("zero", {"top": 1}))
+    status = call(client, "GET", f"{RULE}/export-status?object_id={obj}").json["data"]
+    assert status == {"id": None, "status": 0}
+    assert_error(call(client, "GET", f"{RULE}/export-result?object_id={obj}"), 400, "CFW.00200005")
+    reply = call(client, "POST", f"{RULE}/export", {"object_id": obj})
+    assert reply.status == 200, reply.body
+    export_id = reply.json["data"]["id"]
+    assert call(client, "GET", f"{RULE}/export-status?object_id={obj}").json["data"] == {
+        "id": export_id,
+        "status": 3,
+    }
+    reply = call(client, "GET", f"{RULE}/export-result?object_id={obj}")
+    assert reply.status == 200 and reply.headers["content-type"] == "application/octet-stream"
+    document = reply.body
+    assert [r["name"] for r in msgspec_json(document)["rules"]] == ["zero", "one", "two"]
+
+    _, other = running(runtime, client, name="second")
+    (first,) = added(client, other, rule("first"))
+    reply = _upload(client, other, document)
+    assert reply.status == 200, reply.body
+    assert call(client, "GET", f"{RULE}/import-status?object_id={other}").json["data"]["status"] == 5
+    names = [r["name"] for r in page(client, other)["records"]]
+    assert names == ["first", "zero", "one"]
+    report = msgspec_json(call(client, "GET", f"{RULE}/import-result?object_id={other}").body)["results"]
+    assert [(r["name"], r["result"]) for r in report] == [
+        ("zero", "success"),
+        ("one", "success"),
+        ("two", "failed"),
+    ]
+    assert report[2]["error_code"] == "CFW.00200005"
+    template = call(client, "GET", f"{RULE}/import-template?object_id={other}")
+    assert template.status == 200
+    assert _upload(client, other, template.body).status == 200
+    assert call(client, "GET", f"{RULE}/import-status?object_id={other}").json["data"]["status"] == 3
+    assert_error(_upload(client, other, b"not json"), 400, "CFW.00200001")
+    assert first in order(client, other)
+
+
+def msgspec_json(content: bytes):
+    import json
+
+    return json.loads(content)
+
+
+def test_tags_and_hit_status(api):
+    runtime, _, client = api
+    fw, obj = running(runtime, client)
+    a, b, _ = added(
+        client,
+        obj,
+        rule("a", tag={"tag_key": "env", "tag_value": "prod"}),
+        rule("b", tag={"tag_key": "env", "tag_value": "prod"}),
+        rule("c", tag={"tag_id": "t1", "tag_key": "team", "tag_value": "net"}),
+    )
+    reply = call(client, "GET", f"/v2/{P}/cfw-acl/tags?fw_instance_id={fw}&offset=0&limit=10")
+    assert reply.status == 200, reply.body
+    records = reply.json["data"]["records"]
+    assert reply.json["data"]["total"] == 2
+    assert [(r["tag_key"], r["tag_value"]) for r in records] == [("env", "prod"), ("team", "net")]
+    assert records[1]["tag_id"] == "t1" and records[0]["tag_id"]
+    assert_error(call(client, "GET", f"/v2/{P}/cfw-acl/tags?offset=0&limit=10"), 400, "CFW.00200001")
+    flow = {"source": "8.8.8.8", "destination": "9.9.9.9", "protocol": 6, "dest_port": 80}
+    call(client, "POST", f"/_opencfw/v1/{P}/firewalls/{fw}/evaluate", flow)
+    hit = f"/v1/{P}/cfw/{fw}/acl-rule/hit-info/batch-query"
+    records = call(client, "POST", hit, {"rule_ids": [a, b]}).json["data"]["records"]
+    assert [(r["rule_id"], r["rule_hit_count"]) for r in records] == [(a, 1), (b, 0)]
+    assert records[0]["rule_last_hit_time"] == test_api.START_MS and records[1]["rule_last_hit_time"] is None
+    assert_error(call(client, "POST", hit, {"rule_ids": [UNKNOWN]}), 400, "CFW.00200005")

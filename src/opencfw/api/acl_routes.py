@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
 import ipaddress
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -13,7 +15,7 @@ from opencfw.api import schemas
 from opencfw.api.http import Mode, Request, Response, Route, json_response
 from opencfw.api.resource_routes import Paging, _query
 from opencfw.domain import policy
-from opencfw.domain.errors import BadParameter
+from opencfw.domain.errors import BadParameter, NotFound
 from opencfw.resources import acl_rule as decl
 
 if TYPE_CHECKING:
@@ -134,6 +136,111 @@ def evaluate(rt: Runtime, req: Request) -> Response:
     return json_response(200, {"data": data})
 
 
+def export(rt: Runtime, req: Request) -> Response:
+    body = schemas.decode_body(req.body, decl.ExportRuleAclRequestBody)
+    transfer_id = rt.acl_rules.export(req.params["project_id"], _firewall(req), body.object_id)
+    return json_response(200, {"data": {"id": transfer_id}})
+
+
+def _status(kind: str) -> Handler:
+    def status(rt: Runtime, req: Request) -> Response:
+        query = _query(req, decl.ObjectQuery)
+        _firewall(req)
+        found = rt.acl_rules.transfer(req.params["project_id"], query.object_id, kind)
+        data = {"id": found[0], "status": found[1]} if found else {"id": None, "status": 0}
+        return json_response(200, {"data": data})
+
+    return status
+
+
+def _file(content: bytes, name: str) -> Response:
+    disposition = f'attachment; filename="{name}"'.encode()
+    return Response(
+        200, content, [(b"content-disposition", disposition)], content_type=b"application/octet-stream"
+    )
+
+
+def _result(kind: str, name: str) -> Handler:
+    def result(rt: Runtime, req: Request) -> Response:
+        query = _query(req, decl.ObjectQuery)
+        _firewall(req)
+        found = rt.acl_rules.transfer(req.params["project_id"], query.object_id, kind)
+        if found is None:
+            raise NotFound(f"No {kind} of the rules of the protected object {query.object_id} yet")
+        return _file(found[2].encode(), name)
+
+    return result
+
+
+TEMPLATE = {
+    "rules": [
+        {
+            "type": 0,
+            "name": "allow-web",
+            "address_type": 0,
+            "action_type": 0,
+            "status": 1,
+            "direction": 0,
+            "long_connect_enable": 0,
+            "source": {"type": 0, "address": "0.0.0.0/0"},
+            "destination": {"type": 5, "address_type": 0, "ip_address": ["192.0.2.10"]},
+            "service": {"type": 0, "protocol": 6, "source_port": "1-65535", "dest_port": "443"},
+        }
+    ]
+}
+
+
+def template(rt: Runtime, req: Request) -> Response:
+    query = _query(req, decl.ObjectQuery)
+    _firewall(req)
+    rt.acl_rules.transfer(req.params["project_id"], query.object_id, "import")  # the object must exist
+    return _file(msgspec.json.encode(TEMPLATE), "acl-rule-import-template.json")
+
+
+def _uploaded(req: Request) -> bytes:
+    """The ``file`` part of a multipart/form-data body."""
+    kind = req.headers.get("content-type", "")
+    if not kind.lower().startswith("multipart/form-data"):
+        raise BadParameter("The import takes a multipart/form-data body with a `file` part")
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + kind.encode("latin-1", "replace") + b"\r\n\r\n" + req.body
+    )
+    if message.is_multipart():
+        for part in message.iter_parts():
+            if part.get_param("name", header="content-disposition") == "file":
+                payload = part.get_payload(decode=True)
+                if isinstance(payload, bytes):
+                    return payload
+    raise BadParameter("The import takes a multipart/form-data body with a `file` part")
+
+
+def import_(rt: Runtime, req: Request) -> Response:
+    query = _query(req, decl.ObjectQuery)
+    transfer_id = rt.acl_rules.import_(
+        req.params["project_id"], _firewall(req), query.object_id, _uploaded(req)
+    )
+    return json_response(200, {"data": {"id": transfer_id}})
+
+
+def tags(rt: Runtime, req: Request) -> Response:
+    query = _query(req, decl.TagsQuery)
+    paging = _query(req, Paging)
+    found = rt.acl_rules.tags(req.params["project_id"], query.fw_instance_id)
+    records = found[paging.offset : paging.offset + paging.limit]
+    data = {"offset": paging.offset, "limit": paging.limit, "total": len(found), "records": records}
+    return json_response(200, {"data": data})
+
+
+def hit_status(rt: Runtime, req: Request) -> Response:
+    body = schemas.decode_body(req.body, decl.RuleIds)
+    firewall_id = schemas.path_id(req.params["fw_instance_id"], "fw_instance_id")
+    rows = rt.acl_rules.hit_counts(req.params["project_id"], body.rule_ids, firewall_id)
+    records = [
+        {"rule_id": r.id, "rule_hit_count": r.hit_count, "rule_last_hit_time": r.last_hit_ms} for r in rows
+    ]
+    return json_response(200, {"data": {"records": records}})
+
+
 class _VerdictView(msgspec.Struct):
     action: str
     matched: str
@@ -153,6 +260,15 @@ HANDLERS: dict[str, tuple[Handler, Mode]] = {
     "delete_acl_rule_hit_count": (clear_hits, "write"),
     "batch_update_acl_rule_actions": (set_action, "write"),
     "evaluate_flow": (evaluate, "write"),
+    "export_rule_acl": (export, "write"),
+    "show_export_status": (_status("export"), "inline"),
+    "download_export_result": (_result("export", "acl-rules.json"), "inline"),
+    "import_rule_acl": (import_, "write"),
+    "show_import_status": (_status("import"), "inline"),
+    "download_import_result": (_result("import", "acl-rule-import-report.json"), "inline"),
+    "download_import_template": (template, "inline"),
+    "list_rule_acl_tags": (tags, "inline"),
+    "list_acl_rule_hit_status": (hit_status, "inline"),
 }
 
 ROUTES = [

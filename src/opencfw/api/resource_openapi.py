@@ -266,12 +266,14 @@ def _action(action: Action) -> dict[str, Any]:
     ]
     if action.query is not None:
         params += _query_params(action.query)
+    if action.paged:
         params += [
             _param("offset", "query", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}, True),
             _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 1024}, True),
         ]
     if not action.path.startswith("/_opencfw/"):
-        params += COMMON_QUERY
+        named = {p["name"] for p in params}
+        params += [p for p in COMMON_QUERY if p["name"] not in named]
     found: dict[str, Any] = {
         "operationId": _camel(action.sdk),
         "summary": action.title,
@@ -284,11 +286,23 @@ def _action(action: Action) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": {"$ref": REF.format(name=action.body.__name__)}}},
         }
+    if action.upload:
+        upload = {
+            "type": "object",
+            "required": ["file"],
+            "properties": {"file": {"type": "string", "format": "binary"}},
+        }
+        found["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": upload}}}
     found["security"] = [{"token": []}, {"aksk": []}]
+    answer = (
+        {"type": "object"}
+        if action.produces == "application/json"
+        else {"type": "string", "format": "binary"}
+    )
     ok = {
         "description": "OK",
         "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
-        "content": {"application/json": {"schema": {"type": "object"}}},
+        "content": {action.produces: {"schema": answer}},
     }
     refs = {
         "400": f"{_camel(action.sdk)}BadRequest",

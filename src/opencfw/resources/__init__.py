@@ -16,7 +16,7 @@ REGISTRY = Registry(
         service_group.SERVICE_ITEM,
     ],
     # written by the IPS/east-west code (store/protection_sql.py), not yet by declaration
-    owned_elsewhere=("ips_settings", "east_west", "acl_rules", "acl_rule_refs"),
+    owned_elsewhere=("ips_settings", "east_west", "acl_rules", "acl_rule_refs", "acl_transfers"),
     # ACL rules (service/acl_rules.py, ordered) name the groups they use in link rows
     links=(
         Link("acl_rule_refs", "address_set_id", "address_set"),

@@ -10,7 +10,7 @@ structs like the registry's."""
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from msgspec import Meta, Struct
 
@@ -234,6 +234,18 @@ class UpdateSecurityPolciesActionDto(Struct):
     rule_ids: Annotated[list[Id], Meta(min_length=1, max_length=1024)]
 
 
+class ExportRuleAclRequestBody(Struct):
+    object_id: Id
+
+
+class ObjectQuery(Struct):
+    object_id: Id
+
+
+class TagsQuery(Struct):
+    fw_instance_id: Id
+
+
 class ListAclRulesQuery(Struct):
     object_id: Id
     type: Literal[0, 1, 2] | None = None
@@ -300,8 +312,12 @@ def _action(
     title: str,
     body: type[Struct] | None = None,
     query: type[Struct] | None = None,
+    **more: Any,
 ) -> Action:
-    return Action(method, path, sdk, title, body, query, ERRORS)
+    return Action(method, path, sdk, title, body, query, ERRORS, **more)
+
+
+_FILE = "application/octet-stream"
 
 
 #: the operations of the ACL rules, each served by its handler in ``api/acl_routes.py`` (literal
@@ -309,7 +325,59 @@ def _action(
 ACTIONS = (
     _action("POST", _RULES, "add_acl_rule", "Add ACL rules", body=AddRuleAclDto),
     _action("DELETE", _RULES, "batch_delete_acl_rules", "Delete ACL rules", body=DeleteRuleAclDto),
-    _action("GET", "/v1/{project_id}/acl-rules", "list_acl_rules", "List ACL rules", query=ListAclRulesQuery),
+    _action(
+        "GET",
+        "/v1/{project_id}/acl-rules",
+        "list_acl_rules",
+        "List ACL rules",
+        query=ListAclRulesQuery,
+        paged=True,
+    ),
+    _action("POST", _RULES + "/export", "export_rule_acl", "Export ACL rules", body=ExportRuleAclRequestBody),
+    _action("GET", _RULES + "/export-status", "show_export_status", "Export status", query=ObjectQuery),
+    _action(
+        "GET",
+        _RULES + "/export-result",
+        "download_export_result",
+        "Exported rules",
+        query=ObjectQuery,
+        produces=_FILE,
+    ),
+    _action(
+        "POST", _RULES + "/import", "import_rule_acl", "Import ACL rules", query=ObjectQuery, upload=True
+    ),
+    _action("GET", _RULES + "/import-status", "show_import_status", "Import status", query=ObjectQuery),
+    _action(
+        "GET",
+        _RULES + "/import-result",
+        "download_import_result",
+        "Import report",
+        query=ObjectQuery,
+        produces=_FILE,
+    ),
+    _action(
+        "GET",
+        _RULES + "/import-template",
+        "download_import_template",
+        "Import template",
+        query=ObjectQuery,
+        produces=_FILE,
+    ),
+    _action(
+        "GET",
+        "/v2/{project_id}/cfw-acl/tags",
+        "list_rule_acl_tags",
+        "ACL rule tags",
+        query=TagsQuery,
+        paged=True,
+    ),
+    _action(
+        "POST",
+        "/v1/{project_id}/cfw/{fw_instance_id}/acl-rule/hit-info/batch-query",
+        "list_acl_rule_hit_status",
+        "Rules' hit status",
+        body=RuleIds,
+    ),
     _action("POST", _RULES + "/count", "list_acl_rule_hit_count", "Read hit counts", body=RuleIds),
     _action("DELETE", _RULES + "/count", "delete_acl_rule_hit_count", "Clear hit counts", body=RuleIds),
     _action(

@@ -129,6 +129,12 @@ class Action:
     query: type[msgspec.Struct] | None = None
     #: the error codes it may answer beyond the common ones (for the OpenAPI document)
     errors: tuple[type[OpenCfwError], ...] = ()
+    #: the query has ``offset`` and ``limit``
+    paged: bool = False
+    #: the media type of a successful answer (a file download answers bytes)
+    produces: str = "application/json"
+    #: the body is a ``multipart/form-data`` upload of one ``file``
+    upload: bool = False
 
 
 #: what happens to a resource's rows when their firewall is deleted or their project reset

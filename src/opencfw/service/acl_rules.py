@@ -14,14 +14,14 @@ import datetime
 import threading
 import uuid
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import msgspec
-from msgspec import Struct
+from msgspec import Meta, Struct
 
 from opencfw.domain import policy
 from opencfw.domain.clock import Clock
-from opencfw.domain.errors import BadParameter, NotFound
+from opencfw.domain.errors import BadParameter, NotFound, OpenCfwError
 from opencfw.domain.models import FirewallStatus
 from opencfw.resources import acl_rule as decl
 from opencfw.resources.acl_rule import (
@@ -406,10 +406,14 @@ class AclRules:
         self.db.announce(project_id)
         return list(dict.fromkeys(rule_ids))
 
-    def hit_counts(self, project_id: str, rule_ids: list[str]) -> list[AclRule]:
+    def hit_counts(
+        self, project_id: str, rule_ids: list[str], firewall_id: str | None = None
+    ) -> list[AclRule]:
+        """The rules named (their hit counts and last hit), every one or ``NotFound``."""
         with self.db.read() as conn:
             return [
-                self._rule(conn, project_id, rule_id, None, lock=False) for rule_id in dict.fromkeys(rule_ids)
+                self._rule(conn, project_id, rule_id, firewall_id, lock=False)
+                for rule_id in dict.fromkeys(rule_ids)
             ]
 
     def clear_hits(self, project_id: str, rule_ids: list[str]) -> None:
@@ -680,3 +684,136 @@ class AclRules:
             with self.db.write() as conn:
                 conn.execute(self.db.sql("acl_hit"), (self.clock.now_ms(), project_id, verdict.rule_id))
         return object_id, verdict
+
+    # -- tags, hit status, export and import
+
+    def tags(self, project_id: str, firewall_id: str) -> list[dict[str, Any]]:
+        """The distinct tags of the firewall's rules (a tag without an id gets a stable one)."""
+        with self.db.read() as conn:
+            found = conn.execute(
+                self.db.sql("scope_firewall"), (project_id, firewall_id, _DELETED)
+            ).fetchone()
+            if found is None:
+                raise NotFound(f"The firewall instance {firewall_id} does not exist")
+            rows = conn.execute(self.db.sql("acl_tags"), (project_id, firewall_id)).fetchall()
+        tags: dict[tuple[str, str | None], dict[str, Any]] = {}
+        for tag_id, key, value in rows:
+            made = tag_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"acl-tag:{firewall_id}:{key}={value or ''}"))
+            tags.setdefault((key, value), {"tag_id": made, "tag_key": key, "tag_value": value})
+        return list(tags.values())
+
+    def export(self, project_id: str, firewall_id: str | None, object_id: str) -> str:
+        """Write the object's rules, in order, as one JSON document (``ImportRuleAcl`` reads it)."""
+        now = self.clock.now_ms()
+        with self.db.write() as conn:
+            fw, _ = self._object(conn, project_id, object_id, firewall_id)
+            rows = [AclRule(*r) for r in conn.execute(self._q["all"], (project_id, object_id)).fetchall()]
+            document = {"object_id": object_id, "rules": [self._exported(row) for row in rows]}
+            return self._transfer(
+                conn, project_id, fw, object_id, "export", 3, msgspec.json.encode(document), now
+            )
+
+    @staticmethod
+    def _exported(row: AclRule) -> dict[str, Any]:
+        tag = {
+            k: v
+            for k, v in (("tag_id", row.tag_id), ("tag_key", row.tag_key), ("tag_value", row.tag_value))
+            if v
+        }
+        found = {
+            "type": row.type,
+            "name": row.name,
+            "address_type": row.address_type,
+            "action_type": row.action_type,
+            "status": row.status,
+            "direction": row.direction,
+            "long_connect_enable": row.long_connect_enable,
+            "long_connect_time": row.long_connect_time,
+            "description": row.description,
+            "applications": msgspec.json.decode(row.applications),
+            "source": msgspec.json.decode(row.source),
+            "destination": msgspec.json.decode(row.destination),
+            "service": msgspec.json.decode(row.service),
+            "tag": tag or None,
+        }
+        return {k: v for k, v in found.items() if v is not None}
+
+    def _transfer(
+        self,
+        conn: Any,
+        project_id: str,
+        fw: str,
+        object_id: str,
+        kind: str,
+        status: int,
+        result: bytes,
+        now: int,
+    ) -> str:
+        transfer_id = self.new_id()
+        conn.execute(self.db.sql("acl_transfer_delete"), (project_id, object_id, kind))
+        values = (transfer_id, project_id, fw, object_id, kind, status, result.decode(), now)
+        conn.execute(self.db.sql("acl_transfer_insert"), values)
+        return transfer_id
+
+    def transfer(self, project_id: str, object_id: str, kind: str) -> tuple[str, int, str] | None:
+        """``(id, status, result)`` of the object's last export or import; None: there was none.
+        An unknown object is ``NotFound``."""
+        with self.db.read() as conn:
+            self._object(conn, project_id, object_id, None)
+            found = conn.execute(self.db.sql("acl_transfer_get"), (project_id, object_id, kind)).fetchone()
+        return None if found is None else (str(found[0]), int(found[1]), str(found[2]))
+
+    def import_(self, project_id: str, firewall_id: str | None, object_id: str, content: bytes) -> str:
+        """Add the rules of an exported document at the lowest priority, in its order, each on its
+        own: the report says which failed and why (status 3 all added, 5 some, 6 none)."""
+        try:
+            document = msgspec.json.decode(content, type=_ImportFile)
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            raise BadParameter(f"The imported file is not a rule document: {exc}") from exc
+        with self.db.read() as conn:
+            fw, _ = self._object(conn, project_id, object_id, firewall_id)
+        report = []
+        for i, item in enumerate(document.rules):
+            body = AddRuleAclDto(
+                object_id=object_id,
+                type=item.type,
+                rules=[item.rule()],
+            )
+            try:
+                (row,) = self.add(project_id, fw, body)
+                report.append({"index": i, "name": item.name, "id": row.id, "result": "success"})
+            except OpenCfwError as exc:
+                report.append(
+                    {
+                        "index": i,
+                        "name": item.name,
+                        "result": "failed",
+                        "error_code": exc.error_code,
+                        "error_msg": str(exc),
+                    }
+                )
+        added = sum(1 for r in report if r["result"] == "success")
+        status = 3 if added == len(report) else (5 if added else 6)
+        with self.db.write() as conn:
+            document_report = msgspec.json.encode({"object_id": object_id, "results": report})
+            return self._transfer(
+                conn, project_id, fw, object_id, "import", status, document_report, self.clock.now_ms()
+            )
+
+
+class _ImportRule(AddRuleAclDtoRules, kw_only=True):
+    """A rule of an exported document: a create body's rule with its ``type``, no ``sequence``."""
+
+    type: Literal[0, 1, 2]
+    sequence: OrderRuleAclDto | None = None  # type: ignore[assignment]
+
+    def rule(self) -> AddRuleAclDtoRules:
+        fields = {
+            name: getattr(self, name) for name in AddRuleAclDtoRules.__struct_fields__ if name != "sequence"
+        }
+        return AddRuleAclDtoRules(**fields, sequence=OrderRuleAclDto(bottom=1))
+
+
+class _ImportFile(Struct):
+    rules: Annotated[list[_ImportRule], Meta(max_length=decl.RULES_PER_OBJECT)]
+    object_id: str | None = None

@@ -107,3 +107,18 @@ SELECT e.firewall_id, 1 FROM east_west e JOIN firewalls f ON f.id = e.firewall_i
 -- name: acl_firewall_object
 -- a live firewall's Internet border object
 SELECT internet_object_id FROM firewalls WHERE project_id = ? AND id = ? AND status <> ?
+
+-- name: acl_transfer_delete
+DELETE FROM acl_transfers WHERE project_id = ? AND object_id = ? AND kind = ?
+
+-- name: acl_transfer_insert
+INSERT INTO acl_transfers (id, project_id, firewall_id, object_id, kind, status, result, created_ms)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+
+-- name: acl_transfer_get
+SELECT id, status, result FROM acl_transfers WHERE project_id = ? AND object_id = ? AND kind = ?
+
+-- name: acl_tags
+-- the distinct tags of a firewall's rules
+SELECT DISTINCT tag_id, tag_key, tag_value FROM acl_rules
+ WHERE project_id = ? AND firewall_id = ? AND tag_key IS NOT NULL ORDER BY tag_key, tag_value, tag_id

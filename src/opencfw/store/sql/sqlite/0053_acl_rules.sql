@@ -54,3 +54,18 @@ CREATE INDEX acl_rule_refs_address ON acl_rule_refs (address_set_id);
 CREATE INDEX acl_rule_refs_service ON acl_rule_refs (service_set_id);
 CREATE INDEX acl_rule_refs_domain ON acl_rule_refs (domain_set_id);
 CREATE INDEX acl_rule_refs_firewall ON acl_rule_refs (firewall_id);
+
+-- the last export and the last import of an object's rules (ExportRuleAcl, ImportRuleAcl)
+CREATE TABLE acl_transfers (
+    id          TEXT PRIMARY KEY,
+    project_id  TEXT NOT NULL,
+    firewall_id TEXT NOT NULL,
+    object_id   TEXT NOT NULL,
+    kind        TEXT NOT NULL,     -- 'export' or 'import'
+    status      INTEGER NOT NULL,  -- 3 success, 5 partly, 6 failed (import)
+    result      TEXT NOT NULL,     -- the export file, or the import's report
+    created_ms  BIGINT NOT NULL
+);
+
+CREATE UNIQUE INDEX acl_transfers_kind ON acl_transfers (object_id, kind);
+CREATE INDEX acl_transfers_firewall ON acl_transfers (firewall_id);
