@@ -229,13 +229,13 @@ class AclRules:
                 "Invalid request body: `sequence` must put the rule on top (`top`: 1), at the bottom "
                 "(`bottom`: 1) or after a rule (`dest_rule_id`), one of them"
             )
-        low, high, count = conn.execute(self.db.sql("acl_ends"), (object_id, rule_id)).fetchone()
-        if not count:
-            return 0, int(top)
-        if top:
-            return int(low) - GAP, 1
-        if bottom:
-            return int(high) + GAP, 0
+        if top or bottom:
+            end = conn.execute(
+                self.db.sql("acl_first" if top else "acl_last"), (object_id, rule_id)
+            ).fetchone()
+            if end is None:
+                return 0, int(top)
+            return (int(end[0]) - GAP, 1) if top else (int(end[0]) + GAP, 0)
         for _ in range(2):
             found = conn.execute(self._q["get"], (project_id, after)).fetchone()
             if found is None or found[3] != object_id or after == rule_id:
@@ -451,8 +451,9 @@ class AclRules:
     ) -> tuple[int, int, list[dict[str, Any]]]:
         """``(total, up_rules_count, records)`` of the object's rules that pass the filters, in order."""
         refuse_nul(msgspec.to_builtins(query), "query")
-        parts = [self._exact("project_id"), self._exact("object_id")]
-        params: list[Any] = [project_id, query.object_id]
+        # the object is the project's (checked below): its id alone selects its rules
+        parts = [self._exact("object_id")]
+        params: list[Any] = [query.object_id]
         for name, column in self._FILTERS.items():
             if (value := getattr(query, name)) is not None:
                 parts.append(self._exact(column))
@@ -462,19 +463,22 @@ class AclRules:
                 words = [self.db.sql("filter_key_word", column=c) for c in columns]
                 parts.append("(" + " OR ".join(words) + ")")
                 params += [value] * len(columns)
-        filtered = len(parts) > 2
+        filtered = len(parts) > 1
         where = " AND ".join(parts)
         with self.db.read() as conn:
             self._object(conn, project_id, query.object_id, firewall_id)
             found = conn.execute(
-                self.db.sql("acl_page", columns=", ".join(COLUMNS), where=where),
-                (*params, *params, limit, offset),
+                self.db.sql("acl_page", where=where), (*params, *params, limit, offset)
             ).fetchall()
             if found:
                 total = int(found[0][0])
+                ids = [row[1] for row in found]
+                sql = self.db.sql("acl_rows", columns=", ".join(COLUMNS), ids=self._marks(len(ids)))
+                by_id = {row[0]: AclRule(*row) for row in conn.execute(sql, ids).fetchall()}
+                rows = [by_id[i] for i in ids]
             else:
                 total = int(conn.execute(self.db.sql("acl_count", where=where), params).fetchone()[0])
-            rows = [AclRule(*row[1:]) for row in found]
+                rows = []
             pinned = int(conn.execute(self.db.sql("acl_pinned"), (query.object_id,)).fetchone()[0])
             places = [
                 int(conn.execute(self.db.sql("acl_rank"), (row.object_id, row.position)).fetchone()[0])

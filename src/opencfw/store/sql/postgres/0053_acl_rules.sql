@@ -34,7 +34,9 @@ CREATE TABLE acl_rules (
     updated_ms               BIGINT NOT NULL
 );
 
-CREATE INDEX acl_rules_order ON acl_rules (object_id, position);
+-- the order, and the ids of a page without reading the rows skipped
+CREATE INDEX acl_rules_order ON acl_rules (object_id, position, id);
+CREATE INDEX acl_rules_pinned ON acl_rules (object_id, pinned);
 CREATE INDEX acl_rules_project ON acl_rules (project_id, created_ms);
 CREATE INDEX acl_rules_firewall ON acl_rules (firewall_id);
 

@@ -20,9 +20,13 @@ UPDATE acl_rules SET {assignments} WHERE project_id = ? AND id = ?
 DELETE FROM acl_rules WHERE project_id = ? AND id = ?
 
 -- name: acl_page
--- one statement, so the total and the page come from the same snapshot; highest priority first
-SELECT (SELECT count(*) FROM acl_rules WHERE {where}) AS total, {columns}
+-- the ids of a page (the index holds them: no row is read for the rows skipped) and the total,
+-- from one snapshot; highest priority first
+SELECT (SELECT count(*) FROM acl_rules WHERE {where}) AS total, id
   FROM acl_rules WHERE {where} ORDER BY position LIMIT ? OFFSET ?
+
+-- name: acl_rows
+SELECT {columns} FROM acl_rules WHERE id IN ({ids})
 
 -- name: acl_count
 SELECT count(*) FROM acl_rules WHERE {where}
@@ -31,8 +35,12 @@ SELECT count(*) FROM acl_rules WHERE {where}
 -- the 1-based place of a rule in its object's order
 SELECT count(*) + 1 FROM acl_rules WHERE object_id = ? AND position < ?
 
--- name: acl_ends
-SELECT min(position), max(position), count(*) FROM acl_rules WHERE object_id = ? AND id <> ?
+-- name: acl_first
+-- the highest rule of an object but one (the rule being placed)
+SELECT position FROM acl_rules WHERE object_id = ? AND id <> ? ORDER BY position LIMIT 1
+
+-- name: acl_last
+SELECT position FROM acl_rules WHERE object_id = ? AND id <> ? ORDER BY position DESC LIMIT 1
 
 -- name: acl_next
 -- the position right after a rule's
