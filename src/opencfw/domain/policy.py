@@ -144,9 +144,9 @@ class _Index:
             size <<= 1
         self.size = size
         self.nodes: dict[int, list[int]] = {}
+        at = {point: i for i, point in enumerate(self.points)}
         for place, low, high in spans:
-            left = bisect.bisect_left(self.points, low) + size
-            right = bisect.bisect_left(self.points, high) + size
+            left, right = at[low] + size, at[high] + size
             while left < right:
                 if left & 1:
                     self._add(left, place)
