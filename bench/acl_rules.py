@@ -130,7 +130,7 @@ def run(store: str, count: int) -> dict[str, float]:
             moves.append(time.perf_counter() - t)
             assert reply.status == 200
         t = time.perf_counter()
-        compiled = runtime.acl_rules.policy(P, obj)
+        compiled = runtime.acl_rules.compiled(P, obj)
         compile_s = time.perf_counter() - t
         evals = []
         for _ in range(2000):

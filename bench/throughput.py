@@ -164,7 +164,9 @@ def main() -> None:
         url = schema_url(args.database_url, schema)
         try:
             with tempfile.TemporaryDirectory() as tmp:
-                settings = Settings(data_dir=Path(tmp), master_key=Secret(BENCH_KEY), database_url=Secret(url))
+                settings = Settings(
+                    data_dir=Path(tmp), master_key=Secret(BENCH_KEY), database_url=Secret(url)
+                )
                 env = {
                     **os.environ,
                     "OPENCFW_DATA_DIR": tmp,

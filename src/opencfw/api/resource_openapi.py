@@ -238,7 +238,8 @@ def _operation(resource: Resource[Any], op: Operation, error_name: str) -> dict[
 
 
 def _action_errors(action: Action) -> dict[str, Any]:
-    codes = sorted({e.error_code for e in (BadParameter, NotFound, *action.errors)})
+    errors: list[type[OpenCfwError]] = [BadParameter, NotFound, *action.errors]
+    codes = sorted({e.error_code for e in errors})
     return {
         "description": "A bad parameter or body (the message names it), an unknown rule, group or protected "
         "object or one of another project (CFW.00200005), or the operation's own errors.",

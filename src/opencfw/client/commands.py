@@ -508,7 +508,7 @@ _PROTOCOLS = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58}
 
 def protocol(text: str) -> int:
     value = _PROTOCOLS.get(text.lower()) or (int(text) if text.isdigit() else None)
-    if value not in _PROTOCOLS.values():
+    if value is None or value not in _PROTOCOLS.values():
         raise argparse.ArgumentTypeError("tcp, udp, icmp, icmpv6, or 6, 17, 1, 58")
     return value
 

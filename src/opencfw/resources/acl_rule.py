@@ -23,7 +23,7 @@ Text = Annotated[str, Meta(max_length=255)]
 Flag = Literal[0, 1]
 
 RULES_PER_CALL = 20
-RULES_PER_OBJECT = 20000
+RULES_PER_FIREWALL = 20000
 LONG_CONNECTION_RULES = 50
 LONG_CONNECTION_SECONDS = 1000 * 86400
 ADDRESSES_PER_SIDE = 20
@@ -42,7 +42,7 @@ class TooManyRules(OpenCfwError):
 class RulesFull(OpenCfwError):
     error_code = "CFW.00200024"
     http_status = 400
-    default_message = f"Exceeded maximum quantity limit ({RULES_PER_OBJECT} rules per protected object)"
+    default_message = f"Exceeded maximum quantity limit ({RULES_PER_FIREWALL} rules per firewall)"
 
 
 class LongConnectionTime(OpenCfwError):

@@ -266,9 +266,9 @@ class AclRules:
             fw, kind = self._object(conn, project_id, body.object_id, firewall_id)
             self._lock(conn, project_id, fw)
             existing = conn.execute(
-                self.db.sql("acl_count", where=self._exact("object_id")), (body.object_id,)
+                self.db.sql("acl_count", where=self._exact("firewall_id")), (fw,)
             ).fetchone()
-            if int(existing[0]) + len(body.rules) > decl.RULES_PER_OBJECT:
+            if int(existing[0]) + len(body.rules) > decl.RULES_PER_FIREWALL:
                 raise decl.RulesFull()
             rows = []
             for item in body.rules:
@@ -594,7 +594,7 @@ class AclRules:
 
     # -- the evaluator
 
-    def policy(self, project_id: str, object_id: str) -> policy.Policy:
+    def compiled(self, project_id: str, object_id: str) -> policy.Policy:
         """The object's compiled policy, compiled again only after a change in the project."""
         with self.db.read() as conn:
             version = conn.execute(self.db.sql("acl_version"), (project_id,)).fetchone()[0]
@@ -681,7 +681,7 @@ class AclRules:
         object_id = object_id or self.internet_object(project_id, firewall_id)
         with self.db.read() as conn:
             _, kind = self._object(conn, project_id, object_id, firewall_id)
-        verdict = self.policy(project_id, object_id).evaluate(
+        verdict = self.compiled(project_id, object_id).evaluate(
             flow, is_protected if kind == 0 else lambda a: True
         )
         if verdict.rule_id is not None:
@@ -819,5 +819,5 @@ class _ImportRule(AddRuleAclDtoRules, kw_only=True):
 
 
 class _ImportFile(Struct):
-    rules: Annotated[list[_ImportRule], Meta(max_length=decl.RULES_PER_OBJECT)]
+    rules: Annotated[list[_ImportRule], Meta(max_length=decl.RULES_PER_FIREWALL)]
     object_id: str | None = None
