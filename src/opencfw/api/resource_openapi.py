@@ -115,10 +115,18 @@ def _error_response(resource: Resource[Any], registry: Registry) -> dict[str, An
     errors: list[type[OpenCfwError]] = [BadParameter, NotFound, *resource.errors]
     if registry.referrers(resource.name):
         errors.append(InUse)
+    return _errors_answer(
+        f"A bad parameter or body (the message names it), an unknown {resource.title} or "
+        "protected object or one of another project (CFW.00200005), or the resource's own errors.",
+        errors,
+    )
+
+
+def _errors_answer(description: str, errors: list[type[OpenCfwError]]) -> dict[str, Any]:
+    """A 400 answer whose ``error_code`` is one of ``errors``' codes."""
     codes = sorted({e.error_code for e in errors})
     return {
-        "description": f"A bad parameter or body (the message names it), an unknown {resource.title} or "
-        "protected object or one of another project (CFW.00200005), or the resource's own errors.",
+        "description": description,
         "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
         "content": {
             "application/json": {
@@ -157,6 +165,25 @@ def _query_params(struct: type[Any]) -> list[dict[str, Any]]:
             prop = alternatives[0]
         params.append(_param(name, "query", prop, name in required))
     return params
+
+
+def _responses(media: str, answer: dict[str, Any], error_name: str) -> dict[str, Any]:
+    """The answers of an operation: 200 with ``answer`` as ``media``, and the common errors."""
+    ok = {
+        "description": "OK",
+        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
+        "content": {media: {"schema": answer}},
+    }
+    refs = {
+        "400": error_name,
+        "401": "Unauthorized",
+        "403": "Forbidden",
+        "404": "NoRoute",
+        "413": "PayloadTooLarge",
+        "500": "InternalError",
+        "503": "Unavailable",
+    }
+    return {"200": ok} | {code: {"$ref": f"#/components/responses/{name}"} for code, name in refs.items()}
 
 
 def _operation(resource: Resource[Any], op: Operation, error_name: str) -> dict[str, Any]:
@@ -215,46 +242,18 @@ def _operation(resource: Resource[Any], op: Operation, error_name: str) -> dict[
             "required": True,
             "content": {"application/json": {"schema": {"$ref": REF.format(name=body.__name__)}}},
         }
-    ok = {
-        "description": "OK",
-        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
-        "content": {"application/json": {"schema": answer}},
-    }
-    refs = {
-        "400": error_name,
-        "401": "Unauthorized",
-        "403": "Forbidden",
-        "404": "NoRoute",
-        "413": "PayloadTooLarge",
-        "500": "InternalError",
-        "503": "Unavailable",
-    }
     found["security"] = [{"token": []}, {"aksk": []}]
-    found["responses"] = {"200": ok} | {
-        code: {"$ref": f"#/components/responses/{name}"} for code, name in refs.items()
-    }
+    found["responses"] = _responses("application/json", answer, error_name)
     found.update(copy.deepcopy(OVERRIDES.get(found["operationId"], {})))
     return found
 
 
 def _action_errors(action: Action) -> dict[str, Any]:
-    errors: list[type[OpenCfwError]] = [BadParameter, NotFound, *action.errors]
-    codes = sorted({e.error_code for e in errors})
-    return {
-        "description": "A bad parameter or body (the message names it), an unknown rule, group or protected "
+    return _errors_answer(
+        "A bad parameter or body (the message names it), an unknown rule, group or protected "
         "object or one of another project (CFW.00200005), or the operation's own errors.",
-        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
-        "content": {
-            "application/json": {
-                "schema": {
-                    "allOf": [
-                        {"$ref": "#/components/schemas/CfwError"},
-                        {"properties": {"error_code": {"enum": codes}}},
-                    ]
-                }
-            }
-        },
-    }
+        [BadParameter, NotFound, *action.errors],
+    )
 
 
 def _action(action: Action) -> dict[str, Any]:
@@ -295,28 +294,11 @@ def _action(action: Action) -> dict[str, Any]:
         }
         found["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": upload}}}
     found["security"] = [{"token": []}, {"aksk": []}]
-    answer = (
-        {"type": "object"}
-        if action.produces == "application/json"
-        else {"type": "string", "format": "binary"}
-    )
-    ok = {
-        "description": "OK",
-        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
-        "content": {action.produces: {"schema": answer}},
-    }
-    refs = {
-        "400": f"{_camel(action.sdk)}BadRequest",
-        "401": "Unauthorized",
-        "403": "Forbidden",
-        "404": "NoRoute",
-        "413": "PayloadTooLarge",
-        "500": "InternalError",
-        "503": "Unavailable",
-    }
-    found["responses"] = {"200": ok} | {
-        code: {"$ref": f"#/components/responses/{name}"} for code, name in refs.items()
-    }
+    binary = {"type": "string", "format": "binary"}
+    answer = {"type": "object"} if action.produces == "application/json" else binary
+    found["responses"] = _responses(action.produces, answer, f"{_camel(action.sdk)}BadRequest")
+    if action.produces != "application/json":
+        found["x-opencfw-file"] = True  # a download: bytes, not JSON
     found.update(copy.deepcopy(OVERRIDES.get(found["operationId"], {})))
     return found
 

@@ -262,33 +262,6 @@ class ListAclRulesQuery(Struct):
     application: Annotated[str, Meta(max_length=32)] | None = None
 
 
-class AclRuleRecord(Struct):
-    """A list record (``RuleAclListResponseDTODataRecords``)."""
-
-    rule_id: str
-    order_id: int
-    name: str
-    type: int
-    address_type: int
-    action_type: int
-    status: int
-    direction: int | None
-    long_connect_enable: int
-    long_connect_time: int | None
-    long_connect_time_hour: int | None
-    long_connect_time_minute: int | None
-    long_connect_time_second: int | None
-    description: str | None
-    applications: list[str]
-    source: dict[str, object]
-    destination: dict[str, object]
-    service: dict[str, object]
-    tag: dict[str, object] | None
-    created_date: str
-    modified_date: str
-    last_open_time: str
-
-
 class EvaluateFlow(Struct):
     """A flow to evaluate (opencfw's own API): the protected object (default: the firewall's
     Internet border object), addresses, protocol, ports and direction (0 inbound, 1 outbound)."""

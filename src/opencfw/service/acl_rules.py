@@ -86,6 +86,29 @@ def _date(ms: int | None) -> str:
     return datetime.datetime.fromtimestamp(ms / 1000, datetime.UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _settings(row: AclRule) -> dict[str, Any]:
+    """The fields a rule's record and its export share."""
+    return {
+        "type": row.type,
+        "name": row.name,
+        "address_type": row.address_type,
+        "action_type": row.action_type,
+        "status": row.status,
+        "direction": row.direction,
+        "long_connect_enable": row.long_connect_enable,
+        "long_connect_time": row.long_connect_time,
+        "description": row.description,
+        "applications": msgspec.json.decode(row.applications),
+    }
+
+
+def _tag(row: AclRule) -> dict[str, str] | None:
+    tag = {
+        k: v for k, v in (("tag_id", row.tag_id), ("tag_key", row.tag_key), ("tag_value", row.tag_value)) if v
+    }
+    return tag or None
+
+
 class AclRules:
     def __init__(
         self, store: Store, clock: Clock, new_id: Callable[[], str] = lambda: str(uuid.uuid4())
@@ -542,32 +565,18 @@ class AclRules:
             ]
             if service.get("service_set_id") in services:
                 service["service_set_name"] = services[service["service_set_id"]][1]
-            tag = {
-                k: v
-                for k, v in (("tag_id", row.tag_id), ("tag_key", row.tag_key), ("tag_value", row.tag_value))
-                if v is not None
-            }
             records.append(
                 {
                     "rule_id": row.id,
                     "order_id": place,
-                    "name": row.name,
-                    "type": row.type,
-                    "address_type": row.address_type,
-                    "action_type": row.action_type,
-                    "status": row.status,
-                    "direction": row.direction,
-                    "long_connect_enable": row.long_connect_enable,
-                    "long_connect_time": row.long_connect_time,
+                    **_settings(row),
                     "long_connect_time_hour": row.long_connect_time_hour,
                     "long_connect_time_minute": row.long_connect_time_minute,
                     "long_connect_time_second": row.long_connect_time_second,
-                    "description": row.description,
-                    "applications": msgspec.json.decode(row.applications),
                     "source": source,
                     "destination": destination,
                     "service": service,
-                    "tag": tag or None,
+                    "tag": _tag(row),
                     "created_date": _date(row.created_ms),
                     "modified_date": _date(row.updated_ms),
                     "last_open_time": _date(row.last_hit_ms),
@@ -719,26 +728,12 @@ class AclRules:
 
     @staticmethod
     def _exported(row: AclRule) -> dict[str, Any]:
-        tag = {
-            k: v
-            for k, v in (("tag_id", row.tag_id), ("tag_key", row.tag_key), ("tag_value", row.tag_value))
-            if v
-        }
         found = {
-            "type": row.type,
-            "name": row.name,
-            "address_type": row.address_type,
-            "action_type": row.action_type,
-            "status": row.status,
-            "direction": row.direction,
-            "long_connect_enable": row.long_connect_enable,
-            "long_connect_time": row.long_connect_time,
-            "description": row.description,
-            "applications": msgspec.json.decode(row.applications),
+            **_settings(row),
             "source": msgspec.json.decode(row.source),
             "destination": msgspec.json.decode(row.destination),
             "service": msgspec.json.decode(row.service),
-            "tag": tag or None,
+            "tag": _tag(row),
         }
         return {k: v for k, v in found.items() if v is not None}
 
