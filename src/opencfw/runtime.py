@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from opencfw.config import Settings
 from opencfw.domain.clock import Clock, ManualClock
+from opencfw.domain.policy import Flow, Verdict
 from opencfw.engine.worker import Worker
 from opencfw.observability.http import Observer, passthrough
 from opencfw.observability.jobs import ObservedFirewalls
@@ -88,6 +89,9 @@ class Runtime:
     #: whether an address (an EIP) is protected: the evaluator lets flows of unprotected EIPs
     #: bypass the firewall. Every address until the EIP inventory decides it.
     is_protected: Callable[[str], bool] = field(default=lambda address: True)
+    #: called with every evaluated flow: (project id, firewall id, object id, flow, verdict), for
+    #: the access log. Nothing until log storage decides it.
+    on_evaluated: Callable[[str, str, str, Flow, Verdict], None] = field(default=lambda *record: None)
 
     @property
     def resources(self) -> ResourceServices:

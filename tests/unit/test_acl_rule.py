@@ -400,3 +400,54 @@ def test_tags_and_hit_status(api):
     assert [(r["rule_id"], r["rule_hit_count"]) for r in records] == [(a, 1), (b, 0)]
     assert records[0]["rule_last_hit_time"] == test_api.START_MS and records[1]["rule_last_hit_time"] is None
     assert_error(call(client, "POST", hit, {"rule_ids": [UNKNOWN]}), 400, "CFW.00200005")
+
+
+def _rows(runtime, table: str) -> int:
+    with runtime.acl_rules.db.read() as conn:
+        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+def test_rules_go_with_their_firewall_and_project(api):
+    """Deleting the firewall deletes its rules, their link rows and transfers; so does a reset."""
+    runtime, clock, client = api
+    fw, obj = running(runtime, client)
+    set_id = call(client, "POST", f"/v1/{P}/address-set", {"object_id": obj, "name": "g"}).json["data"]["id"]
+    (rule_id,) = added(client, obj, rule(destination={"type": 5, "address_group": [set_id]}))
+    assert call(client, "POST", f"{RULE}/export", {"object_id": obj}).status == 200
+    assert (
+        _rows(runtime, "acl_rules"),
+        _rows(runtime, "acl_rule_refs"),
+        _rows(runtime, "acl_transfers"),
+    ) == (1, 1, 1)
+    assert call(client, "DELETE", f"/v2/{P}/firewall/{fw}").status == 200
+    clock.advance(1)
+    while runtime.worker.run_once():
+        pass
+    assert (
+        _rows(runtime, "acl_rules"),
+        _rows(runtime, "acl_rule_refs"),
+        _rows(runtime, "acl_transfers"),
+    ) == (0, 0, 0)
+    assert_error(call(client, "DELETE", f"{RULE}/{rule_id}"), 400, "CFW.00200005")
+    _, obj = running(runtime, client, name="again")
+    added(client, obj, rule())
+    runtime.store.reset_project(P, clock.now_ms())
+    assert _rows(runtime, "acl_rules") == 0
+
+
+def test_evaluated_flows_reach_the_log_hook(api):
+    runtime, _, client = api
+    fw, obj = running(runtime, client)
+    (rule_id,) = added(client, obj, rule("deny", action_type=1))
+    seen = []
+    runtime.on_evaluated = lambda *record: seen.append(record)
+    flow = {"source": "8.8.8.8", "destination": "9.9.9.9", "protocol": 6, "dest_port": 443, "direction": 0}
+    assert call(client, "POST", f"/_opencfw/v1/{P}/firewalls/{fw}/evaluate", flow).status == 200
+    ((project, firewall, object_id, logged, verdict),) = seen
+    assert (project, firewall, object_id) == (P, fw, obj)
+    assert (logged.source, logged.dest_port, verdict.rule_id, verdict.action) == (
+        "8.8.8.8",
+        443,
+        rule_id,
+        "deny",
+    )

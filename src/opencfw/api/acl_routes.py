@@ -126,9 +126,10 @@ def evaluate(rt: Runtime, req: Request) -> Response:
         source_port=body.source_port,
         dest_port=body.dest_port,
     )
-    object_id, verdict = rt.acl_rules.evaluate(
-        req.params["project_id"], firewall_id, body.object_id, flow, rt.is_protected
-    )
+    project_id = req.params["project_id"]
+    object_id, verdict = rt.acl_rules.evaluate(project_id, firewall_id, body.object_id, flow, rt.is_protected)
+    rt.on_evaluated(project_id, firewall_id, object_id, flow, verdict)
+
     data = {
         "object_id": object_id,
         **msgspec.structs.asdict(msgspec.convert(verdict, _VerdictView, from_attributes=True)),
