@@ -278,11 +278,13 @@ def test_evaluate_bypasses_unprotected_addresses(api, protected):
     runtime, _, client = api
     fw, obj = running(runtime, client)
     added(client, obj, rule("deny", action_type=1))
-    runtime.is_protected = lambda address: protected
+    asked = []
+    runtime.is_protected = lambda *where: asked.append(where) or protected
     flow = {"source": "8.8.8.8", "destination": "9.9.9.9", "protocol": 17, "dest_port": 53}
     data = call(client, "POST", f"/_opencfw/v1/{P}/firewalls/{fw}/evaluate", flow).json["data"]
     assert data["action"] == ("deny" if protected else "allow")
     assert data["matched"] == ("rule" if protected else "bypassed")
+    assert asked == [(P, obj, "9.9.9.9")]  # inbound: the destination is the EIP
 
 
 def test_evaluate_checks_lists_first(api):

@@ -684,15 +684,19 @@ class AclRules:
         firewall_id: str,
         object_id: str | None,
         flow: policy.Flow,
-        is_protected: Callable[[str], bool],
+        is_protected: Callable[[str, str, str], bool],
     ) -> tuple[str, policy.Verdict]:
-        """The verdict on a flow; a hit is counted on the rule that matched."""
+        """The verdict on a flow; a hit is counted on the rule that matched. ``is_protected(project
+        id, object id, address)`` says whether an EIP is protected (Internet border objects only)."""
         object_id = object_id or self.internet_object(project_id, firewall_id)
         with self.db.read() as conn:
             _, kind = self._object(conn, project_id, object_id, firewall_id)
-        verdict = self.compiled(project_id, object_id).evaluate(
-            flow, is_protected if kind == 0 else lambda a: True
-        )
+        found = object_id
+
+        def protected(address: str) -> bool:
+            return kind != 0 or is_protected(project_id, found, address)
+
+        verdict = self.compiled(project_id, object_id).evaluate(flow, protected)
         if verdict.rule_id is not None:
             with self.db.write() as conn:
                 conn.execute(self.db.sql("acl_hit"), (self.clock.now_ms(), project_id, verdict.rule_id))
