@@ -453,3 +453,40 @@ def test_evaluated_flows_reach_the_log_hook(api):
         rule_id,
         "deny",
     )
+
+
+def test_the_compiled_policy_follows_group_members_and_rule_changes(api):
+    """A member added to a group a rule uses, or a rule moved, changes the next verdict: the
+    compiled policy is rebuilt after any change in the project."""
+    runtime, _, client = api
+    fw, obj = running(runtime, client)
+    set_id = call(client, "POST", f"/v1/{P}/address-set", {"object_id": obj, "name": "g"}).json["data"]["id"]
+    svc = {"type": 0, "protocol": 6, "source_port": "1-65535", "dest_port": "80-90"}
+    (deny,) = added(
+        client,
+        obj,
+        rule("deny", destination={"type": 5, "address_group": [set_id]}, action_type=1, service=svc),
+    )
+    (allow,) = added(client, obj, rule("allow", destination={"type": 0, "address": "203.0.113.0/24"}))
+    flow = {"source": "8.8.8.8", "destination": "203.0.113.5", "protocol": 6, "dest_port": 85}
+
+    def verdict():
+        data = call(client, "POST", f"/_opencfw/v1/{P}/firewalls/{fw}/evaluate", flow).json["data"]
+        return data["rule_id"], data["action"]
+
+    assert verdict() == (allow, "allow")
+    items = {"set_id": set_id, "address_items": [{"address": "203.0.113.0/28"}]}
+    assert call(client, "POST", f"/v1/{P}/address-items", items).status == 200
+    assert verdict() == (deny, "deny")
+    assert move(client, allow, top=1).status == 200
+    assert verdict() == (allow, "allow")
+    assert verdict() == (allow, "allow")  # the same compiled policy: nothing changed
+    assert (
+        call(client, "POST", f"{RULE}/count", {"rule_ids": [allow]}).json["data"]["records"][0][
+            "rule_hit_count"
+        ]
+        == 3
+    )
+    flow["dest_port"] = 95
+    assert move(client, deny, top=1).status == 200
+    assert verdict() == (allow, "allow")  # the deny rule's service is 80-90
