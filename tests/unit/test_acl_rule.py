@@ -7,7 +7,7 @@ import pytest
 
 from tests.unit import test_api
 from tests.unit.test_api import P, assert_error, call
-from tests.unit.test_api_protection import running
+from tests.unit.test_api_protection import EAST_WEST, running
 
 env = test_api.env
 api = test_api.api
@@ -490,3 +490,29 @@ def test_the_compiled_policy_follows_group_members_and_rule_changes(api):
     flow["dest_port"] = 95
     assert move(client, deny, top=1).status == 200
     assert verdict() == (allow, "allow")  # the deny rule's service is 80-90
+
+
+def test_inter_vpc_rules_on_the_vpc_border_object(api):
+    """Type 1 rules live on the VPC border object (type 0 there is CFW.00400007); they match both
+    directions, and its flows never bypass (EIP protection is an Internet border matter)."""
+    runtime, _, client = api
+    fw, obj = running(runtime, client)
+    vpc = call(client, "POST", f"/v1/{P}/firewall/east-west?fw_instance_id={fw}", EAST_WEST).json["data"][
+        "id"
+    ]
+    assert_error(add(client, vpc, rule()), 400, "CFW.00400007")
+    private = {"type": 0, "address": "10.1.0.0/16"}
+    (rule_id,) = added_typed(client, vpc, 1, rule("vpc", source=private, action_type=1, direction=None))
+    runtime.is_protected = lambda *where: False
+    for direction in (0, 1):
+        flow = {"source": "10.1.2.3", "destination": "10.2.0.1", "protocol": 17, "dest_port": 53}
+        flow |= {"direction": direction, "object_id": vpc}
+        data = call(client, "POST", f"/_opencfw/v1/{P}/firewalls/{fw}/evaluate", flow).json["data"]
+        assert (data["object_id"], data["rule_id"], data["action"]) == (vpc, rule_id, "deny")
+    assert [r["rule_id"] for r in page(client, obj)["records"]] == []
+
+
+def added_typed(client, obj: str, type_: int, *rules: dict) -> list[str]:
+    reply = add(client, obj, *rules, type_=type_)
+    assert reply.status == 200, reply.body
+    return [r["id"] for r in reply.json["data"]["rules"]]
