@@ -119,7 +119,7 @@ def run(store: str, count: int) -> dict[str, float]:
             ]["records"]
         ]
         tail = call(
-            client, "GET", f"/v1/{P}/acl-rules?object_id={obj}&offset={count - 1024}&limit=1024"
+            client, "GET", f"/v1/{P}/acl-rules?object_id={obj}&offset={max(0, count - 1024)}&limit=1024"
         ).json["data"]["records"]
         ids += [r["rule_id"] for r in tail]
         moves = []
