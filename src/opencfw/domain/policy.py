@@ -1,11 +1,11 @@
 """The policy evaluator: which black/white list entry or ACL rule a flow meets, and the verdict.
 
 A rule set is compiled once (``Policy``) and reused until the project changes: the enabled rules
-of each direction in their order, each with its addresses and services as integer ranges, and per
-dimension (source, destination, destination port, protocol) an interval index of the rules that
-do not match everything there, with a bit mask per rule set. A flow's candidates are the AND of
-one mask per dimension, lowest bit (highest priority) first; the first candidate whose services
-match as a whole wins, so a flow costs a few index lookups and big-integer ANDs, not a scan.
+in their order, each with its addresses and services as integer ranges, and per dimension
+(direction, source, destination, destination port, protocol) an index of the rules that match a
+value there, as bit masks (bit i: the i-th rule). A flow's candidates are the AND of one mask per
+dimension, lowest bit (highest priority) first; the first candidate whose services match as a
+whole wins, so a flow costs a few index lookups and big-integer ANDs, not a scan.
 
 Semantics (docs/api-notes.md): the whitelist is checked first (allow), then the blacklist (deny),
 then the rules, first match wins; no match allows. A flow through the Internet border whose EIP
@@ -197,8 +197,10 @@ class Policy:
     def __init__(self, rules: Iterable[Rule], entries: Iterable[ListEntry] = ()) -> None:
         self.entries = list(entries)
         all_rules = list(rules)
+        self._compiled = self._compile(all_rules)
+        #: the rules of each flow direction (a rule without one is in both)
         self._directions = {
-            d: self._compile([r for r in all_rules if r.direction in (None, d)]) for d in (0, 1)
+            d: _mask(i for i, r in enumerate(all_rules) if r.direction in (None, d)) for d in (0, 1)
         }
 
     @staticmethod
@@ -225,8 +227,8 @@ class Policy:
     def candidates(self, flow: Flow, src: int, dst: int) -> Iterator[Rule]:
         """The rules that match the flow in each dimension alone, in order: the AND of one bit
         mask per dimension (a rule's services are checked as a whole by the caller)."""
-        found = self._directions[flow.direction]
-        mask = found.indexes[0].mask(src) & found.indexes[1].mask(dst)
+        found = self._compiled
+        mask = self._directions[flow.direction] & found.indexes[0].mask(src) & found.indexes[1].mask(dst)
         mask &= found.protocol_masks.get(ANY, 0) | found.protocol_masks.get(flow.protocol, 0)
         if flow.protocol not in (1, 58) and flow.dest_port is not None:
             mask &= found.indexes[2].mask(flow.dest_port)
