@@ -154,3 +154,59 @@ def test_the_compiled_policy_agrees_with_a_plain_scan(rules, entries, flows, unp
     for flow in flows:
         protected = lambda address: address not in unprotected  # noqa: E731
         assert compiled.evaluate(flow, protected) == policy.reference(rules, entries, flow, protected)
+
+
+def test_concurrent_inserts_and_moves_keep_every_rule_once(api):
+    """Inserts that renumber the object's rules and moves of other rules, from several threads at
+    once: none fails (no lock cycle on PostgreSQL), and the order holds every rule exactly once."""
+    import threading
+
+    from opencfw.resources.acl_rule import ListAclRulesQuery
+
+    runtime, _, client = api
+    _, obj = running(runtime, client)
+    rules = runtime.acl_rules
+
+    def body(sequence: dict) -> AddRuleAclDto:
+        return msgspec.convert(
+            {"object_id": obj, "type": 0, "rules": [rule(sequence=sequence)]}, AddRuleAclDto
+        )
+
+    (anchor,) = rules.add(P, None, body({"bottom": 1}))
+    movers = [
+        row.id
+        for row in rules.add(
+            P,
+            None,
+            msgspec.convert(
+                {"object_id": obj, "type": 0, "rules": [rule() for _ in range(5)]}, AddRuleAclDto
+            ),
+        )
+    ]
+    errors: list[BaseException] = []
+
+    def insert() -> None:
+        try:
+            for _ in range(25):
+                rules.add(P, None, body({"dest_rule_id": anchor.id}))
+        except BaseException as exc:
+            errors.append(exc)
+
+    def shuffle(start: int) -> None:
+        try:
+            for i in range(25):
+                rules.move(P, None, movers[(start + i) % len(movers)], OrderRuleAclDto(top=1))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=insert), threading.Thread(target=insert)]
+    threads += [threading.Thread(target=shuffle, args=(n,)) for n in (0, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    total, _, records = rules.page(P, None, ListAclRulesQuery(object_id=obj), 0, 1024)
+    ids = [r["rule_id"] for r in records]
+    assert total == len(ids) == 1 + 5 + 50 and len(set(ids)) == len(ids)
+    assert [r["order_id"] for r in records] == list(range(1, len(ids) + 1))

@@ -153,6 +153,12 @@ class AclRules:
     def _rule(
         self, conn: Any, project_id: str, rule_id: str, firewall_id: str | None, *, lock: bool
     ) -> AclRule:
+        if lock:
+            # the firewall's row first, as every writer of its rules takes it: no lock cycle with
+            # an insert that renumbers the object's rules (PostgreSQL)
+            seen = conn.execute(self._q["get"], (project_id, rule_id)).fetchone()
+            if seen is not None:
+                self._lock(conn, project_id, seen[2])
         found = conn.execute(self._q["locked" if lock else "get"], (project_id, rule_id)).fetchone()
         rule = None if found is None else AclRule(*found)
         if rule is None or (firewall_id is not None and rule.firewall_id != firewall_id):
@@ -373,7 +379,6 @@ class AclRules:
             given["long_connect_time"] = None
         with self.db.write() as conn:
             current = self._rule(conn, project_id, rule_id, firewall_id, lock=True)
-            self._lock(conn, project_id, current.firewall_id)
             _, kind = self._object(conn, project_id, current.object_id, None)
             row = self._check(conn, msgspec.structs.replace(current, **given, updated_ms=now), kind)
             conn.execute(self._q["update"], (*(getattr(row, c) for c in _CONTENT), project_id, rule_id))
@@ -387,7 +392,6 @@ class AclRules:
         now = self.clock.now_ms()
         with self.db.write() as conn:
             current = self._rule(conn, project_id, rule_id, firewall_id, lock=True)
-            self._lock(conn, project_id, current.firewall_id)
             position, pinned = self._place(conn, project_id, current.object_id, rule_id, order)
             conn.execute(self.db.sql("acl_move"), (position, pinned, now, rule_id))
             row = msgspec.structs.replace(current, position=position, pinned=pinned, updated_ms=now)
