@@ -13,10 +13,12 @@ from typing import TypeVar
 
 from opencfw.config import Settings
 from opencfw.domain.clock import Clock, ManualClock
+from opencfw.domain.policy import Flow, Verdict
 from opencfw.engine.worker import Worker
 from opencfw.observability.http import Observer, passthrough
 from opencfw.observability.jobs import ObservedFirewalls
 from opencfw.observability.metrics import Metrics
+from opencfw.service.acl_rules import AclRules
 from opencfw.service.changes import ChangeHub
 from opencfw.service.credentials import BootstrapResult, BootstrapSpec, Credentials
 from opencfw.service.faults import FaultInjector
@@ -83,12 +85,26 @@ class Runtime:
     phase: str = "ready"
     #: the services of the resource registry's resources (made at first use)
     _resources: ResourceServices | None = None
+    _acl_rules: AclRules | None = None
+    #: whether an EIP is protected: (project id, protected object id, address) -> bool. The
+    #: evaluator lets flows of unprotected EIPs bypass the firewall; every address is protected
+    #: until the EIP inventory decides it.
+    is_protected: Callable[[str, str, str], bool] = field(default=lambda project, obj, address: True)
+    #: called with every evaluated flow: (project id, firewall id, object id, flow, verdict), for
+    #: the access log. Nothing until log storage decides it.
+    on_evaluated: Callable[[str, str, str, Flow, Verdict], None] = field(default=lambda *record: None)
 
     @property
     def resources(self) -> ResourceServices:
         if self._resources is None:
             self._resources = ResourceServices(self.store, self.clock)
         return self._resources
+
+    @property
+    def acl_rules(self) -> AclRules:
+        if self._acl_rules is None:
+            self._acl_rules = AclRules(self.store, self.clock)
+        return self._acl_rules
 
     def remember_finished(self, key: tuple[str, str], body: bytes) -> None:
         """Keep a finished job's answer for FINISHED_JOB_SECONDS (bounded): a job purged or reset

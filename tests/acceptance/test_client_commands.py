@@ -294,3 +294,53 @@ def test_server_commands_unchanged():
     """opencfw version still prints the version, untouched by the client commands."""
     result = cli(None, "version")
     assert result.returncode == 0 and result.stdout.startswith("opencfw ")
+
+
+def test_firewall_evaluate(srv):
+    """firewall evaluate prints the rule a flow meets and the verdict; a bad address is the
+    server's 400 (CFW.00200001), reported as an error."""
+    created = as_json(cli(srv, "firewall", "create", "cli-eval", "--wait", "--interval", "0.1", "-o", "json"))
+    firewall_id, obj = created["fw_instance_id"], created["protect_objects"][0]["object_id"]
+    cfw = sdk.client(srv.url)
+    from huaweicloudsdkcfw.v1 import (
+        AddAclRuleRequest,
+        AddRuleAclDto,
+        AddRuleAclDtoRules,
+        OrderRuleAclDto,
+        RuleAddressDtoForRequest,
+        RuleServiceDto,
+    )
+
+    rule = AddRuleAclDtoRules(
+        name="no-ssh",
+        sequence=OrderRuleAclDto(top=1),
+        address_type=0,
+        action_type=1,
+        status=1,
+        long_connect_enable=0,
+        direction=0,
+        source=RuleAddressDtoForRequest(type=0, address="0.0.0.0/0"),
+        destination=RuleAddressDtoForRequest(type=0, address="0.0.0.0/0"),
+        service=RuleServiceDto(type=0, protocol=6, source_port="1-65535", dest_port="22"),
+    )
+    rule_id = (
+        cfw.add_acl_rule(AddAclRuleRequest(body=AddRuleAclDto(object_id=obj, type=0, rules=[rule])))
+        .data.rules[0]
+        .id
+    )
+    args = ("firewall", "evaluate", firewall_id, "--source", "198.51.100.7", "--destination", "192.0.2.10")
+    denied = cli(srv, *args, "--dest-port", "22", "-o", "json")
+    assert denied.returncode == 0, denied.stderr
+    assert as_json(denied) == {
+        "object_id": obj,
+        "action": "deny",
+        "matched": "rule",
+        "rule_id": rule_id,
+        "rule_name": "no-ssh",
+        "list_id": None,
+    }
+    allowed = cli(srv, *args, "--protocol", "udp", "--dest-port", "53", "-o", "table")
+    assert allowed.returncode == 0, allowed.stderr
+    assert allowed.stdout.splitlines()[0].split() == ["VERDICT", "allow"]
+    bad = cli(srv, "firewall", "evaluate", firewall_id, "--source", "nonsense", "--destination", "192.0.2.10")
+    assert bad.returncode != 0 and "CFW.00200001" in error_line(bad)

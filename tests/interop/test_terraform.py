@@ -255,11 +255,11 @@ class Terraform:
     def apply(self, *var_args: str, expect: int | None = 0) -> subprocess.CompletedProcess[str]:
         return self.run("apply", "-auto-approve", "-input=false", *var_args, expect=expect)
 
-    def values(self) -> dict[str, Any]:
-        """The firewall's attributes in the state."""
+    def values(self, address: str = RESOURCE) -> dict[str, Any]:
+        """A resource's attributes in the state (default: the firewall's)."""
         state = json.loads(self.run("show", "-json").stdout)
         resources = state.get("values", {}).get("root_module", {}).get("resources", [])
-        (resource,) = [r for r in resources if r["address"] == RESOURCE]
+        (resource,) = [r for r in resources if r["address"] == address]
         return dict(resource["values"])
 
     def no_drift(self, *var_args: str) -> None:

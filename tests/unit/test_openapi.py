@@ -76,7 +76,8 @@ def test_every_operation_documents_errors_with_their_body(api):
                 media = "text/event-stream" if streamed else "application/json"
                 if "text/plain" in response["content"]:  # the Prometheus exposition
                     media = "text/plain"
-                if operation.get("x-opencfw-static") and code == "200":  # the dashboard's page and assets
+                # the dashboard's page and assets, and file downloads
+                if (operation.get("x-opencfw-static") or operation.get("x-opencfw-file")) and code == "200":
                     media = next(iter(response["content"]))
                 assert "schema" in response["content"][media], (method, path, code)
 

@@ -226,7 +226,8 @@ def test_the_served_document_equals_the_generated_one():
         if resource_openapi.MARK in op
     }
     resolver = {(r.method, r.template) for r in routes_domains.ROUTES}
-    assert generated == {(op.method, op.path) for op in resource_routes.operations()} | resolver
+    declared = {(op.method, op.path) for op in resource_routes.operations()}
+    assert generated == declared | resolver | {(a.method, a.path) for a in REGISTRY.actions}
 
 
 def test_a_generated_operation_is_named_as_the_sdk_names_it():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import sys
 from importlib import resources as package_files
 from pathlib import Path
@@ -21,7 +22,7 @@ import msgspec
 from opencfw.api import routes_domains
 from opencfw.domain.errors import BadParameter, InUse, NotFound, OpenCfwError
 from opencfw.resources import REGISTRY
-from opencfw.resources.registry import Fixed, Operation, Registry, Resource
+from opencfw.resources.registry import Action, Fixed, Operation, Registry, Resource
 
 MARK = "x-opencfw-generated"
 REF = "#/components/schemas/{name}"
@@ -301,6 +302,67 @@ def _error_refs(bad_request: str) -> dict[str, Any]:
     return {code: {"$ref": f"#/components/responses/{name}"} for code, name in refs.items()}
 
 
+def _action_errors(action: Action) -> dict[str, Any]:
+    errors: list[type[OpenCfwError]] = [BadParameter, NotFound, *action.errors]
+    return _errors(
+        "A bad parameter or body (the message names it), an unknown rule, group or protected "
+        "object or one of another project (CFW.00200005), or the operation's own errors.",
+        sorted({e.error_code for e in errors}),
+    )
+
+
+def _action(action: Action) -> dict[str, Any]:
+    """An operation with its own handler: its path and query parameters, its body, and any
+    JSON answer (the structs say the inputs; the answers are described in words)."""
+    params = [PROJECT] + [
+        _param(name, "path", {"type": "string", "pattern": ID_PATTERN}, True)
+        for name in re.findall(r"\{(\w+)\}", action.path)
+        if name != "project_id"
+    ]
+    if action.query is not None:
+        params += _query_params(action.query)
+    if action.paged:
+        params += [
+            _param("offset", "query", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}, True),
+            _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 1024}, True),
+        ]
+    if not action.path.startswith("/_opencfw/"):
+        named = {p["name"] for p in params}
+        params += [p for p in COMMON_QUERY if p["name"] not in named]
+    found: dict[str, Any] = {
+        "operationId": _camel(action.sdk),
+        "summary": action.title,
+        "tags": ["opencfw" if action.path.startswith("/_opencfw/") else "cfw"],
+        MARK: action.sdk,
+        "parameters": params,
+    }
+    if action.body is not None:
+        found["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": REF.format(name=action.body.__name__)}}},
+        }
+    if action.upload:
+        upload = {
+            "type": "object",
+            "required": ["file"],
+            "properties": {"file": {"type": "string", "format": "binary"}},
+        }
+        found["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": upload}}}
+    found["security"] = [{"token": []}, {"aksk": []}]
+    binary = {"type": "string", "format": "binary"}
+    answer = {"type": "object"} if action.produces == "application/json" else binary
+    ok = {
+        "description": "OK",
+        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
+        "content": {action.produces: {"schema": answer}},
+    }
+    found["responses"] = {"200": ok} | _error_refs(f"{_camel(action.sdk)}BadRequest")
+    if action.produces != "application/json":
+        found["x-opencfw-file"] = True  # a download: bytes, not JSON
+    found.update(copy.deepcopy(OVERRIDES.get(found["operationId"], {})))
+    return found
+
+
 def _fixed_operation(listing: Fixed) -> dict[str, Any]:
     """A fixed-data read: the common query, ``{"data": [record, ...]}``, the common errors."""
     query = copy.deepcopy(COMMON_QUERY)
@@ -479,6 +541,10 @@ def generate(registry: Registry = REGISTRY) -> dict[str, Any]:
         structs.append(listing.record)
         op = listing.operation
         paths.setdefault(op.path, {})[op.method.lower()] = _fixed_operation(listing)
+    for action in registry.actions:
+        structs += [s for s in (action.body,) if s is not None]
+        paths.setdefault(action.path, {})[action.method.lower()] = _action(action)
+        responses[f"{_camel(action.sdk)}BadRequest"] = _action_errors(action)
     paths.update(_resolver_paths())
     _, schemas = msgspec.json.schema_components(structs, ref_template=REF)
     schemas["ResolverAnswer"] = RESOLVER_ANSWER

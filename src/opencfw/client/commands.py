@@ -18,6 +18,7 @@ from opencfw.client.session import (
     ClientError,
     Connection,
     Exit,
+    Extensions,
     Target,
 )
 
@@ -149,7 +150,7 @@ def register(subparsers: Any) -> None:
     wait.add_argument("job_id", metavar="JOB_ID")
     _wait_options(wait, switch=False)
 
-    firewalls = group("firewall", "create, list, show and delete pay-per-use firewalls")
+    firewalls = group("firewall", "create, list, show and delete pay-per-use firewalls; evaluate a flow")
     create = leaf(firewalls, "create", "create a pay-per-use firewall", firewall_create)
     create.add_argument("name", metavar="NAME")
     create.add_argument(
@@ -164,6 +165,27 @@ def register(subparsers: Any) -> None:
     delete = leaf(firewalls, "delete", "delete a pay-per-use firewall", firewall_delete)
     delete.add_argument("firewall_id", metavar="ID")
     _wait_options(delete, switch=True)
+    evaluate = leaf(
+        firewalls, "evaluate", "which rule a flow meets, and the verdict (counts a hit)", firewall_evaluate
+    )
+    evaluate.add_argument("firewall_id", metavar="ID")
+    evaluate.add_argument("--source", required=True, metavar="IP", help="the flow's source address")
+    evaluate.add_argument("--destination", required=True, metavar="IP", help="the flow's destination address")
+    evaluate.add_argument(
+        "--protocol",
+        type=protocol,
+        default=6,
+        metavar="PROTO",
+        help="tcp (default), udp, icmp, icmpv6 or a number",
+    )
+    evaluate.add_argument("--source-port", type=port, metavar="PORT")
+    evaluate.add_argument("--dest-port", type=port, metavar="PORT")
+    evaluate.add_argument(
+        "--direction", choices=("in", "out"), default="in", help="in: Internet to cloud (default); out"
+    )
+    evaluate.add_argument(
+        "--object-id", metavar="ID", help="the protected object (default: the Internet border)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -297,6 +319,49 @@ def firewall_delete(conn: Connection, args: argparse.Namespace, fmt: str) -> int
         output.emit(answer, fmt, output.fields(answer, [("FIREWALL", "firewall_id"), ("JOB", "job_id")]))
         return int(Exit.OK)
     return _verdict(_wait(conn, args, job_id), job_id, fmt)
+
+
+_PROTOCOLS = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58}
+
+
+def protocol(text: str) -> int:
+    value = _PROTOCOLS.get(text.lower()) or (int(text) if text.isdigit() else None)
+    if value is None or value not in _PROTOCOLS.values():
+        raise argparse.ArgumentTypeError("tcp, udp, icmp, icmpv6, or 6, 17, 1, 58")
+    return value
+
+
+def port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError("a port 1-65535")
+    return int(text)
+
+
+def firewall_evaluate(conn: Connection, args: argparse.Namespace, fmt: str) -> int:
+    """POST /_opencfw/v1/{project_id}/firewalls/{id}/evaluate: the verdict on one flow."""
+    flow: dict[str, Any] = {
+        "source": args.source,
+        "destination": args.destination,
+        "protocol": args.protocol,
+        "direction": 0 if args.direction == "in" else 1,
+    }
+    for key, value in (
+        ("source_port", args.source_port),
+        ("dest_port", args.dest_port),
+        ("object_id", args.object_id),
+    ):
+        if value is not None:
+            flow[key] = value
+    body = Extensions(conn.target).send(
+        "POST", f"firewalls/{args.firewall_id}/evaluate", {}, flow, timeout=30
+    )
+    if body is None:
+        raise ClientError(f"{conn.target.endpoint} does not evaluate flows (not an opencfw server)")
+    verdict = body.get("data") or {}
+    names = [("VERDICT", "action"), ("MATCHED", "matched"), ("RULE", "rule_id"), ("NAME", "rule_name")]
+    names += [("LIST ENTRY", "list_id"), ("OBJECT", "object_id")]
+    output.emit(verdict, fmt, output.fields(verdict, names))
+    return int(Exit.OK)
 
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:

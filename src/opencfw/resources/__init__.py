@@ -5,6 +5,7 @@ module here, a line below, a migration, and its own tests.
 """
 
 from opencfw.resources import (
+    acl_rule,
     address_group,
     black_white_list,
     domain_set,
@@ -13,7 +14,7 @@ from opencfw.resources import (
     regions,
     service_group,
 )
-from opencfw.resources.registry import Registry
+from opencfw.resources.registry import Link, Registry
 
 REGISTRY = Registry(
     [
@@ -28,4 +29,12 @@ REGISTRY = Registry(
         east_west.RESOURCE,
     ],
     fixed=(regions.REGIONS,),
+    # written by their own code (service/acl_rules.py), purged with their firewall and project
+    owned_elsewhere=("acl_rules", "acl_rule_refs", "acl_transfers"),
+    # ACL rules (service/acl_rules.py, ordered) name the groups they use in link rows
+    links=(
+        Link("acl_rule_refs", "address_set_id", "address_set"),
+        Link("acl_rule_refs", "service_set_id", "service_set"),
+    ),
+    actions=acl_rule.ACTIONS,
 )

@@ -134,6 +134,38 @@ class Many:
     answer: Callable[[list[Any]], Any]
 
 
+@dataclass(frozen=True)
+class Link:
+    """A table outside the registry whose ``column`` holds ids of rows of the resource ``target``
+    (an ACL rule's link rows naming the groups it uses): while a row there does, the target row
+    cannot be deleted (``InUse``), and it counts in the target's ``ref_count``."""
+
+    table: str
+    column: str
+    target: str
+
+
+@dataclass(frozen=True)
+class Action:
+    """An operation served by its own handler rather than a generic one (ACL rules: ordering),
+    declared so that the OpenAPI document is generated from its structs all the same."""
+
+    method: str
+    path: str
+    sdk: str
+    title: str
+    body: type[msgspec.Struct] | None = None
+    query: type[msgspec.Struct] | None = None
+    #: the error codes it may answer beyond the common ones (for the OpenAPI document)
+    errors: tuple[type[OpenCfwError], ...] = ()
+    #: the query has ``offset`` and ``limit``
+    paged: bool = False
+    #: the media type of a successful answer (a file download answers bytes)
+    produces: str = "application/json"
+    #: the body is a ``multipart/form-data`` upload of one ``file``
+    upload: bool = False
+
+
 #: what happens to a resource's rows when their firewall is deleted or their project reset
 Cascade = Literal["delete"]
 
@@ -344,6 +376,8 @@ class Registry:
         *,
         owned_elsewhere: tuple[str, ...] = (),
         fixed: tuple[Fixed, ...] = (),
+        links: tuple[Link, ...] = (),
+        actions: tuple[Action, ...] = (),
     ) -> None:
         self._by_name = {r.name: r for r in resources}
         #: the read-only operations answering fixed data, by name
@@ -372,6 +406,14 @@ class Registry:
         #: tables with ``project_id`` and ``firewall_id`` columns that code outside the registry
         #: writes: project reset and firewall deletion clear them too, so that no table is forgotten
         self.owned_elsewhere = owned_elsewhere
+        for link in links:
+            if link.target not in self._by_name or not all(
+                _IDENTIFIER.match(n) for n in (link.table, link.column)
+            ):
+                raise ValueError(f"bad link {link}")
+        self.links = links
+        #: operations with their own handlers (``Action``), for the OpenAPI document
+        self.actions = actions
 
     def __iter__(self) -> Iterator[Resource[Any]]:
         return iter(self._by_name.values())
@@ -386,8 +428,13 @@ class Registry:
         """The resources whose rows are children of ``parent``'s rows (deleted with them)."""
         return [r for r in self if r.parent is not None and r.parent.resource == parent]
 
-    def referrers(self, target: str) -> list[tuple[Resource[Any], Reference]]:
-        """The resources (and their columns) that may hold ids of ``target``."""
+    def referrers(self, target: str) -> list[tuple[str, str]]:
+        """The tables and columns that may hold ids of ``target``: declared references and links."""
+        found = [(r.table, ref.column) for r in self for ref in r.references if ref.target == target]
+        return found + [(link.table, link.column) for link in self.links if link.target == target]
+
+    def referring(self, target: str) -> list[tuple[Resource[Any], Reference]]:
+        """The declared resources (and their columns) that may hold ids of ``target`` (not links)."""
         return [(r, ref) for r in self for ref in r.references if ref.target == target]
 
     def teardown_order(self) -> list[Resource[Any]]:

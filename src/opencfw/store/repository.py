@@ -340,8 +340,8 @@ class Repository(Generic[M]):
             return None
         self._writable(row)
         references = 0
-        for other, ref in registry.referrers(self.r.name):
-            sql = self.db.sql("resource_referrers", table=other.table, column=ref.column)
+        for table, column in registry.referrers(self.r.name):
+            sql = self.db.sql("resource_referrers", table=table, column=column)
             references += int(conn.execute(sql, (where.project_id, row_id)).fetchone()[0])
         check(row, references)
         for child in registry.children(self.r.name):
@@ -365,8 +365,8 @@ class Repository(Generic[M]):
         if not found or not row_ids:
             return counts
         with self.db.read() as conn:
-            for other, ref in found:
-                sql = self.db.sql("resource_referrers", table=other.table, column=ref.column)
+            for table, column in found:
+                sql = self.db.sql("resource_referrers", table=table, column=column)
                 for row_id in row_ids:
                     counts[row_id] += int(conn.execute(sql, (where.project_id, row_id)).fetchone()[0])
         return counts
@@ -378,7 +378,7 @@ class Repository(Generic[M]):
         for a referring child row (a rule's link to a group), its parent row; each once."""
         found: dict[str, dict[str, dict[str, str]]] = {row_id: {} for row_id in row_ids}
         with self.db.read() as conn:
-            for other, ref in registry.referrers(self.r.name):
+            for other, ref in registry.referring(self.r.name):
                 if other.parent is not None:
                     owner = registry[other.parent.resource]
                     sql = self.db.sql(
