@@ -19,6 +19,7 @@ from opencfw.observability.jobs import ObservedFirewalls
 from opencfw.observability.metrics import Metrics
 from opencfw.service.changes import ChangeHub
 from opencfw.service.credentials import BootstrapResult, BootstrapSpec, Credentials
+from opencfw.service.eips import Eips
 from opencfw.service.faults import FaultInjector
 from opencfw.service.firewalls import Firewalls
 from opencfw.service.jobs import ProvisioningPolicy
@@ -83,6 +84,15 @@ class Runtime:
     phase: str = "ready"
     #: the services of the resource registry's resources (made at first use)
     _resources: ResourceServices | None = None
+
+    #: EIPs and their protection (made at first use)
+    _eips: Eips | None = None
+
+    @property
+    def eips(self) -> Eips:
+        if self._eips is None:
+            self._eips = Eips(self.store, self.clock, self.settings.eip_count, lambda: self.firewalls.policy)
+        return self._eips
 
     @property
     def resources(self) -> ResourceServices:

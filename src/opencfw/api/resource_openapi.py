@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import sys
 from importlib import resources as package_files
 from pathlib import Path
@@ -236,11 +237,74 @@ def _operation(resource: Resource[Any], op: Operation, error_name: str) -> dict[
     return found
 
 
+#: the 400 answer of the hand-written routes described by structs (routes_eip.DOCS)
+_DOCUMENTED_ERRORS = ("CFW.00200001", "CFW.00200005")
+
+
+def _documented(doc: Any) -> dict[str, Any]:
+    """The operation of a hand-written route that its module describes with structs (``Doc``)."""
+    params = [PROJECT]
+    for name in re.findall(r"\{(\w+)\}", doc.path)[1:]:
+        params.append(_param(name, "path", {"type": "string", "pattern": ID_PATTERN}, True))
+    if doc.query is not None:
+        params += _query_params(doc.query)
+    if doc.paging:
+        params += [
+            _param("offset", "query", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}, True),
+            _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 1024}, True),
+        ]
+    codes = sorted({*_DOCUMENTED_ERRORS, *doc.errors})
+    found: dict[str, Any] = {
+        "operationId": doc.operation_id,
+        "summary": doc.summary,
+        "tags": ["admin" if doc.admin else ("opencfw" if doc.path.startswith("/_opencfw/") else "cfw")],
+        MARK: "routes_eip",
+        "parameters": params,
+    }
+    if doc.description:
+        found["description"] = doc.description
+    if doc.body is not None:
+        found["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": REF.format(name=doc.body.__name__)}}},
+        }
+    found["security"] = [{"admin": []}] if doc.admin else [{"token": []}, {"aksk": []}]
+    bad = {
+        "description": "A bad parameter or body (the message names it), an unknown id or one of another "
+        "project (CFW.00200005), or the operation's own errors.",
+        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
+        "content": {
+            "application/json": {
+                "schema": {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/CfwError"},
+                        {"properties": {"error_code": {"enum": codes}}},
+                    ]
+                }
+            }
+        },
+    }
+    ok = {
+        "description": "OK" if doc.status == 200 else "Created",
+        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
+        "content": {"application/json": {"schema": {"$ref": REF.format(name=doc.answer.__name__)}}},
+    }
+    refs = {"401": "Unauthorized", "403": "Forbidden", "404": "NoRoute", "413": "PayloadTooLarge"}
+    refs |= {"500": "InternalError", "503": "Unavailable"}
+    found["responses"] = {str(doc.status): ok, "400": bad} | {
+        code: {"$ref": f"#/components/responses/{name}"} for code, name in refs.items()
+    }
+    return found
+
+
 def generate(registry: Registry = REGISTRY) -> dict[str, Any]:
-    """``{"paths", "schemas", "responses"}``: the registry's part of the document."""
+    """``{"paths", "schemas", "responses"}``: the registry's part of the document, and the
+    hand-written routes that describe themselves with structs (``routes_eip.DOCS``)."""
+    from opencfw.api import routes_eip
+
     paths: dict[str, dict[str, Any]] = {}
     responses: dict[str, Any] = {}
-    structs = []
+    structs: list[Any] = []
     for resource in registry:
         error_name = f"{_camel(resource.name)}BadRequest"
         responses[error_name] = _error_response(resource, registry)
@@ -257,6 +321,9 @@ def generate(registry: Registry = REGISTRY) -> dict[str, Any]:
         ]
         for op in resource.operations:
             paths.setdefault(op.path, {})[op.method.lower()] = _operation(resource, op, error_name)
+    for doc in routes_eip.DOCS:
+        paths.setdefault(doc.path, {})[doc.method.lower()] = _documented(doc)
+        structs += [s for s in (doc.body, doc.answer) if s is not None]
     _, schemas = msgspec.json.schema_components(structs, ref_template=REF)
     return {"paths": paths, "schemas": _portable(dict(sorted(schemas.items()))), "responses": responses}
 

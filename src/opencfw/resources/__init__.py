@@ -15,6 +15,7 @@ REGISTRY = Registry(
         service_group.SERVICE_SET,
         service_group.SERVICE_ITEM,
     ],
-    # written by the IPS/east-west code (store/protection_sql.py), not yet by declaration
-    owned_elsewhere=("ips_settings", "east_west"),
+    # written by the IPS/east-west code (store/protection_sql.py) and the EIP code (store/eips.py),
+    # not by declaration; a firewall's deletion unprotects its EIPs by purging eip_protections
+    owned_elsewhere=("ips_settings", "east_west", "eip_protections", "eip_settings", "eip_alarm_whitelist"),
 )

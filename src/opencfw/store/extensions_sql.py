@@ -8,10 +8,10 @@ from typing import Any, ClassVar
 
 import msgspec
 
-from opencfw.domain.models import FIREWALL_AFTER_JOB, FirewallStatus, Job, JobKind, JobStatus
+from opencfw.domain.models import FIREWALL_AFTER_JOB, FIREWALL_KINDS, FirewallStatus, Job, JobKind, JobStatus
 from opencfw.resources import REGISTRY
 from opencfw.store import db as registry_db
-from opencfw.store import repository
+from opencfw.store import eips, repository
 from opencfw.store.columns import JOB_COLUMNS
 
 _encode = msgspec.json.encode
@@ -171,23 +171,29 @@ class ExtensionsSql:
                 ),
                 (str(status), now_ms, now_ms, job.error_code, job.error_msg, job_id),
             )
-            firewall_status = FIREWALL_AFTER_JOB[(job.kind, status)]
-            conn.execute(
-                self._q("UPDATE firewalls SET status = ?, updated_ms = ? WHERE id = ?"),
-                (int(firewall_status), now_ms, job.resource_id),
-            )
-            if firewall_status is FirewallStatus.DELETED:  # what belonged to it goes with it
-                repository.purge_firewall(registry_db.Database(self), conn, REGISTRY, job.resource_id)  # type: ignore[arg-type]
             self._emit(conn, job.project_id, "job.ended", job_event(job), now_ms)
-            self._emit(
-                conn,
-                job.project_id,
-                "firewall.status",
-                {"fw_instance_id": job.resource_id, "status": int(firewall_status)},
-                now_ms,
-            )
+            if job.kind not in FIREWALL_KINDS:  # a bypass switch's job: its status follows
+                eips.after_job(registry_db.Database(self), conn, job)  # type: ignore[arg-type]
+            else:
+                self._end_firewall_job(conn, job, status, now_ms)
         self._announce([job.project_id])
         return job
+
+    def _end_firewall_job(self, conn: Any, job: Job, status: JobStatus, now_ms: int) -> None:
+        firewall_status = FIREWALL_AFTER_JOB[(job.kind, status)]
+        conn.execute(
+            self._q("UPDATE firewalls SET status = ?, updated_ms = ? WHERE id = ?"),
+            (int(firewall_status), now_ms, job.resource_id),
+        )
+        if firewall_status is FirewallStatus.DELETED:  # what belonged to it goes with it
+            repository.purge_firewall(registry_db.Database(self), conn, REGISTRY, job.resource_id)  # type: ignore[arg-type]
+        self._emit(
+            conn,
+            job.project_id,
+            "firewall.status",
+            {"fw_instance_id": job.resource_id, "status": int(firewall_status)},
+            now_ms,
+        )
 
     def reset_project(self, project_id: str, now_ms: int) -> tuple[int, int]:
         """Delete a project's firewalls, jobs and their traces. Returns (firewalls, jobs) deleted."""
@@ -205,6 +211,7 @@ class ExtensionsSql:
             conn.execute(self._q("DELETE FROM east_west WHERE project_id = ?"), (project_id,))
             conn.execute(self._q("DELETE FROM idempotency_keys WHERE project_id = ?"), (project_id,))
             repository.purge_project(registry_db.Database(self), conn, REGISTRY, project_id)  # type: ignore[arg-type]
+            eips.purge_project(registry_db.Database(self), conn, project_id)  # type: ignore[arg-type]
             self._emit(conn, project_id, "project.reset", {"firewalls": firewalls, "jobs": jobs}, now_ms)
         self._announce([project_id])
         return int(firewalls), int(jobs)

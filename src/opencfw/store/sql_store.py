@@ -20,6 +20,7 @@ import msgspec
 from opencfw.domain.accounts import AccessKey, Domain, Project, User
 from opencfw.domain.errors import DuplicateRequest, NameConflict
 from opencfw.domain.models import (
+    FIREWALL_KINDS,
     Edition,
     Firewall,
     FirewallStatus,
@@ -31,6 +32,7 @@ from opencfw.domain.models import (
 )
 from opencfw.resources import REGISTRY
 from opencfw.store import db as registry_db
+from opencfw.store import eips
 from opencfw.store.columns import FIREWALL_COLUMNS, JOB_COLUMNS
 from opencfw.store.extensions_sql import ExtensionsSql, KeysSql, job_event
 from opencfw.store.protection_sql import ProtectionSql
@@ -575,6 +577,8 @@ class SqlStore(ProtectionSql, ExtensionsSql, KeysSql):
                 steps += [(job.id, index, step, owner, at_ms) for index, step, at_ms in completed]
                 kind = "job.progress" if job.status is JobStatus.RUNNING else "job.ended"
                 events.append((job.project_id, kind, job_event(job), job.updated_ms))
+                if job.status is not JobStatus.RUNNING and job.kind not in FIREWALL_KINDS:
+                    eips.after_job(registry_db.Database(self), conn, job)  # a bypass switch's status
                 if firewall_status is not None:
                     firewalls.append((int(firewall_status), job.updated_ms, job.resource_id))
                     if firewall_status is FirewallStatus.DELETED:  # what belonged to it goes with it
