@@ -348,7 +348,9 @@ def list_eips(rt: Runtime, req: Request) -> Response:
 def change_eip_status(rt: Runtime, req: Request) -> Response:
     body = schemas.decode_body(req.body, EipOperateProtectReq)
     targets = [Target(i.id, i.public_ip, i.public_ipv6) for i in body.ip_infos]
-    owner, failed = rt.eips.change_status(req.params["project_id"], body.object_id, body.status, targets)
+    owner, failed = rt.eips.change_status(
+        req.params["project_id"], body.object_id, body.status, targets, _fw_query(req)
+    )
     data = {
         "object_id": owner.object_id,
         "id": owner.id,
@@ -568,6 +570,7 @@ DOCS = [
         "ChangeEipStatus",
         "Protect (0) or unprotect (1) EIPs",
         ChangeEipStatusResponse,
+        query=ObjectQuery,
         body=EipOperateProtectReq,
         errors=_RUNNING,
         description="An EIP that cannot change (unknown, protected by another firewall, over the "

@@ -1,4 +1,5 @@
-"""The client commands (``opencfw job ...``, ``opencfw firewall ...``) and their arguments."""
+"""The client commands (``opencfw job ...``, ``opencfw firewall ...``, ``opencfw eip ...``) and
+their arguments."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from opencfw.client.session import (
 )
 from opencfw.client.wait import RUNNING, Backoff, Outcome, Poll, retry_after_seconds, wait_for_job
 
-COMMANDS = ("job", "firewall")
+COMMANDS = ("job", "firewall", "eip")
 PAGE = 1024
 
 Handler = Callable[[Connection, argparse.Namespace, str], int]
@@ -76,6 +77,16 @@ def page_size(text: str) -> int:
         value = 0
     if not 1 <= value <= 200:
         raise argparse.ArgumentTypeError(f"a number from 1 to 200, got {text!r}")
+    return value
+
+
+def eip_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 1024:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 1024, got {text!r}")
     return value
 
 
@@ -134,7 +145,7 @@ credentials come from the environment, as for the official SDK:
 
 
 def register(subparsers: Any) -> None:
-    """Add ``job`` and ``firewall`` to the ``opencfw`` command's subparsers."""
+    """Add ``job``, ``firewall`` and ``eip`` to the ``opencfw`` command's subparsers."""
     common = _common()
     fmt = argparse.RawDescriptionHelpFormatter
 
@@ -175,6 +186,17 @@ def register(subparsers: Any) -> None:
     delete = leaf(firewalls, "delete", "delete a pay-per-use firewall", firewall_delete)
     delete.add_argument("firewall_id", metavar="ID")
     _wait_options(delete, switch=True)
+
+    eips = group("eip", "the project's EIPs on an opencfw server (what the EIP service holds in the cloud)")
+    add = leaf(eips, "create", "add EIPs (CFW lists them after a ListEips with sync=1)", eip_create)
+    add.add_argument("--count", type=eip_count, metavar="1-1024", help="how many (default 1)")
+    add.add_argument("--ip", metavar="ADDRESS", help="its IPv4 address (default: the next free one)")
+    add.add_argument("--ipv6", metavar="ADDRESS", help="an IPv6 address too")
+    add.add_argument("--device-name", metavar="NAME", help="the name of the device it is bound to")
+    leaf(eips, "list", "list the project's EIPs, with the firewall protecting each", eip_list)
+    leaf(eips, "delete", "release an EIP (its protection goes with it)", eip_delete).add_argument(
+        "eip_id", metavar="ID"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -480,6 +502,54 @@ def firewall_delete(conn: Connection, args: argparse.Namespace, fmt: str) -> int
         output.emit(answer, fmt, output.fields(answer, [("FIREWALL", "firewall_id"), ("JOB", "job_id")]))
         return int(Exit.OK)
     return _verdict(_wait(conn, args, job_id), job_id, fmt)
+
+
+# --- EIPs (opencfw's own routes: the cloud's EIP service has no CFW operation) ---------------
+
+EIP_COLUMNS = (
+    ("ID", "id"),
+    ("ADDRESS", "public_ip"),
+    ("IPV6", "public_ipv6"),
+    ("FIREWALL", "fw_instance_id"),
+    ("SYNCED", "synced"),
+    ("DEVICE", "device_name"),
+)
+
+
+def _eips(conn: Connection, method: str, path: str, body: Any = None) -> dict[str, Any]:
+    answer = Extensions(conn.target).request(method, path, {}, body, timeout=30)
+    if answer is None:
+        raise ClientError(f"{conn.target.endpoint} does not keep EIPs: it is not an opencfw server")
+    return answer
+
+
+def eip_create(conn: Connection, args: argparse.Namespace, fmt: str) -> int:
+    if args.ip is None and args.ipv6 is None and args.device_name is None:
+        body: dict[str, Any] = {"count": args.count or 1}
+    elif args.count not in (None, 1):
+        raise ClientError(
+            "--count makes EIPs with made-up addresses: no --ip, --ipv6 or --device-name", Exit.USAGE
+        )
+    else:
+        one = {"public_ip": args.ip, "public_ipv6": args.ipv6, "device_name": args.device_name}
+        body = {"eips": [{k: v for k, v in one.items() if v is not None}]}
+    made = _eips(conn, "POST", "eips", body).get("eips") or []
+    output.emit(made, fmt, output.table(made, EIP_COLUMNS))
+    return int(Exit.OK)
+
+
+def eip_list(conn: Connection, args: argparse.Namespace, fmt: str) -> int:
+    listed = _eips(conn, "GET", "eips").get("eips") or []
+    output.emit(listed, fmt, output.table(listed, EIP_COLUMNS) if listed else "no EIPs")
+    return int(Exit.OK)
+
+
+def eip_delete(conn: Connection, args: argparse.Namespace, fmt: str) -> int:
+    from urllib.parse import quote
+
+    answer = _eips(conn, "DELETE", f"eips/{quote(args.eip_id, safe='')}")
+    output.emit(answer, fmt, output.fields(answer, [("REMOVED", "removed")]))
+    return int(Exit.OK)
 
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:

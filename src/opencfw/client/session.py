@@ -143,6 +143,13 @@ class Extensions:
 
     def get(self, path: str, query: Mapping[str, str], timeout: float) -> dict[str, Any] | None:
         """GET ``/_opencfw/v1/{project_id}/{path}``; None when the endpoint has no such route."""
+        return self.request("GET", path, query, None, timeout)
+
+    def request(
+        self, method: str, path: str, query: Mapping[str, str], body: Any, timeout: float
+    ) -> dict[str, Any] | None:
+        """``method /_opencfw/v1/{project_id}/{path}`` with a JSON ``body`` (None: none), signed;
+        None when the endpoint has no such route."""
         import http.client
         import json
         import time
@@ -162,17 +169,23 @@ class Extensions:
             "x-sdk-date": time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()),
             "x-project-id": self.target.project_id,
         }
+        data = None if body is None else json.dumps(body).encode()
+        if data is not None:
+            headers["content-type"] = "application/json"
         prefix = urlsplit(self.target.endpoint).path.rstrip("/")
         headers["authorization"] = signing.sign_headers(
             access_key=self.target.access_key,
             secret_key=self.target.secret_key,
-            method="GET",
+            method=method,
             path=prefix + resource,
             query=query_string,
             headers=headers,
+            body=data or b"",
         )
         # the endpoint was checked to be http(s) in Target.resolve
-        request = urllib.request.Request(url, headers={k: v for k, v in headers.items() if k != "host"})  # noqa: S310
+        request = urllib.request.Request(  # noqa: S310
+            url, data=data, method=method, headers={k: v for k, v in headers.items() if k != "host"}
+        )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as reply:  # noqa: S310 - http(s) only
                 raw = reply.read()

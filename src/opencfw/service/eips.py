@@ -192,7 +192,12 @@ class Eips:
         self.db.emit(conn, project_id, "eip.synced", {"ids": fresh}, now)
 
     def change_status(
-        self, project_id: str, object_id: str, status: int, targets: list[Target]
+        self,
+        project_id: str,
+        object_id: str,
+        status: int,
+        targets: list[Target],
+        firewall_id: str | None = None,
     ) -> tuple[Owner, list[tuple[str, str]]]:
         """Protect (0) or unprotect (1) the EIPs; returns the firewall and ``(id, why)`` of each EIP
         that could not change (unknown, another firewall's, over the quota). The others change."""
@@ -200,7 +205,7 @@ class Eips:
             raise BadParameter(f"Invalid request body: `ip_infos` must have 1 to {MAX_BATCH} EIPs")
         failed: list[tuple[str, str]] = []
         with self._write(project_id) as conn:
-            owner = self._object(conn, project_id, object_id, None)
+            owner = self._object(conn, project_id, object_id, firewall_id)
             self._running(owner)
             self.store.firewall(conn, project_id, owner.id, lock=True)  # changes of one firewall queue
             known = {e.id: e for e in self.store.select(conn, project_id, synced=True)}
