@@ -94,7 +94,7 @@ def test_eip_operations_through_the_sdk(server):
     switched = cfw.switch_auto_protect_status(
         SwitchAutoProtectStatusRequest(body=SwitchEipStatusDto(fw_instance_id=fw, object_id=obj, status=1))
     )
-    assert switched.http_status_code == 200
+    assert switched.status_code == 200 and switched.to_json_object() == {"data": obj}
     auto = cfw.show_auto_protect_status(ShowAutoProtectStatusRequest(object_id=obj)).data
     assert (auto.status, auto.object_id, auto.eip_protected_self, auto.available_eip_count) == (
         1,
@@ -103,6 +103,10 @@ def test_eip_operations_through_the_sdk(server):
         999,
     )
     assert auto.beyond_max_count is False
+    # off again: the other tests on this server add EIPs that no firewall should take
+    off = SwitchEipStatusDto(fw_instance_id=fw, object_id=obj, status=0)
+    cfw.switch_auto_protect_status(SwitchAutoProtectStatusRequest(body=off))
+    assert cfw.show_auto_protect_status(ShowAutoProtectStatusRequest(object_id=obj)).data.status == 0
 
     bypass = cfw.switch_firewall_eip_protection(
         SwitchFirewallEipProtectionRequest(fw_instance_id=fw, body=EipBypassDto(bypass_operation=1))
