@@ -545,3 +545,34 @@ def test_the_eip_count_setting(raw, ok):
             Settings.load(environ={"OPENCFW_EIP_COUNT": raw})
     else:
         assert Settings.load(environ={"OPENCFW_EIP_COUNT": raw}).eip_count == ok
+
+
+def test_two_firewalls_racing_for_one_eip(api):
+    """Two firewalls protecting the same EIPs at once: each EIP ends with exactly one of them, the
+    other lists it as a failure; never an error."""
+    import threading
+
+    from opencfw.service.eips import Target
+
+    runtime, _, client = api
+    _, obj = running(runtime, client)
+    _, obj2 = running(runtime, client, name="fw-2")
+    targets = [Target(e.id) for e in runtime.eips.inventory(P)]
+    start = threading.Barrier(2)
+    results: dict[str, object] = {}
+
+    def protect(object_id: str) -> None:
+        start.wait()
+        try:
+            results[object_id] = runtime.eips.change_status(P, object_id, 0, targets)[1]
+        except Exception as exc:
+            results[object_id] = exc
+
+    threads = [threading.Thread(target=protect, args=(o,)) for o in (obj, obj2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    failed = [results[obj], results[obj2]]
+    assert all(isinstance(f, list) for f in failed), failed
+    assert sorted(len(f) for f in failed) == [0, 4]

@@ -115,10 +115,17 @@ def _error_response(resource: Resource[Any], registry: Registry) -> dict[str, An
     errors: list[type[OpenCfwError]] = [BadParameter, NotFound, *resource.errors]
     if registry.referrers(resource.name):
         errors.append(InUse)
-    codes = sorted({e.error_code for e in errors})
+    description = (
+        f"A bad parameter or body (the message names it), an unknown {resource.title} or "
+        "protected object or one of another project (CFW.00200005), or the resource's own errors."
+    )
+    return _bad_request(description, sorted({e.error_code for e in errors}))
+
+
+def _bad_request(description: str, codes: list[str]) -> dict[str, Any]:
+    """A 400 answer: the error body, with ``error_code`` one of ``codes``."""
     return {
-        "description": f"A bad parameter or body (the message names it), an unknown {resource.title} or "
-        "protected object or one of another project (CFW.00200005), or the resource's own errors.",
+        "description": description,
         "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
         "content": {
             "application/json": {
@@ -269,21 +276,11 @@ def _documented(doc: Any) -> dict[str, Any]:
             "content": {"application/json": {"schema": {"$ref": REF.format(name=doc.body.__name__)}}},
         }
     found["security"] = [{"admin": []}] if doc.admin else [{"token": []}, {"aksk": []}]
-    bad = {
-        "description": "A bad parameter or body (the message names it), an unknown id or one of another "
+    bad = _bad_request(
+        "A bad parameter or body (the message names it), an unknown id or one of another "
         "project (CFW.00200005), or the operation's own errors.",
-        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
-        "content": {
-            "application/json": {
-                "schema": {
-                    "allOf": [
-                        {"$ref": "#/components/schemas/CfwError"},
-                        {"properties": {"error_code": {"enum": codes}}},
-                    ]
-                }
-            }
-        },
-    }
+        codes,
+    )
     ok = {
         "description": "OK" if doc.status == 200 else "Created",
         "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},

@@ -69,25 +69,23 @@ def positive_duration(text: str) -> float:
     return value
 
 
-def page_size(text: str) -> int:
-    """1 to 200 (named as a range, never as the 200 choices)."""
+def _from_one_to(high: int, text: str) -> int:
+    """1 to ``high`` (named as a range, never as the choices)."""
     try:
         value = int(text)
     except ValueError:
         value = 0
-    if not 1 <= value <= 200:
-        raise argparse.ArgumentTypeError(f"a number from 1 to 200, got {text!r}")
+    if not 1 <= value <= high:
+        raise argparse.ArgumentTypeError(f"a number from 1 to {high}, got {text!r}")
     return value
+
+
+def page_size(text: str) -> int:
+    return _from_one_to(200, text)
 
 
 def eip_count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= 1024:
-        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 1024, got {text!r}")
-    return value
+    return _from_one_to(1024, text)
 
 
 def tag(text: str) -> tuple[str, str]:

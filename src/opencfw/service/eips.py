@@ -179,6 +179,7 @@ class Eips:
         return owner, total, rows
 
     def _sync(self, conn: Any, project_id: str) -> None:
+        self.store.lock(conn, project_id)
         fresh = self.store.sync(conn, project_id)
         if not fresh:
             return
@@ -207,7 +208,7 @@ class Eips:
         with self._write(project_id) as conn:
             owner = self._object(conn, project_id, object_id, firewall_id)
             self._running(owner)
-            self.store.firewall(conn, project_id, owner.id, lock=True)  # changes of one firewall queue
+            self.store.lock(conn, project_id)
             known = {e.id: e for e in self.store.select(conn, project_id, synced=True)}
             used = self.store.protected_count(conn, owner.id)
             now = self.clock.now_ms()

@@ -143,6 +143,11 @@ class EipStore:
         conn.execute(self.db.sql("eip_inventory_advance"), (index, project_id))
         return made
 
+    def lock(self, conn: Any, project_id: str) -> None:
+        """Hold the project's inventory row until the commit: changes of protection queue on it, so
+        that two firewalls never take one EIP at once (on PostgreSQL; SQLite's writers queue anyway)."""
+        conn.execute(self.db.sql("eip_inventory_locked"), (project_id,))
+
     def has_address(self, conn: Any, project_id: str, public_ip: str) -> bool:
         return bool(conn.execute(self.db.sql("eip_address_taken"), (project_id, public_ip)).fetchone()[0])
 
