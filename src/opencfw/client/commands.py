@@ -163,7 +163,7 @@ def register(subparsers: Any) -> None:
     leaf(jobs, "get", "show a job's status", job_get).add_argument("job_id", metavar="JOB_ID")
     listing = leaf(jobs, "list", "list the project's jobs, newest first (opencfw servers only)", job_list)
     listing.add_argument("--status", choices=("Running", "Success", "Failed"))
-    listing.add_argument("--kind", choices=("create", "delete"))
+    listing.add_argument("--kind", choices=("create", "delete", "bypass", "restore"))
     listing.add_argument("--limit", type=page_size, default=50, metavar="1-200", help="default 50")
     wait = leaf(jobs, "wait", "wait until a job succeeds or fails", job_wait)
     wait.add_argument("job_id", metavar="JOB_ID")
