@@ -120,6 +120,13 @@ def _count(text: str, name: str, low: int) -> int:
     return value
 
 
+def _bounded(text: str, name: str, low: int, high: int) -> int:
+    value = _count(text, name, low)
+    if value > high:
+        raise ConfigError(f"{name} must be at most {high}, got {value}")
+    return value
+
+
 def _access_key(text: str, name: str) -> str:
     value = _text(text, name)
     # the shape the API accepts in a signature (service/credentials.py ACCESS_KEY_SHAPE)
@@ -196,6 +203,10 @@ class Settings:
             "env": "OPENCFW_DELETE_OUTCOME",
             "parse": lambda t, n: _choice(t, n, ("success", "failed")),
         },
+    )
+    #: the EIPs a new project starts with (the inventory opencfw keeps in place of the EIP service)
+    eip_count: int = field(
+        default=4, metadata={"env": "OPENCFW_EIP_COUNT", "parse": lambda t, n: _bounded(t, n, 0, 1024)}
     )
     job_time_format: str = field(
         default="iso8601",

@@ -21,6 +21,7 @@ from opencfw.observability.metrics import Metrics
 from opencfw.service.acl_rules import AclRules
 from opencfw.service.changes import ChangeHub
 from opencfw.service.credentials import BootstrapResult, BootstrapSpec, Credentials
+from opencfw.service.eips import Eips
 from opencfw.service.faults import FaultInjector
 from opencfw.service.firewalls import Firewalls
 from opencfw.service.jobs import ProvisioningPolicy
@@ -93,6 +94,15 @@ class Runtime:
     #: called with every evaluated flow: (project id, firewall id, object id, flow, verdict), for
     #: the access log. Nothing until log storage decides it.
     on_evaluated: Callable[[str, str, str, Flow, Verdict], None] = field(default=lambda *record: None)
+
+    #: EIPs and their protection (made at first use)
+    _eips: Eips | None = None
+
+    @property
+    def eips(self) -> Eips:
+        if self._eips is None:
+            self._eips = Eips(self.store, self.clock, self.settings.eip_count, lambda: self.firewalls.policy)
+        return self._eips
 
     @property
     def resources(self) -> ResourceServices:

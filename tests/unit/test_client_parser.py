@@ -41,6 +41,14 @@ CASES = [
         ["firewall", "delete", "F1", "--wait", "--timeout", "5m", "--interval", "2"],
         {"wait": True, "timeout": 300.0, "interval": 2.0},
     ),
+    (["eip", "create"], {"eip_command": "create", "count": None, "ip": None, "ipv6": None}),
+    (["eip", "create", "--count", "5"], {"count": 5}),
+    (
+        ["eip", "create", "--ip", "192.0.2.7", "--ipv6", "2001:db8::7", "--device-name", "web"],
+        {"ip": "192.0.2.7", "ipv6": "2001:db8::7", "device_name": "web"},
+    ),
+    (["eip", "list", "-o", "json"], {"eip_command": "list", "output": "json"}),
+    (["eip", "delete", "E1"], {"eip_command": "delete", "eip_id": "E1"}),
 ]
 
 
@@ -67,6 +75,11 @@ USAGE_ERRORS = [
     ["firewall", "create", "fw", "--tag", "=v"],
     ["firewall", "create", "fw", "--version", "Ultimate"],
     ["firewall", "show"],
+    ["eip"],
+    ["eip", "delete"],
+    ["eip", "create", "--count", "0"],
+    ["eip", "create", "--count", "1025"],
+    ["eip", "create", "--count", "many"],
 ]
 
 

@@ -17,6 +17,7 @@ from opencfw.api import (
     routes_admin,
     routes_cfw,
     routes_domains,
+    routes_eip,
     routes_iam,
     routes_opencfw,
     routes_tasks,
@@ -124,6 +125,7 @@ class App:
             + routes_ui.ROUTES
             + resource_routes.ROUTES
             + acl_routes.ROUTES
+            + routes_eip.ROUTES
         )
         self._stop = asyncio.Event()
         self._engine: asyncio.Task[None] | None = None

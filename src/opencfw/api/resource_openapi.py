@@ -363,6 +363,54 @@ def _action(action: Action) -> dict[str, Any]:
     return found
 
 
+#: the 400 answer of the hand-written routes described by structs (routes_eip.DOCS)
+_DOCUMENTED_ERRORS = ("CFW.00200001", "CFW.00200005")
+
+
+def _documented(doc: Any) -> dict[str, Any]:
+    """The operation of a hand-written route that its module describes with structs (``Doc``)."""
+    params = [PROJECT]
+    for name in re.findall(r"\{(\w+)\}", doc.path)[1:]:
+        params.append(_param(name, "path", {"type": "string", "pattern": ID_PATTERN}, True))
+    if doc.query is not None:
+        params += _query_params(doc.query)
+    if doc.paging:
+        params += [
+            _param("offset", "query", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}, True),
+            _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 1024}, True),
+        ]
+    codes = sorted({*_DOCUMENTED_ERRORS, *doc.errors})
+    found: dict[str, Any] = {
+        "operationId": doc.operation_id,
+        "summary": doc.summary,
+        "tags": ["admin" if doc.admin else ("opencfw" if doc.path.startswith("/_opencfw/") else "cfw")],
+        MARK: "routes_eip",
+        "parameters": params,
+    }
+    if doc.description:
+        found["description"] = doc.description
+    if doc.body is not None:
+        found["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": REF.format(name=doc.body.__name__)}}},
+        }
+    found["security"] = [{"admin": []}] if doc.admin else [{"token": []}, {"aksk": []}]
+    bad = _errors(
+        "A bad parameter or body (the message names it), an unknown id or one of another "
+        "project (CFW.00200005), or the operation's own errors.",
+        codes,
+    )
+    ok = {
+        "description": "OK" if doc.status == 200 else "Created",
+        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
+        "content": {"application/json": {"schema": {"$ref": REF.format(name=doc.answer.__name__)}}},
+    }
+    found["responses"] = {str(doc.status): ok, "400": bad} | {
+        code: ref for code, ref in _error_refs("BadRequest").items() if code != "400"
+    }
+    return found
+
+
 def _fixed_operation(listing: Fixed) -> dict[str, Any]:
     """A fixed-data read: the common query, ``{"data": [record, ...]}``, the common errors."""
     query = copy.deepcopy(COMMON_QUERY)
@@ -541,6 +589,11 @@ def generate(registry: Registry = REGISTRY) -> dict[str, Any]:
         structs.append(listing.record)
         op = listing.operation
         paths.setdefault(op.path, {})[op.method.lower()] = _fixed_operation(listing)
+    from opencfw.api import routes_eip
+
+    for doc in routes_eip.DOCS:
+        paths.setdefault(doc.path, {})[doc.method.lower()] = _documented(doc)
+        structs += [s for s in (doc.body, doc.answer) if s is not None]
     for action in registry.actions:
         structs += [s for s in (action.body,) if s is not None]
         paths.setdefault(action.path, {})[action.method.lower()] = _action(action)

@@ -1,4 +1,5 @@
-"""The client commands (``opencfw job ...``, ``opencfw firewall ...``) and their arguments."""
+"""The client commands (``opencfw job ...``, ``opencfw firewall ...``, ``opencfw eip ...``) and
+their arguments."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from opencfw.client.session import (
     Target,
 )
 
-COMMANDS = ("job", "firewall")
+COMMANDS = ("job", "firewall", "eip")
 PAGE = 1024
 
 Handler = Callable[[Connection, argparse.Namespace, str], int]
@@ -58,15 +59,23 @@ def positive_duration(text: str) -> float:
     return value
 
 
-def page_size(text: str) -> int:
-    """1 to 200 (named as a range, never as the 200 choices)."""
+def _from_one_to(high: int, text: str) -> int:
+    """1 to ``high`` (named as a range, never as the choices)."""
     try:
         value = int(text)
     except ValueError:
         value = 0
-    if not 1 <= value <= 200:
-        raise argparse.ArgumentTypeError(f"a number from 1 to 200, got {text!r}")
+    if not 1 <= value <= high:
+        raise argparse.ArgumentTypeError(f"a number from 1 to {high}, got {text!r}")
     return value
+
+
+def page_size(text: str) -> int:
+    return _from_one_to(200, text)
+
+
+def eip_count(text: str) -> int:
+    return _from_one_to(1024, text)
 
 
 def tag(text: str) -> tuple[str, str]:
@@ -124,7 +133,7 @@ credentials come from the environment, as for the official SDK:
 
 
 def register(subparsers: Any) -> None:
-    """Add ``job`` and ``firewall`` to the ``opencfw`` command's subparsers."""
+    """Add ``job``, ``firewall`` and ``eip`` to the ``opencfw`` command's subparsers."""
     common = _common()
     fmt = argparse.RawDescriptionHelpFormatter
 
@@ -144,7 +153,7 @@ def register(subparsers: Any) -> None:
     leaf(jobs, "get", "show a job's status", job_get).add_argument("job_id", metavar="JOB_ID")
     listing = leaf(jobs, "list", "list the project's jobs, newest first (opencfw servers only)", job_list)
     listing.add_argument("--status", choices=("Running", "Success", "Failed"))
-    listing.add_argument("--kind", choices=("create", "delete"))
+    listing.add_argument("--kind", choices=("create", "delete", "bypass", "restore"))
     listing.add_argument("--limit", type=page_size, default=50, metavar="1-200", help="default 50")
     wait = leaf(jobs, "wait", "wait until a job succeeds or fails", job_wait)
     wait.add_argument("job_id", metavar="JOB_ID")
@@ -185,6 +194,17 @@ def register(subparsers: Any) -> None:
     )
     evaluate.add_argument(
         "--object-id", metavar="ID", help="the protected object (default: the Internet border)"
+    )
+
+    eips = group("eip", "the project's EIPs on an opencfw server (what the EIP service holds in the cloud)")
+    add = leaf(eips, "create", "add EIPs (CFW lists them after a ListEips with sync=1)", eip_create)
+    add.add_argument("--count", type=eip_count, metavar="1-1024", help="how many (default 1)")
+    add.add_argument("--ip", metavar="ADDRESS", help="its IPv4 address (default: the next free one)")
+    add.add_argument("--ipv6", metavar="ADDRESS", help="an IPv6 address too")
+    add.add_argument("--device-name", metavar="NAME", help="the name of the device it is bound to")
+    leaf(eips, "list", "list the project's EIPs, with the firewall protecting each", eip_list)
+    leaf(eips, "delete", "release an EIP (its protection goes with it)", eip_delete).add_argument(
+        "eip_id", metavar="ID"
     )
 
 
@@ -352,7 +372,7 @@ def firewall_evaluate(conn: Connection, args: argparse.Namespace, fmt: str) -> i
     ):
         if value is not None:
             flow[key] = value
-    body = Extensions(conn.target).send(
+    body = Extensions(conn.target).request(
         "POST", f"firewalls/{args.firewall_id}/evaluate", {}, flow, timeout=30
     )
     if body is None:
@@ -361,6 +381,53 @@ def firewall_evaluate(conn: Connection, args: argparse.Namespace, fmt: str) -> i
     names = [("VERDICT", "action"), ("MATCHED", "matched"), ("RULE", "rule_id"), ("NAME", "rule_name")]
     names += [("LIST ENTRY", "list_id"), ("OBJECT", "object_id")]
     output.emit(verdict, fmt, output.fields(verdict, names))
+
+
+# --- EIPs (opencfw's own routes: the cloud's EIP service has no CFW operation) ---------------
+
+EIP_COLUMNS = (
+    ("ID", "id"),
+    ("ADDRESS", "public_ip"),
+    ("IPV6", "public_ipv6"),
+    ("FIREWALL", "fw_instance_id"),
+    ("SYNCED", "synced"),
+    ("DEVICE", "device_name"),
+)
+
+
+def _eips(conn: Connection, method: str, path: str, body: Any = None) -> dict[str, Any]:
+    answer = Extensions(conn.target).request(method, path, {}, body, timeout=30)
+    if answer is None:
+        raise ClientError(f"{conn.target.endpoint} does not keep EIPs: it is not an opencfw server")
+    return answer
+
+
+def eip_create(conn: Connection, args: argparse.Namespace, fmt: str) -> int:
+    if args.ip is None and args.ipv6 is None and args.device_name is None:
+        body: dict[str, Any] = {"count": args.count or 1}
+    elif args.count not in (None, 1):
+        raise ClientError(
+            "--count makes EIPs with made-up addresses: no --ip, --ipv6 or --device-name", Exit.USAGE
+        )
+    else:
+        one = {"public_ip": args.ip, "public_ipv6": args.ipv6, "device_name": args.device_name}
+        body = {"eips": [{k: v for k, v in one.items() if v is not None}]}
+    made = _eips(conn, "POST", "eips", body).get("eips") or []
+    output.emit(made, fmt, output.table(made, EIP_COLUMNS))
+    return int(Exit.OK)
+
+
+def eip_list(conn: Connection, args: argparse.Namespace, fmt: str) -> int:
+    listed = _eips(conn, "GET", "eips").get("eips") or []
+    output.emit(listed, fmt, output.table(listed, EIP_COLUMNS) if listed else "no EIPs")
+    return int(Exit.OK)
+
+
+def eip_delete(conn: Connection, args: argparse.Namespace, fmt: str) -> int:
+    from urllib.parse import quote
+
+    answer = _eips(conn, "DELETE", f"eips/{quote(args.eip_id, safe='')}")
+    output.emit(answer, fmt, output.fields(answer, [("REMOVED", "removed")]))
     return int(Exit.OK)
 
 

@@ -143,12 +143,12 @@ class Extensions:
 
     def get(self, path: str, query: Mapping[str, str], timeout: float) -> dict[str, Any] | None:
         """GET ``/_opencfw/v1/{project_id}/{path}``; None when the endpoint has no such route."""
-        return self.send("GET", path, query, None, timeout)
+        return self.request("GET", path, query, None, timeout)
 
-    def send(
+    def request(
         self, method: str, path: str, query: Mapping[str, str], body: Any, timeout: float
     ) -> dict[str, Any] | None:
-        """``method`` on ``/_opencfw/v1/{project_id}/{path}`` with a JSON ``body`` (None: none);
+        """``method /_opencfw/v1/{project_id}/{path}`` with a JSON ``body`` (None: none), signed;
         None when the endpoint has no such route."""
         import http.client
         import json

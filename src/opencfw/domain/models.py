@@ -64,16 +64,30 @@ def check_job_transition(old: JobStatus, new: JobStatus) -> None:
 class JobKind(enum.StrEnum):
     CREATE = "create"
     DELETE = "delete"
+    #: a firewall's bypass-all switch (SwitchFirewallEipProtection): turning it on, and back off
+    BYPASS = "bypass"
+    RESTORE = "restore"
+
+
+#: the kinds of job that create or delete their firewall (the others change a setting of it)
+FIREWALL_KINDS = frozenset({JobKind.CREATE, JobKind.DELETE})
 
 
 #: the named provisioning steps each kind of job walks, in order
 STEPS: dict[JobKind, tuple[str, ...]] = {
     JobKind.CREATE: ("validate", "allocate", "deploy-engine", "configure", "activate"),
     JobKind.DELETE: ("validate", "detach", "release-engine", "cleanup"),
+    JobKind.BYPASS: ("validate", "divert-traffic"),
+    JobKind.RESTORE: ("validate", "restore-traffic"),
 }
 
 #: the step at which a job scripted to fail fails, unless told otherwise
-DEFAULT_FAIL_AT: dict[JobKind, str] = {JobKind.CREATE: "deploy-engine", JobKind.DELETE: "release-engine"}
+DEFAULT_FAIL_AT: dict[JobKind, str] = {
+    JobKind.CREATE: "deploy-engine",
+    JobKind.DELETE: "release-engine",
+    JobKind.BYPASS: "divert-traffic",
+    JobKind.RESTORE: "restore-traffic",
+}
 
 #: a job's status once its firewall reaches the end of the job (the same transaction)
 FIREWALL_AFTER_JOB: dict[tuple[JobKind, JobStatus], FirewallStatus] = {

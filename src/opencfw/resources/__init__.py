@@ -29,8 +29,16 @@ REGISTRY = Registry(
         east_west.RESOURCE,
     ],
     fixed=(regions.REGIONS,),
-    # written by their own code (service/acl_rules.py), purged with their firewall and project
-    owned_elsewhere=("acl_rules", "acl_rule_refs", "acl_transfers"),
+    # written by their own code (service/acl_rules.py, store/eips.py), purged with their firewall and project
+    owned_elsewhere=(
+        "acl_rules",
+        "acl_rule_refs",
+        "acl_transfers",
+        # the EIP code (store/eips.py): a firewall's deletion unprotects its EIPs by purging these
+        "eip_protections",
+        "eip_settings",
+        "eip_alarm_whitelist",
+    ),
     # ACL rules (service/acl_rules.py, ordered) name the groups they use in link rows
     links=(
         Link("acl_rule_refs", "address_set_id", "address_set"),

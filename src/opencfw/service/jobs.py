@@ -11,6 +11,7 @@ from opencfw.domain.errors import BadParameter, NotFound
 from opencfw.domain.models import (
     DEFAULT_FAIL_AT,
     FIREWALL_AFTER_JOB,
+    FIREWALL_KINDS,
     STEPS,
     FirewallStatus,
     Job,
@@ -27,6 +28,13 @@ OUTCOMES = ("success", "failed")
 
 #: the firewall status a job of each kind starts from
 _FIREWALL_DURING_JOB = {JobKind.CREATE: FirewallStatus.CREATING, JobKind.DELETE: FirewallStatus.DELETING}
+#: what a job of each kind does, in its failure message
+_WHAT = {
+    JobKind.CREATE: "Firewall creation",
+    JobKind.DELETE: "Firewall deletion",
+    JobKind.BYPASS: "Bypassing the firewall's EIP protection",
+    JobKind.RESTORE: "Restoring the firewall's EIP protection",
+}
 
 
 #: firewall tag keys that script that firewall's jobs (spec: "Scripting the provisioning")
@@ -147,12 +155,13 @@ class ProvisioningPolicy:
         # spread the total over the steps; the remainder goes to the last one
         share, rest = divmod(total, len(names))
         steps = [StepPlan(name, share + (rest if i == len(names) - 1 else 0)) for i, name in enumerate(names)]
-        chosen = overrides.outcome if kind is JobKind.CREATE else overrides.delete_outcome
+        # a switch of a firewall's setting (bypass) ends as the server's creations do
+        chosen = overrides.delete_outcome if kind is JobKind.DELETE else overrides.outcome
         if chosen is None:
             chosen = (
                 "failed"
                 if self._random_failure()
-                else (self.outcome if kind is JobKind.CREATE else self.delete_outcome)
+                else (self.delete_outcome if kind is JobKind.DELETE else self.outcome)
             )
         fail_at = None
         if chosen == "failed":
@@ -204,13 +213,15 @@ def finish_now(store: Store, job_id: str, status: JobStatus, message: str | None
     FAILED), with its firewall: the transitions are checked here, the store only writes what this
     decides. None when the job does not exist or has already ended."""
 
-    def decide(job: Job) -> FirewallStatus:
+    def decide(job: Job) -> FirewallStatus | None:
         check_job_transition(job.status, status)
         job.status = status
         job.end_ms = job.updated_ms = now_ms
         if status is JobStatus.FAILED:
             job.error_code = "CFW.00200016"
             job.error_msg = message or "Failed by the administrator"
+        if job.kind not in FIREWALL_KINDS:  # the EIP bypass switch's: no firewall status
+            return None
         firewall_status = FIREWALL_AFTER_JOB[(job.kind, status)]
         check_firewall_transition(_FIREWALL_DURING_JOB[job.kind], firewall_status)
         return firewall_status
@@ -230,8 +241,7 @@ def complete_step(job: Job, now_ms: int) -> FirewallStatus | None:
         check_job_transition(job.status, JobStatus.FAILED)
         job.status = JobStatus.FAILED
         job.error_code = "CFW.00200016"
-        what = "creation" if job.kind is JobKind.CREATE else "deletion"
-        job.error_msg = f"Firewall {what} failed at step {step.name}"
+        job.error_msg = f"{_WHAT[job.kind]} failed at step {step.name}"
     elif job.step_index == len(job.steps) - 1:
         check_job_transition(job.status, JobStatus.SUCCESS)
         job.status = JobStatus.SUCCESS
@@ -242,6 +252,8 @@ def complete_step(job: Job, now_ms: int) -> FirewallStatus | None:
         job.attempts = 0
         return None
     job.end_ms = now_ms
+    if job.kind not in FIREWALL_KINDS:
+        return None  # the store applies what the job changes (store.eips.after_job)
     new_status = FIREWALL_AFTER_JOB[(job.kind, job.status)]
     check_firewall_transition(_FIREWALL_DURING_JOB[job.kind], new_status)
     return new_status

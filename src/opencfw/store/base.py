@@ -170,7 +170,9 @@ class Store(Protocol):
         """Delete jobs (and their traces) that ended before the instant; return how many."""
         ...
 
-    def finish_job_now(self, job_id: str, decide: Callable[[Job], FirewallStatus], now_ms: int) -> Job | None:
+    def finish_job_now(
+        self, job_id: str, decide: Callable[[Job], FirewallStatus | None], now_ms: int
+    ) -> Job | None:
         """End a running job of any project at once as ``decide(job)`` (the service's) sets it and
         its firewall's returned status; None if it does not exist or has ended."""
         ...

@@ -11,7 +11,7 @@ import msgspec
 from opencfw.domain.models import FirewallStatus, Job, JobKind, JobStatus
 from opencfw.resources import REGISTRY
 from opencfw.store import db as registry_db
-from opencfw.store import repository
+from opencfw.store import eips, repository
 from opencfw.store.columns import JOB_COLUMNS
 
 _encode = msgspec.json.encode
@@ -151,10 +151,13 @@ class ExtensionsSql:
 
     # -- admin operations
 
-    def finish_job_now(self, job_id: str, decide: Callable[[Job], FirewallStatus], now_ms: int) -> Job | None:
+    def finish_job_now(
+        self, job_id: str, decide: Callable[[Job], FirewallStatus | None], now_ms: int
+    ) -> Job | None:
         """End a running job at once (any project), with its firewall, taking the lease from any
         worker: ``decide(job)`` (the service's, may raise) sets the job's end state and returns its
-        firewall's new status; this writes both. None when the job does not exist or has ended."""
+        firewall's new status (None for a job that is not a firewall's: the EIP bypass switch's);
+        this writes both. None when the job does not exist or has ended."""
         with self._write() as conn:
             row = conn.execute(
                 self._q(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ? AND status = 'Running'"), (job_id,)
@@ -170,22 +173,28 @@ class ExtensionsSql:
                 ),
                 (str(job.status), job.end_ms, job.updated_ms, job.error_code, job.error_msg, job_id),
             )
-            conn.execute(
-                self._q("UPDATE firewalls SET status = ?, updated_ms = ? WHERE id = ?"),
-                (int(firewall_status), now_ms, job.resource_id),
-            )
-            if firewall_status is FirewallStatus.DELETED:  # what belonged to it goes with it
-                repository.purge_firewall(registry_db.Database(self), conn, REGISTRY, job.resource_id)  # type: ignore[arg-type]
             self._emit(conn, job.project_id, "job.ended", job_event(job), now_ms)
-            self._emit(
-                conn,
-                job.project_id,
-                "firewall.status",
-                {"fw_instance_id": job.resource_id, "status": int(firewall_status)},
-                now_ms,
-            )
+            if firewall_status is None:  # a bypass switch's job: its status follows
+                eips.after_job(registry_db.Database(self), conn, job)  # type: ignore[arg-type]
+            else:
+                self._end_firewall_job(conn, job, firewall_status, now_ms)
         self._announce([job.project_id])
         return job
+
+    def _end_firewall_job(self, conn: Any, job: Job, firewall_status: FirewallStatus, now_ms: int) -> None:
+        conn.execute(
+            self._q("UPDATE firewalls SET status = ?, updated_ms = ? WHERE id = ?"),
+            (int(firewall_status), now_ms, job.resource_id),
+        )
+        if firewall_status is FirewallStatus.DELETED:  # what belonged to it goes with it
+            repository.purge_firewall(registry_db.Database(self), conn, REGISTRY, job.resource_id)  # type: ignore[arg-type]
+        self._emit(
+            conn,
+            job.project_id,
+            "firewall.status",
+            {"fw_instance_id": job.resource_id, "status": int(firewall_status)},
+            now_ms,
+        )
 
     def reset_project(self, project_id: str, now_ms: int) -> tuple[int, int]:
         """Delete a project's firewalls, jobs and their traces. Returns (firewalls, jobs) deleted."""
@@ -201,6 +210,7 @@ class ExtensionsSql:
             conn.execute(self._q("DELETE FROM firewalls WHERE project_id = ?"), (project_id,))
             conn.execute(self._q("DELETE FROM idempotency_keys WHERE project_id = ?"), (project_id,))
             repository.purge_project(registry_db.Database(self), conn, REGISTRY, project_id)  # type: ignore[arg-type]
+            eips.purge_project(registry_db.Database(self), conn, project_id)  # type: ignore[arg-type]
             self._emit(conn, project_id, "project.reset", {"firewalls": firewalls, "jobs": jobs}, now_ms)
         self._announce([project_id])
         return int(firewalls), int(jobs)

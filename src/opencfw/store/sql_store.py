@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import msgspec
 
 from opencfw.domain.models import (
+    FIREWALL_KINDS,
     FirewallStatus,
     Job,
     JobKind,
@@ -27,6 +28,7 @@ from opencfw.domain.models import (
 )
 from opencfw.resources import REGISTRY
 from opencfw.store import db as registry_db
+from opencfw.store import eips
 from opencfw.store.accounts_sql import AccountsSql
 from opencfw.store.columns import FIREWALL_COLUMNS, JOB_COLUMNS
 from opencfw.store.extensions_sql import ExtensionsSql, KeysSql, job_event
@@ -310,6 +312,8 @@ class SqlStore(AccountsSql, FirewallsSql, TagsSql, ExtensionsSql, KeysSql):
                 steps += [(job.id, index, step, owner, at_ms) for index, step, at_ms in completed]
                 kind = "job.progress" if job.status is JobStatus.RUNNING else "job.ended"
                 events.append((job.project_id, kind, job_event(job), job.updated_ms))
+                if job.status is not JobStatus.RUNNING and job.kind not in FIREWALL_KINDS:
+                    eips.after_job(registry_db.Database(self), conn, job)  # a bypass switch's status
                 if firewall_status is not None:
                     firewalls.append((int(firewall_status), job.updated_ms, job.resource_id))
                     if firewall_status is FirewallStatus.DELETED:  # what belonged to it goes with it
