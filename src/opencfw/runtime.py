@@ -87,10 +87,6 @@ class Runtime:
     #: the services of the resource registry's resources (made at first use)
     _resources: ResourceServices | None = None
     _acl_rules: AclRules | None = None
-    #: whether an EIP is protected: (project id, protected object id, address) -> bool. The
-    #: evaluator lets flows of unprotected EIPs bypass the firewall; every address is protected
-    #: until the EIP inventory decides it.
-    is_protected: Callable[[str, str, str], bool] = field(default=lambda project, obj, address: True)
     #: called with every evaluated flow: (project id, firewall id, object id, flow, verdict), for
     #: the access log. Nothing until log storage decides it.
     on_evaluated: Callable[[str, str, str, Flow, Verdict], None] = field(default=lambda *record: None)

@@ -306,6 +306,10 @@ def test_firewall_evaluate(srv):
         AddAclRuleRequest,
         AddRuleAclDto,
         AddRuleAclDtoRules,
+        ChangeEipStatusRequest,
+        EipOperateProtectReq,
+        EipOperateProtectReqIpInfos,
+        ListEipsRequest,
         OrderRuleAclDto,
         RuleAddressDtoForRequest,
         RuleServiceDto,
@@ -328,7 +332,12 @@ def test_firewall_evaluate(srv):
         .data.rules[0]
         .id
     )
-    args = ("firewall", "evaluate", firewall_id, "--source", "198.51.100.7", "--destination", "192.0.2.10")
+    # the destination is an EIP of the project that the firewall protects (else the flow bypasses)
+    eip = cfw.list_eips(ListEipsRequest(object_id=obj, sync=1, limit=1024, offset=0)).data.records[0]
+    info = EipOperateProtectReqIpInfos(id=eip.id, public_ip=eip.public_ip)
+    body = EipOperateProtectReq(object_id=obj, status=0, ip_infos=[info])
+    cfw.change_eip_status(ChangeEipStatusRequest(body=body))
+    args = ("firewall", "evaluate", firewall_id, "--source", "198.51.100.7", "--destination", eip.public_ip)
     denied = cli(srv, *args, "--dest-port", "22", "-o", "json")
     assert denied.returncode == 0, denied.stderr
     assert as_json(denied) == {
@@ -342,5 +351,7 @@ def test_firewall_evaluate(srv):
     allowed = cli(srv, *args, "--protocol", "udp", "--dest-port", "53", "-o", "table")
     assert allowed.returncode == 0, allowed.stderr
     assert allowed.stdout.splitlines()[0].split() == ["VERDICT", "allow"]
-    bad = cli(srv, "firewall", "evaluate", firewall_id, "--source", "nonsense", "--destination", "192.0.2.10")
+    bad = cli(
+        srv, "firewall", "evaluate", firewall_id, "--source", "nonsense", "--destination", eip.public_ip
+    )
     assert bad.returncode != 0 and "CFW.00200001" in error_line(bad)

@@ -5,12 +5,28 @@ from __future__ import annotations
 
 import pytest
 
+from opencfw.domain.eips import Verdict as EipVerdict
 from tests.unit import test_api
 from tests.unit.test_api import P, assert_error, call
 from tests.unit.test_api_protection import EAST_WEST, running
 
 env = test_api.env
-api = test_api.api
+
+
+def _api(env):
+    runtime, clock, client = env()
+    client.token = test_api.token_for(client, P)
+    return runtime, clock, client
+
+
+@pytest.fixture
+def api(env, monkeypatch):
+    """The API of test_api, every address a protected EIP: these tests are about rules (EIP
+    protection itself: test_evaluate_follows_real_eip_protection below, and test_eips.py)."""
+    runtime, clock, client = _api(env)
+    monkeypatch.setattr(runtime.eips, "verdict", lambda *where: EipVerdict(protected=True, bypassed=False))
+    return runtime, clock, client
+
 
 RULE = f"/v1/{P}/acl-rule"
 RULES = f"/v1/{P}/acl-rules"
@@ -279,12 +295,12 @@ def test_evaluate_bypasses_unprotected_addresses(api, protected):
     fw, obj = running(runtime, client)
     added(client, obj, rule("deny", action_type=1))
     asked = []
-    runtime.is_protected = lambda *where: asked.append(where) or protected
+    runtime.eips.verdict = lambda *where: asked.append(where) or EipVerdict(protected, bypassed=False)
     flow = {"source": "8.8.8.8", "destination": "9.9.9.9", "protocol": 17, "dest_port": 53}
     data = call(client, "POST", f"/_opencfw/v1/{P}/firewalls/{fw}/evaluate", flow).json["data"]
     assert data["action"] == ("deny" if protected else "allow")
     assert data["matched"] == ("rule" if protected else "bypassed")
-    assert asked == [(P, obj, "9.9.9.9")]  # inbound: the destination is the EIP
+    assert asked == [(P, fw, "9.9.9.9")]  # inbound: the destination is the EIP
 
 
 def test_evaluate_checks_lists_first(api):
@@ -503,7 +519,7 @@ def test_inter_vpc_rules_on_the_vpc_border_object(api):
     assert_error(add(client, vpc, rule()), 400, "CFW.00400007")
     private = {"type": 0, "address": "10.1.0.0/16"}
     (rule_id,) = added_typed(client, vpc, 1, rule("vpc", source=private, action_type=1, direction=None))
-    runtime.is_protected = lambda *where: False
+    runtime.eips.verdict = lambda *where: EipVerdict(protected=False, bypassed=False)
     for direction in (0, 1):
         flow = {"source": "10.1.2.3", "destination": "10.2.0.1", "protocol": 17, "dest_port": 53}
         flow |= {"direction": direction, "object_id": vpc}
@@ -516,3 +532,29 @@ def added_typed(client, obj: str, type_: int, *rules: dict) -> list[str]:
     reply = add(client, obj, *rules, type_=type_)
     assert reply.status == 200, reply.body
     return [r["id"] for r in reply.json["data"]["rules"]]
+
+
+def test_evaluate_follows_real_eip_protection(env):
+    """Without any double: a flow to an EIP the firewall protects meets the rules; to one it does
+    not protect, or while "bypass all" is on, it bypasses the firewall."""
+    runtime, _, client = _api(env)
+    fw, obj = running(runtime, client)
+    added(client, obj, rule("deny", action_type=1))
+    listed = call(client, "GET", f"/v1/{P}/eips/protect?object_id={obj}&offset=0&limit=10&sync=1").json
+    first, second = listed["data"]["records"][:2]
+    body = {"object_id": obj, "status": 0, "ip_infos": [{"id": first["id"], "public_ip": first["public_ip"]}]}
+    assert call(client, "POST", f"/v1/{P}/eip/protect", body).status == 200
+
+    def verdict(address: str) -> tuple[str, str]:
+        flow = {"source": "8.8.8.8", "destination": address, "protocol": 6, "dest_port": 22}
+        data = call(client, "POST", f"/_opencfw/v1/{P}/firewalls/{fw}/evaluate", flow).json["data"]
+        return data["action"], data["matched"]
+
+    assert verdict(first["public_ip"]) == ("deny", "rule")
+    assert verdict(second["public_ip"]) == ("allow", "bypassed")
+    switch = {"object_id": obj, "bypass_operation": 1}
+    reply = call(client, "POST", f"/v1/{P}/eip/protect/all/{fw}/operation", switch)
+    assert reply.status == 200, reply.body
+    while runtime.worker.run_once():
+        pass
+    assert verdict(first["public_ip"]) == ("allow", "bypassed")

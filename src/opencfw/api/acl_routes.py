@@ -127,7 +127,13 @@ def evaluate(rt: Runtime, req: Request) -> Response:
         dest_port=body.dest_port,
     )
     project_id = req.params["project_id"]
-    object_id, verdict = rt.acl_rules.evaluate(project_id, firewall_id, body.object_id, flow, rt.is_protected)
+
+    def is_protected(project: str, _object_id: str, address: str) -> bool:
+        """A protected EIP of this firewall, while its "bypass all" switch is off (service/eips.py)."""
+        found = rt.eips.verdict(project, firewall_id, address)
+        return found.protected and not found.bypassed
+
+    object_id, verdict = rt.acl_rules.evaluate(project_id, firewall_id, body.object_id, flow, is_protected)
     rt.on_evaluated(project_id, firewall_id, object_id, flow, verdict)
 
     data = {

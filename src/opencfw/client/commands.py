@@ -381,6 +381,7 @@ def firewall_evaluate(conn: Connection, args: argparse.Namespace, fmt: str) -> i
     names = [("VERDICT", "action"), ("MATCHED", "matched"), ("RULE", "rule_id"), ("NAME", "rule_name")]
     names += [("LIST ENTRY", "list_id"), ("OBJECT", "object_id")]
     output.emit(verdict, fmt, output.fields(verdict, names))
+    return int(Exit.OK)
 
 
 # --- EIPs (opencfw's own routes: the cloud's EIP service has no CFW operation) ---------------
