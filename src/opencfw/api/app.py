@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from opencfw.api import (
     resource_routes,
+    routes_actions,
     routes_admin,
     routes_cfw,
     routes_iam,
@@ -110,9 +111,7 @@ class BodyBudget:
 class App:
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
-        self.bodies = BodyBudget(
-            runtime.settings.max_body_bytes_in_flight, runtime.settings.body_timeout
-        )
+        self.bodies = BodyBudget(runtime.settings.max_body_bytes_in_flight, runtime.settings.body_timeout)
         self.router = Router(
             routes_cfw.ROUTES
             + routes_iam.ROUTES
@@ -122,6 +121,7 @@ class App:
             + routes_admin.ROUTES
             + routes_ui.ROUTES
             + resource_routes.ROUTES
+            + routes_actions.ROUTES
         )
         self._stop = asyncio.Event()
         self._engine: asyncio.Task[None] | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import sys
 from importlib import resources as package_files
 from pathlib import Path
@@ -20,6 +21,7 @@ import msgspec
 
 from opencfw.domain.errors import BadParameter, InUse, NotFound, OpenCfwError
 from opencfw.resources import REGISTRY
+from opencfw.resources.actions import Action
 from opencfw.resources.registry import Operation, Registry, Resource
 
 MARK = "x-opencfw-generated"
@@ -160,15 +162,16 @@ def _query_params(struct: type[Any]) -> list[dict[str, Any]]:
 
 def _operation(resource: Resource[Any], op: Operation, error_name: str) -> dict[str, Any]:
     params = [PROJECT]
-    if op.id_param:
-        params.append(_param(op.id_param, "path", {"type": "string", "pattern": ID_PATTERN}, True))
+    in_path = [n for n in re.findall(r"\{(\w+)\}", op.path) if n not in ("project_id", op.id_param)]
+    for name in [*in_path, *([op.id_param] if op.id_param else [])]:
+        params.append(_param(name, "path", {"type": "string", "pattern": ID_PATTERN}, True))
     if op.kind == "list":
         params += _query_params(resource.query)
         params += [
             _param("offset", "query", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}, True),
             _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 1024}, True),
         ]
-    params += COMMON_QUERY
+    params += [p for p in COMMON_QUERY if p["name"] not in in_path]
     record = {"$ref": REF.format(name=resource.record.__name__)}
     if op.kind == "list":
         page: dict[str, Any] = {
@@ -236,12 +239,86 @@ def _operation(resource: Resource[Any], op: Operation, error_name: str) -> dict[
     return found
 
 
-def generate(registry: Registry = REGISTRY) -> dict[str, Any]:
+def _error_codes(description: str, errors: list[type[OpenCfwError]]) -> dict[str, Any]:
+    codes = sorted({e.error_code for e in errors})
+    return {
+        "description": description,
+        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
+        "content": {
+            "application/json": {
+                "schema": {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/CfwError"},
+                        {"properties": {"error_code": {"enum": codes}}},
+                    ]
+                }
+            }
+        },
+    }
+
+
+def _action(action: Action, error_name: str) -> dict[str, Any]:
+    """The description of a declared action (``resources.actions``)."""
+    params = [PROJECT]
+    params += [
+        _param(name, "path", {"type": "string", "pattern": ID_PATTERN}, True)
+        for name in re.findall(r"\{(\w+)\}", action.path)
+        if name != "project_id"
+    ]
+    if action.query is not None:
+        params += _query_params(action.query)
+    names = {p["name"] for p in params}
+    params += [p for p in COMMON_QUERY if p["name"] not in names]
+    data: dict[str, Any] = {}
+    if action.answer is not None:
+        data = {"$ref": REF.format(name=action.answer.__name__)}
+        if action.many:
+            data = {"type": "array", "items": data}
+    answer: dict[str, Any] = (
+        data if action.top_level else {"type": "object", "required": ["data"], "properties": {"data": data}}
+    )
+    found: dict[str, Any] = {
+        "operationId": _camel(action.sdk),
+        "summary": action.summary,
+        "tags": ["cfw"],
+        MARK: "action",
+        "parameters": params,
+    }
+    if action.body is not None:
+        found["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": REF.format(name=action.body.__name__)}}},
+        }
+    ok = {
+        "description": "OK",
+        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
+        "content": {"application/json": {"schema": answer}},
+    }
+    refs = {
+        "400": error_name,
+        "401": "Unauthorized",
+        "403": "Forbidden",
+        "404": "NoRoute",
+        "413": "PayloadTooLarge",
+        "500": "InternalError",
+        "503": "Unavailable",
+    }
+    found["security"] = [{"token": []}, {"aksk": []}]
+    found["responses"] = {"200": ok} | {
+        code: {"$ref": f"#/components/responses/{name}"} for code, name in refs.items()
+    }
+    found.update(copy.deepcopy(OVERRIDES.get(found["operationId"], {})))
+    return found
+
+
+def generate(registry: Registry = REGISTRY, actions: tuple[Action, ...] | None = None) -> dict[str, Any]:
     """``{"paths", "schemas", "responses"}``: the registry's part of the document."""
     paths: dict[str, dict[str, Any]] = {}
     responses: dict[str, Any] = {}
-    structs = []
+    structs: list[Any] = []
     for resource in registry:
+        if not resource.operations:  # stored by declaration, served by actions
+            continue
         error_name = f"{_camel(resource.name)}BadRequest"
         responses[error_name] = _error_response(resource, registry)
         structs += [
@@ -257,6 +334,19 @@ def generate(registry: Registry = REGISTRY) -> dict[str, Any]:
         ]
         for op in resource.operations:
             paths.setdefault(op.path, {})[op.method.lower()] = _operation(resource, op, error_name)
+    if actions is None:
+        from opencfw.api.routes_actions import ACTIONS
+
+        actions = ACTIONS
+    for action in actions:
+        error_name = f"{_camel(action.sdk)}BadRequest"
+        responses[error_name] = _error_codes(
+            "A bad parameter or body (the message names it), an unknown firewall, protected object or "
+            "row, or one of another project (CFW.00200005).",
+            [BadParameter, NotFound, *action.errors],
+        )
+        structs += [s for s in (action.query, action.body, action.answer) if s is not None]
+        paths.setdefault(action.path, {})[action.method.lower()] = _action(action, error_name)
     _, schemas = msgspec.json.schema_components(structs, ref_template=REF)
     return {"paths": paths, "schemas": _portable(dict(sorted(schemas.items()))), "responses": responses}
 

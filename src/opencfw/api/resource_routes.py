@@ -48,6 +48,8 @@ def _where(req: Request, resource: Resource[Any], given: Any) -> Where:
     schemas.query_text(req.query, "enterprise_project_id")  # accepted, bounded, not used
     firewall_id = schemas.query_text(req.query, "fw_instance_id", pattern=schemas.RESOURCE_ID)
     firewall_id = getattr(given, "fw_instance_id", None) or firewall_id
+    if "fw_instance_id" in req.params:  # a path that names the firewall (``/cfw/{fw_instance_id}/…``)
+        firewall_id = schemas.path_id(req.params["fw_instance_id"], "fw_instance_id")
     if resource.scope is Scope.FIREWALL and firewall_id is None:
         raise BadParameter("The query parameter `fw_instance_id` is required")
     object_id = getattr(given, "object_id", None)

@@ -4,7 +4,7 @@
 module here, a line below, a migration, and its own tests.
 """
 
-from opencfw.resources import address_group, black_white_list, service_group
+from opencfw.resources import address_group, black_white_list, capture, ips, service_group, settings
 from opencfw.resources.registry import Registry
 
 REGISTRY = Registry(
@@ -14,6 +14,11 @@ REGISTRY = Registry(
         address_group.ADDRESS_ITEM,
         service_group.SERVICE_SET,
         service_group.SERVICE_ITEM,
+        ips.CUSTOMER_IPS,
+        ips.IPS_WHITELIST,
+        capture.CAPTURE_TASK,
+        settings.FIREWALL_SETTING,
+        settings.OBJECT_SETTING,
     ],
     # written by the IPS/east-west code (store/protection_sql.py), not yet by declaration
     owned_elsewhere=("ips_settings", "east_west"),

@@ -178,6 +178,14 @@ class Resource(Generic[M]):
     #: record fields listing the distinct values of a column of the row's children, in order:
     #: ``{"protocols": ("service_item", "protocol")}``
     aggregates: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    #: (row, now_ms) -> record fields computed at the time of the read (a status that moves with
+    #: time, a JSON column shown as the structure it holds)
+    computed: Callable[[M, int], dict[str, Any]] | None = None
+    #: the record fields ``computed`` makes
+    computed_fields: tuple[str, ...] = ()
+    #: (current row, now_ms) -> None: may refuse an update or a delete of the row (a row still
+    #: being applied answers a "retry later" error)
+    settled: Callable[[M, int], None] | None = None
 
     def __post_init__(self) -> None:
         columns = self.columns
@@ -204,6 +212,8 @@ class Resource(Generic[M]):
                 raise ValueError(f"{self.name}: unique key {key} names an unknown column")
         if any(c not in columns for q in self.quotas for c in q.per):
             raise ValueError(f"{self.name}: the quota names an unknown column")
+        if (self.computed is None) != (not self.computed_fields):
+            raise ValueError(f"{self.name}: computed fields need their function, and only they")
         if self.unique and self.conflict is None:
             raise ValueError(f"{self.name}: a unique key needs its conflict error")
 
