@@ -18,11 +18,7 @@ def test_token_flow(spawn):
         "POST",
         f"/v2/{PROJECT}/firewall",
         headers={"X-Auth-Token": token},
-        body={
-            "name": "tok",
-            "flavor": {"version": "Professional"},
-            "charge_info": {"charge_mode": "postPaid"},
-        },
+        body={"name": "tok", "flavor": {"version": "Professional"}, "charge_info": {"charge_mode": "postPaid"}},
     )
     assert status == 200, body
     job_id = body["job_id"]

@@ -216,11 +216,7 @@ def test_failed_creation_is_seen_by_the_create_poll(spawn):
     the firewall can still be destroyed."""
     srv = spawn(provision_seconds="0.2", provision_outcome="failed")
     tf = GoClient(srv.port)
-    body = {
-        "name": "doomed",
-        "flavor": {"version": "Professional"},
-        "charge_info": {"charge_mode": "postPaid"},
-    }
+    body = {"name": "doomed", "flavor": {"version": "Professional"}, "charge_info": {"charge_mode": "postPaid"}}
     firewall_id = tf.ok("POST", f"/v2/{P}/firewall", body)["job_id"]
     assert wait_job(tf, firewall_id) == "Failed"
     rec = tf.ok("GET", detail_path(firewall_id))["data"]["records"][0]
