@@ -50,7 +50,8 @@ def _where(req: Request, resource: Resource[Any], given: Any) -> Where:
     firewall_id = getattr(given, "fw_instance_id", None) or firewall_id
     if "fw_instance_id" in req.params:  # a path that names the firewall (``/cfw/{fw_instance_id}/…``)
         firewall_id = schemas.path_id(req.params["fw_instance_id"], "fw_instance_id")
-    if resource.scope is Scope.FIREWALL and firewall_id is None:
+    # a row read or changed by id needs no firewall (the id and project suffice); a create or list does
+    if resource.scope is Scope.FIREWALL and firewall_id is None and given is not None:
         raise BadParameter("The query parameter `fw_instance_id` is required")
     object_id = getattr(given, "object_id", None)
     parent_id = getattr(given, resource.parent.column, None) if resource.parent else None
