@@ -27,6 +27,7 @@ from huaweicloudsdkcfw.v1 import (
     ListCustomerIpsRequest,
     ListIpsRulesRequest,
     ListIpsWhitelistsRequest,
+    ListJobRequest,
     Port,
     ShowCustomerIpsInfoRequest,
     ShowIpsUpdateTimeRequest,
@@ -38,7 +39,7 @@ from huaweicloudsdkcfw.v1 import (
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 
 from tests.acceptance import sdk
-from tests.acceptance.server import ADMIN_TOKEN, Server, finish
+from tests.acceptance.server import ADMIN_TOKEN, Server
 
 
 @pytest.fixture
@@ -56,9 +57,13 @@ def advance(server: Server, seconds: float) -> None:
 
 
 def firewall(server: Server, cfw, name: str) -> tuple[str, str]:
-    """A running firewall on a manual-clock server: its id and Internet-border object."""
+    """A running firewall on a manual-clock server: its id and Internet-border object (the clock
+    moves on until its creation job has ended)."""
     job_id = cfw.create_firewall(sdk.create_request(name)).job_id
-    finish(server, job_id)
+    for _ in range(60):
+        if cfw.list_job(ListJobRequest(job_id=job_id)).data.status != "Running":
+            break
+        advance(server, 1)
     record = sdk.detail(cfw, job_id).data.records[0]
     return record.fw_instance_id, record.protect_objects[0].object_id
 
