@@ -118,7 +118,7 @@ resource "huaweicloud_cfw_capture_task" "this" {
     address_type = 0
   }
   service {
-    protocol = 6
+    protocol  = 6
     dest_port = "443"
   }
 }
@@ -140,7 +140,7 @@ data "huaweicloud_cfw_advanced_ips_rules" "this" {
 
 resource "huaweicloud_cfw_advanced_ips_rule" "scan" {
   object_id     = local.obj
-  ips_rule_id   = [for r in data.huaweicloud_cfw_advanced_ips_rules.this.records : r.ips_rule_id if r.ips_rule_type == 0][0]
+  ips_rule_id   = [for r in data.huaweicloud_cfw_advanced_ips_rules.this.advanced_ips_rules : r.ips_rule_id if r.ips_rule_type == 0][0]
   ips_rule_type = 0
   action        = 1
   status        = 1
@@ -149,6 +149,7 @@ resource "huaweicloud_cfw_advanced_ips_rule" "scan" {
 
 data "huaweicloud_cfw_ips_custom_rules" "this" {
   fw_instance_id = local.fw
+  object_id      = local.obj
   depends_on     = [huaweicloud_cfw_ips_custom_rule.this]
 }
 

@@ -26,7 +26,7 @@ CHANGED = (
         "-var",
         "access_logs=0",
         "-var",
-        "custom_dns=[]",
+        'custom_dns=["8.8.4.4"]',
         "-var",
         "stop_capture=true",
     ),
@@ -81,6 +81,7 @@ def test_protection_resources_apply_change_and_destroy(protection):
     assert changed["huaweicloud_cfw_alarm_config.attack"]["frequency_count"] == 50
     assert changed["huaweicloud_cfw_lts_log.this"]["lts_access_log_stream_enable"] == 0
     assert changed["huaweicloud_cfw_capture_task.this"]["status"] == 4
+    assert changed["huaweicloud_cfw_dns_resolution.this"]["custom_dns_servers"] == ["8.8.4.4"]
     tf.run("plan", "-detailed-exitcode", "-input=false", *CHANGED, expect=0)
 
     tf.run("destroy", "-auto-approve", "-input=false", *CHANGED)

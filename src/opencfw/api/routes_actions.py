@@ -199,10 +199,11 @@ def _dns(rt: Runtime, where: Where) -> dict[str, Any]:
 def list_dns_servers(rt: Runtime, req: Request, query: Any, _: Any) -> Any:
     state = _dns(rt, _at_firewall(req, query.fw_instance_id))
     domain = state["health_check_domain_name"]
-    return [
+    servers = [
         {**server, "id": i + 1, "status": 1, "health_check_domain_name": domain}
         for i, server in enumerate(state["servers"])
     ]
+    return {"data": servers[query.offset : query.offset + query.limit], "total": len(servers)}
 
 
 def _ipv4(value: str) -> str:
@@ -363,6 +364,17 @@ def update_advanced_ips_rule(rt: Runtime, req: Request, _: Any, body: Any) -> An
     return {"id": body.ips_rule_id}
 
 
+def show_customer_ips_info(rt: Runtime, req: Request, query: Any, _: Any) -> Any:
+    rule_id = schemas.path_id(req.params["ips_cfw_id"], "ips_cfw_id")
+    svc = rt.resources["customer_ips"]
+    try:
+        row = svc.get(Where(req.params["project_id"], query.fw_instance_id), rule_id)
+    except NotFound:
+        empty = {name: None for name in ips.CustomerIpsVO.__struct_fields__}
+        return {**empty, "ips_cfw_id": rule_id, **ips.GONE}
+    return svc.r.to_record(row, svc.extras(Where(req.params["project_id"]), [row])[0], detail=True)
+
+
 class _Action(msgspec.Struct):
     action_type: int
 
@@ -423,6 +435,7 @@ HANDLERS: dict[str, Handler] = {
     "list_dns_servers": list_dns_servers,
     "update_dns_servers": update_dns_servers,
     "add_custom_dns_server": add_custom_dns_server,
+    "show_customer_ips_info": show_customer_ips_info,
     "list_ips_rules": list_ips_rules,
     "change_ips_rule_mode": change_ips_rule_mode,
     "show_ips_update_time": show_ips_update_time,

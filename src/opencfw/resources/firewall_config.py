@@ -171,8 +171,15 @@ class DnsServersResponseDTO(Struct):
     health_check_domain_name: str
 
 
-class AddCustomDnsServerPath(Struct):
-    server_ip: Ipv4
+class DnsServers(Struct):
+    data: list[DnsServersResponseDTO]
+    total: int
+
+
+class ListDnsServersQuery(Struct):
+    fw_instance_id: Id
+    limit: Annotated[int, Meta(ge=1, le=1024)] = 1024
+    offset: Annotated[int, Meta(ge=0, le=2**31 - 1)] = 0
 
 
 ACTIONS = (
@@ -257,10 +264,10 @@ ACTIONS = (
         "GET",
         "/v1/{project_id}/dns/servers",
         "list_dns_servers",
-        "List the DNS servers of a firewall",
-        query=FirewallQuery,
-        answer=DnsServersResponseDTO,
-        many=True,
+        "List the DNS servers of a firewall (a page of them: `total` counts them all)",
+        query=ListDnsServersQuery,
+        answer=DnsServers,
+        top_level=True,
     ),
     Action(
         "PUT",

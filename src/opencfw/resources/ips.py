@@ -242,7 +242,6 @@ CUSTOMER_IPS = Resource(
     operations=(
         Operation("create", "POST", "/v1/{project_id}/ips/custom-rule", "create_customer_ips"),
         Operation("list", "GET", "/v1/{project_id}/ips/custom-rule", "list_customer_ips"),
-        Operation("get", "GET", "/v1/{project_id}/ips/custom-rule/{ips_cfw_id}", "show_customer_ips_info"),
         Operation("update", "PUT", "/v1/{project_id}/ips/custom-rule/{ips_cfw_id}", "update_customer_ips"),
         Operation(
             "delete_many",
@@ -508,7 +507,31 @@ class BatchCustomerIpsRespData(Struct):
     id: str
 
 
+class ShowCustomerIpsInfoQuery(Struct):
+    fw_instance_id: Id | None = None
+
+
+#: the detail's answer: a rule, or the empty rule below (its other fields null)
+CustomerIpsInfo = msgspec.defstruct(
+    "CustomerIpsInfo",
+    [(f.name, f.type | None) for f in msgspec.structs.fields(CustomerIpsVO)],
+    module=__name__,
+)
+
+#: what the detail of a rule that does not exist (or no longer) answers: an empty rule, as the
+#: service does (the provider waits for it after a delete; an error would fail its wait)
+GONE = {"contents": [], "protocol": -99, "severity": -99}
+
+
 ACTIONS = (
+    Action(
+        "GET",
+        "/v1/{project_id}/ips/custom-rule/{ips_cfw_id}",
+        "show_customer_ips_info",
+        "Read a custom IPS rule (an unknown one reads as an empty rule: no contents, protocol and severity -99)",
+        query=ShowCustomerIpsInfoQuery,
+        answer=CustomerIpsInfo,
+    ),
     Action(
         "GET",
         "/v1/{project_id}/ips-rule",
