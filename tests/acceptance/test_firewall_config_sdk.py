@@ -5,7 +5,6 @@ _capture_task (create, read, update, delete as the provider does them)."""
 
 from __future__ import annotations
 
-import pytest
 from huaweicloudsdkcfw.v1 import (
     AddCustomDnsServerRequest,
     AddLogConfigRequest,
