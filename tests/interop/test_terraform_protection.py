@@ -36,9 +36,7 @@ CHANGED = (
 @pytest.fixture
 def protection(cli, interop_server, interop_home, tmp_path) -> Terraform:  # noqa: F811 - the fixture
     tf = Terraform(cli, tmp_path / "protection", interop_home, interop_server.url)
-    for copied in tf.workdir.glob("*.tf"):
-        copied.unlink()
-    for source in SOURCES.glob("*.tf"):
+    for source in SOURCES.glob("*.tf"):  # versions.tf stays the firewall's
         shutil.copy2(source, tf.workdir / source.name)
     tf.init()
     return tf

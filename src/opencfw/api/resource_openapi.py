@@ -160,6 +160,30 @@ def _query_params(struct: type[Any]) -> list[dict[str, Any]]:
     return params
 
 
+def _finish(found: dict[str, Any], answer: dict[str, Any], error_name: str) -> dict[str, Any]:
+    """An operation's security, answers (``answer``: the 200's schema) and overrides."""
+    ok = {
+        "description": "OK",
+        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
+        "content": {"application/json": {"schema": answer}},
+    }
+    refs = {
+        "400": error_name,
+        "401": "Unauthorized",
+        "403": "Forbidden",
+        "404": "NoRoute",
+        "413": "PayloadTooLarge",
+        "500": "InternalError",
+        "503": "Unavailable",
+    }
+    found["security"] = [{"token": []}, {"aksk": []}]
+    found["responses"] = {"200": ok} | {
+        code: {"$ref": f"#/components/responses/{name}"} for code, name in refs.items()
+    }
+    found.update(copy.deepcopy(OVERRIDES.get(found["operationId"], {})))
+    return found
+
+
 def _operation(resource: Resource[Any], op: Operation, error_name: str) -> dict[str, Any]:
     params = [PROJECT]
     in_path = [n for n in re.findall(r"\{(\w+)\}", op.path) if n not in ("project_id", op.id_param)]
@@ -217,26 +241,7 @@ def _operation(resource: Resource[Any], op: Operation, error_name: str) -> dict[
             "required": True,
             "content": {"application/json": {"schema": {"$ref": REF.format(name=body.__name__)}}},
         }
-    ok = {
-        "description": "OK",
-        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
-        "content": {"application/json": {"schema": answer}},
-    }
-    refs = {
-        "400": error_name,
-        "401": "Unauthorized",
-        "403": "Forbidden",
-        "404": "NoRoute",
-        "413": "PayloadTooLarge",
-        "500": "InternalError",
-        "503": "Unavailable",
-    }
-    found["security"] = [{"token": []}, {"aksk": []}]
-    found["responses"] = {"200": ok} | {
-        code: {"$ref": f"#/components/responses/{name}"} for code, name in refs.items()
-    }
-    found.update(copy.deepcopy(OVERRIDES.get(found["operationId"], {})))
-    return found
+    return _finish(found, answer, error_name)
 
 
 def _error_codes(description: str, errors: list[type[OpenCfwError]]) -> dict[str, Any]:
@@ -289,26 +294,7 @@ def _action(action: Action, error_name: str) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": {"$ref": REF.format(name=action.body.__name__)}}},
         }
-    ok = {
-        "description": "OK",
-        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
-        "content": {"application/json": {"schema": answer}},
-    }
-    refs = {
-        "400": error_name,
-        "401": "Unauthorized",
-        "403": "Forbidden",
-        "404": "NoRoute",
-        "413": "PayloadTooLarge",
-        "500": "InternalError",
-        "503": "Unavailable",
-    }
-    found["security"] = [{"token": []}, {"aksk": []}]
-    found["responses"] = {"200": ok} | {
-        code: {"$ref": f"#/components/responses/{name}"} for code, name in refs.items()
-    }
-    found.update(copy.deepcopy(OVERRIDES.get(found["operationId"], {})))
-    return found
+    return _finish(found, answer, error_name)
 
 
 def generate(registry: Registry = REGISTRY, actions: tuple[Action, ...] | None = None) -> dict[str, Any]:

@@ -6,6 +6,8 @@ through the operations declared in ``resources.actions``."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from msgspec import Struct
 
 from opencfw.domain.errors import OpenCfwError
@@ -67,34 +69,30 @@ class ObjectSettingQuery(Struct):
     object_id: str | None = None
 
 
-FIREWALL_SETTING = Resource(
-    name="firewall_setting",
-    title="firewall setting",
-    table="firewall_settings",
-    model=FirewallSetting,
-    create=SettingDto,
-    update=None,
-    query=SettingQuery,
-    record=SettingDto,
-    scope=Scope.FIREWALL,
-    filters=(Filter("kind"), Filter("key")),
-    unique=(("firewall_id", "kind", "key"),),
-    conflict=SettingExists,
-    operations=(),
-)
+def _settings(
+    name: str, model: type[Any], body: type[Struct], query: type[Struct], scope: Scope, key: str
+) -> Resource[Any]:
+    """A table of settings: one document per ``(kind, key)`` of each firewall or object (``key``)."""
+    return Resource(
+        name=name,
+        title=name.replace("_", " "),
+        table=f"{name}s",
+        model=model,
+        create=body,
+        update=None,
+        query=query,
+        record=body,
+        scope=scope,
+        filters=(Filter("kind"), Filter("key")),
+        unique=((key, "kind", "key"),),
+        conflict=SettingExists,
+        operations=(),
+    )
 
-OBJECT_SETTING = Resource(
-    name="object_setting",
-    title="protected object setting",
-    table="object_settings",
-    model=ObjectSetting,
-    create=ObjectSettingDto,
-    update=None,
-    query=ObjectSettingQuery,
-    record=ObjectSettingDto,
-    scope=Scope.OBJECT,
-    filters=(Filter("kind"), Filter("key")),
-    unique=(("object_id", "kind", "key"),),
-    conflict=SettingExists,
-    operations=(),
+
+FIREWALL_SETTING = _settings(
+    "firewall_setting", FirewallSetting, SettingDto, SettingQuery, Scope.FIREWALL, "firewall_id"
+)
+OBJECT_SETTING = _settings(
+    "object_setting", ObjectSetting, ObjectSettingDto, ObjectSettingQuery, Scope.OBJECT, "object_id"
 )
