@@ -237,6 +237,33 @@ def test_a_custom_rule_is_applying_for_a_second_after_each_change(api):
     assert call(client, "POST", f"/v1/{P}/ips/custom-rule/batch-delete", delete).status == 200
 
 
+def test_the_batch_action_changes_every_rule_or_none(api):
+    """One rule still applying (or unknown) in the batch: no rule changes."""
+    runtime, clock, client = api
+    fw, _ = running(runtime, client)
+    url = f"/v1/{P}/ips/custom-rule?fw_instance_id={fw}"
+    first = call(client, "POST", url, {**_IPS_RULE, "ips_name": "a"}).json["data"]["id"]
+    clock.advance(1)
+    second = call(client, "POST", url, {**_IPS_RULE, "ips_name": "b"}).json["data"]["id"]
+    action = f"/v1/{P}/ips/custom-rule/action"
+
+    def actions() -> list[int]:
+        return [
+            call(client, "GET", f"/v1/{P}/ips/custom-rule/{i}").json["data"]["action"]
+            for i in (first, second)
+        ]
+
+    body = {"fw_instance_id": fw, "action_type": 1, "ips_ids": [first, second]}
+    assert_error(call(client, "POST", action, body), 400, "CFW.00109003")
+    assert actions() == [0, 0]
+    clock.advance(1)
+    unknown = {**body, "ips_ids": [first, "f588ce71-e26c-400d-8981-f854355f6849"]}
+    assert_error(call(client, "POST", action, unknown), 400, "CFW.00200005")
+    assert actions() == [0, 0]
+    assert call(client, "POST", action, body).status == 200
+    assert actions() == [1, 1]
+
+
 def test_a_capture_task_runs_for_its_duration_or_until_stopped(api):
     runtime, clock, client = api
     fw, _ = running(runtime, client)

@@ -385,7 +385,9 @@ def batch_update_customer_ips_action(rt: Runtime, req: Request, _: Any, body: An
     svc = rt.resources["customer_ips"]
     where = _at_firewall(req, body.fw_instance_id)
     ids = list(dict.fromkeys(body.ips_ids))
-    rows = [svc.get(where, i) for i in ids]  # all exist, or nothing changes
+    rows = [svc.get(where, i) for i in ids]  # all exist and are applied, or nothing changes
+    for row in rows:
+        ips.settled(row, rt.clock.now_ms())
     for row in rows:
         if row.action_type != body.action_type:
             svc.update(where, row.id, _Action(body.action_type))
