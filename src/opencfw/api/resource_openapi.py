@@ -116,22 +116,11 @@ def _error_response(resource: Resource[Any], registry: Registry) -> dict[str, An
     errors: list[type[OpenCfwError]] = [BadParameter, NotFound, *resource.errors]
     if registry.referrers(resource.name):
         errors.append(InUse)
-    codes = sorted({e.error_code for e in errors})
-    return {
-        "description": f"A bad parameter or body (the message names it), an unknown {resource.title} or "
+    return _error_codes(
+        f"A bad parameter or body (the message names it), an unknown {resource.title} or "
         "protected object or one of another project (CFW.00200005), or the resource's own errors.",
-        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
-        "content": {
-            "application/json": {
-                "schema": {
-                    "allOf": [
-                        {"$ref": "#/components/schemas/CfwError"},
-                        {"properties": {"error_code": {"enum": codes}}},
-                    ]
-                }
-            }
-        },
-    }
+        errors,
+    )
 
 
 def _portable(schema: Any) -> Any:
