@@ -12,7 +12,7 @@ import msgspec
 import pytest
 from huaweicloudsdkcfw.v1 import CfwClient
 
-from opencfw.api import resource_openapi, resource_routes, routes_domains, routes_eip
+from opencfw.api import resource_openapi, resource_routes, routes_actions, routes_domains, routes_eip
 from opencfw.api.app import App
 from opencfw.api.http import Route
 from opencfw.api.http import Router as ListRouter
@@ -57,7 +57,9 @@ def test_the_sdk_table_is_read():
     assert table["list_job"] == ("GET", "/v3/{project_id}/jobs/{job_id}")
 
 
-@pytest.mark.parametrize("op", resource_routes.operations(), ids=lambda op: op.sdk)
+@pytest.mark.parametrize(
+    "op", [*resource_routes.operations(), *routes_actions.ACTIONS], ids=lambda op: op.sdk
+)
 def test_every_declared_operation_is_the_sdks(op):
     """Each declared operation has the method and path of the SDK operation of the same name."""
     assert sdk_operations()[op.sdk] == (op.method, op.path)
@@ -133,7 +135,7 @@ def test_every_resource_declares_a_consistent_shape():
     sdk_names = [op.sdk for op in resource_routes.operations()]
     assert len(set(sdk_names)) == len(sdk_names)
     for r in REGISTRY:
-        computed = {*r.aggregates, *(f for f in (r.ref_count, r.ref_rows) if f)}
+        computed = {*r.aggregates, *(f for f in (r.ref_count, r.ref_rows) if f), *r.computed_fields}
         for record in (r.record, r.detail or r.record):
             fields = set(record.__struct_fields__) - computed
             assert all(r.view.get(f, f) in r.columns for f in fields), r.name
@@ -228,7 +230,9 @@ def test_the_served_document_equals_the_generated_one():
     resolver = {(r.method, r.template) for r in routes_domains.ROUTES}
     described = {(doc.method, doc.path) for doc in routes_eip.DOCS}
     declared = {(op.method, op.path) for op in resource_routes.operations()}
-    actions = {(a.method, a.path) for a in REGISTRY.actions}
+    actions = {(a.method, a.path) for a in REGISTRY.actions} | {
+        (a.method, a.path) for a in routes_actions.ACTIONS
+    }
     assert generated == declared | resolver | described | actions
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 from opencfw.api import (
     acl_routes,
     resource_routes,
+    routes_actions,
     routes_admin,
     routes_cfw,
     routes_domains,
@@ -126,6 +127,7 @@ class App:
             + resource_routes.ROUTES
             + acl_routes.ROUTES
             + routes_eip.ROUTES
+            + routes_actions.ROUTES
         )
         self._stop = asyncio.Event()
         self._engine: asyncio.Task[None] | None = None

@@ -22,6 +22,7 @@ import msgspec
 from opencfw.api import routes_domains
 from opencfw.domain.errors import BadParameter, InUse, NotFound, OpenCfwError
 from opencfw.resources import REGISTRY
+from opencfw.resources.actions import Action as DeclaredAction
 from opencfw.resources.registry import Action, Fixed, Operation, Registry, Resource
 
 MARK = "x-opencfw-generated"
@@ -213,7 +214,10 @@ def _query_params(struct: type[Any]) -> list[dict[str, Any]]:
 
 def _operation(resource: Resource[Any], op: Operation, error_name: str) -> dict[str, Any]:
     params = [PROJECT]
-    for name in (op.parent_param, op.id_param):
+    named = (op.parent_param, op.id_param)
+    # other path parameters first (a firewall named by the path: ``{fw_instance_id}``)
+    in_path = [n for n in re.findall(r"\{(\w+)\}", op.path) if n != "project_id" and n not in named]
+    for name in (*in_path, *named):
         if name:
             params.append(_param(name, "path", {"type": "string", "pattern": ID_PATTERN}, True))
     if op.kind == "list":
@@ -222,7 +226,7 @@ def _operation(resource: Resource[Any], op: Operation, error_name: str) -> dict[
             _param("offset", "query", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}, True),
             _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 1024}, True),
         ]
-    params += COMMON_QUERY
+    params += [p for p in COMMON_QUERY if p["name"] not in in_path]
     record = {"$ref": REF.format(name=resource.record.__name__)}
     if op.kind == "list":
         page: dict[str, Any] = {
@@ -411,6 +415,49 @@ def _documented(doc: Any) -> dict[str, Any]:
     return found
 
 
+def _declared_action(action: DeclaredAction, error_name: str) -> dict[str, Any]:
+    """The description of a declared action (``resources.actions``: settings, catalogue reads)."""
+    params = [PROJECT]
+    params += [
+        _param(name, "path", {"type": "string", "pattern": ID_PATTERN}, True)
+        for name in re.findall(r"\{(\w+)\}", action.path)
+        if name != "project_id"
+    ]
+    if action.query is not None:
+        params += _query_params(action.query)
+    names = {p["name"] for p in params}
+    params += [p for p in COMMON_QUERY if p["name"] not in names]
+    data: dict[str, Any] = {}
+    if action.answer is not None:
+        data = {"$ref": REF.format(name=action.answer.__name__)}
+        if action.many:
+            data = {"type": "array", "items": data}
+    answer: dict[str, Any] = (
+        data if action.top_level else {"type": "object", "required": ["data"], "properties": {"data": data}}
+    )
+    found: dict[str, Any] = {
+        "operationId": _camel(action.sdk),
+        "summary": action.summary,
+        "tags": ["cfw"],
+        MARK: "action",
+        "parameters": params,
+    }
+    if action.body is not None:
+        found["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": REF.format(name=action.body.__name__)}}},
+        }
+    ok = {
+        "description": "OK",
+        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
+        "content": {"application/json": {"schema": answer}},
+    }
+    found["security"] = [{"token": []}, {"aksk": []}]
+    found["responses"] = {"200": ok} | _error_refs(error_name)
+    found.update(copy.deepcopy(OVERRIDES.get(found["operationId"], {})))
+    return found
+
+
 def _fixed_operation(listing: Fixed) -> dict[str, Any]:
     """A fixed-data read: the common query, ``{"data": [record, ...]}``, the common errors."""
     query = copy.deepcopy(COMMON_QUERY)
@@ -590,6 +637,18 @@ def generate(registry: Registry = REGISTRY) -> dict[str, Any]:
         op = listing.operation
         paths.setdefault(op.path, {})[op.method.lower()] = _fixed_operation(listing)
     from opencfw.api import routes_eip
+    from opencfw.api.routes_actions import ACTIONS
+
+    for declared in ACTIONS:
+        error_name = f"{_camel(declared.sdk)}BadRequest"
+        errors: list[type[OpenCfwError]] = [BadParameter, NotFound, *declared.errors]
+        responses[error_name] = _errors(
+            "A bad parameter or body (the message names it), an unknown firewall, protected object or "
+            "row, or one of another project (CFW.00200005).",
+            sorted({e.error_code for e in errors}),
+        )
+        structs += [s for s in (declared.query, declared.body, declared.answer) if s is not None]
+        paths.setdefault(declared.path, {})[declared.method.lower()] = _declared_action(declared, error_name)
 
     for doc in routes_eip.DOCS:
         paths.setdefault(doc.path, {})[doc.method.lower()] = _documented(doc)

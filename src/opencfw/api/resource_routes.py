@@ -49,7 +49,10 @@ def _where(req: Request, resource: Resource[Any], given: Any, op: Operation | No
     schemas.query_text(req.query, "enterprise_project_id")  # accepted, bounded, not used
     firewall_id = schemas.query_text(req.query, "fw_instance_id", pattern=schemas.RESOURCE_ID)
     firewall_id = getattr(given, "fw_instance_id", None) or firewall_id
-    if resource.scope is Scope.FIREWALL and firewall_id is None:
+    if "fw_instance_id" in req.params:  # a path that names the firewall (``/cfw/{fw_instance_id}/…``)
+        firewall_id = schemas.path_id(req.params["fw_instance_id"], "fw_instance_id")
+    # a row read or changed by id needs no firewall (the id and project suffice); a create or list does
+    if resource.scope is Scope.FIREWALL and firewall_id is None and given is not None:
         raise BadParameter("The query parameter `fw_instance_id` is required")
     object_id = getattr(given, "object_id", None)
     parent_id = getattr(given, resource.parent.column, None) if resource.parent else None

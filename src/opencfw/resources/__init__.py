@@ -8,11 +8,14 @@ from opencfw.resources import (
     acl_rule,
     address_group,
     black_white_list,
+    capture,
     domain_set,
     east_west,
+    ips,
     ips_settings,
     regions,
     service_group,
+    settings,
 )
 from opencfw.resources.registry import Link, Registry
 
@@ -27,6 +30,11 @@ REGISTRY = Registry(
         domain_set.DOMAIN,
         ips_settings.RESOURCE,
         east_west.RESOURCE,
+        ips.CUSTOMER_IPS,
+        ips.IPS_WHITELIST,
+        capture.CAPTURE_TASK,
+        settings.FIREWALL_SETTING,
+        settings.OBJECT_SETTING,
     ],
     fixed=(regions.REGIONS,),
     # written by their own code (service/acl_rules.py, store/eips.py), purged with their firewall and project

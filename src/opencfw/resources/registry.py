@@ -268,6 +268,14 @@ class Resource(Generic[M]):
     #: the error of a create on a VPC-border object (type 1) when only the Internet-border
     #: object (type 0) may hold the resource (AddAddressSet)
     internet_only: Callable[[], OpenCfwError] | None = None
+    #: (row, now_ms) -> record fields computed at the time of the read (a status that moves with
+    #: time, a JSON column shown as the structure it holds)
+    computed: Callable[[M, int], dict[str, Any]] | None = None
+    #: the record fields ``computed`` makes
+    computed_fields: tuple[str, ...] = ()
+    #: (current row, now_ms) -> None: may refuse an update or a delete of the row (a row still
+    #: being applied answers a "retry later" error)
+    settled: Callable[[M, int], None] | None = None
 
     def __post_init__(self) -> None:
         columns = self.columns
@@ -302,6 +310,8 @@ class Resource(Generic[M]):
             raise ValueError(f"{self.name}: `inherit` names an unknown column")
         if self.nested is not None and self.nested.field not in self.create.__struct_fields__:
             raise ValueError(f"{self.name}: `nested` names a field of the create body")
+        if (self.computed is None) != (not self.computed_fields):
+            raise ValueError(f"{self.name}: computed fields need their function, and only they")
         if self.unique and self.conflict is None:
             raise ValueError(f"{self.name}: a unique key needs its conflict error")
 

@@ -160,6 +160,10 @@ class ResourceService(Generic[M]):
             named = self.repo.referrer_rows(where, ids, self.registry)
             for extra, row_id in zip(extras, ids, strict=True):
                 extra[self.r.ref_rows] = named[row_id]
+        if self.r.computed is not None:
+            now = self.clock.now_ms()
+            for extra, row in zip(extras, rows, strict=True):
+                extra.update(self.r.computed(row, now))
         for name, (child, column) in self.r.aggregates.items():
             values = self.repo.child_values(where, ids, self.registry[child], column)
             for extra, row_id in zip(extras, ids, strict=True):
@@ -189,6 +193,8 @@ class ResourceService(Generic[M]):
         now = self.clock.now_ms()
 
         def change(current: M) -> M:
+            if self.r.settled is not None:
+                self.r.settled(current, now)
             return self.r.validate(msgspec.structs.replace(current, **given, updated_ms=now))
 
         row = self.repo.update(where, row_id, change)
@@ -203,6 +209,8 @@ class ResourceService(Generic[M]):
         ``same``) is ``NotFound``, a row in use ``InUse``."""
 
         def check(row: M, references: int) -> None:
+            if self.r.settled is not None:
+                self.r.settled(row, self.clock.now_ms())
             if references:
                 raise InUse(f"The {self.r.title} {row.id} is used by {references} other object(s)")  # type: ignore[attr-defined]
 
@@ -215,6 +223,8 @@ class ResourceService(Generic[M]):
 
     def delete(self, where: Where, row_id: str) -> M:
         def check(row: M, references: int) -> None:
+            if self.r.settled is not None:
+                self.r.settled(row, self.clock.now_ms())
             if references:
                 raise InUse(f"The {self.r.title} {row_id} is used by {references} other object(s)")
 
