@@ -12,7 +12,7 @@ import msgspec
 import pytest
 from huaweicloudsdkcfw.v1 import CfwClient
 
-from opencfw.api import resource_openapi, resource_routes
+from opencfw.api import action_routes, resource_openapi, resource_routes
 from opencfw.api.app import App
 from opencfw.api.http import Route
 from opencfw.api.http import Router as ListRouter
@@ -133,7 +133,7 @@ def test_every_resource_declares_a_consistent_shape():
     sdk_names = [op.sdk for op in resource_routes.operations()]
     assert len(set(sdk_names)) == len(sdk_names)
     for r in REGISTRY:
-        computed = {*r.aggregates, *([r.ref_count] if r.ref_count else [])}
+        computed = {*r.aggregates, *r.computed_fields, *([r.ref_count] if r.ref_count else [])}
         for record in (r.record, r.detail or r.record):
             fields = set(record.__struct_fields__) - computed
             assert all(r.view.get(f, f) in r.columns for f in fields), r.name
@@ -220,7 +220,8 @@ def test_the_served_document_equals_the_generated_one():
         for m, op in item.items()
         if resource_openapi.MARK in op
     }
-    assert generated == {(op.method, op.path) for op in resource_routes.operations()}
+    declared = {(op.method, op.path) for op in resource_routes.operations()}
+    assert generated == declared | {(a.method, a.path) for a in action_routes.ACTIONS}
 
 
 def test_a_generated_operation_is_named_as_the_sdk_names_it():

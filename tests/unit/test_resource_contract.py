@@ -54,6 +54,19 @@ EXAMPLES: dict[str, tuple[Callable[[int], dict[str, Any]], dict[str, Any], str]]
         {},
         "",
     ),
+    "schedule": (
+        lambda i: {
+            "name": f"plan-{i}",
+            "periodic": [{"type": 0, "start_time": "08:00", "end_time": "18:00"}],
+        },
+        {"description": "changed"},
+        "description",
+    ),
+    "report_profile": (
+        lambda i: {"category": "daily", "name": f"daily-{i}", "topic_urn": "urn:smn:r:p:t", "send_period": 8},
+        {"description": "changed"},
+        "description",
+    ),
 }
 RESOURCES = [pytest.param(r, id=r.name) for r in REGISTRY]
 

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from opencfw.api import (
+    action_routes,
     resource_routes,
     routes_admin,
     routes_cfw,
@@ -122,6 +123,7 @@ class App:
             + routes_admin.ROUTES
             + routes_ui.ROUTES
             + resource_routes.ROUTES
+            + action_routes.ROUTES
         )
         self._stop = asyncio.Event()
         self._engine: asyncio.Task[None] | None = None

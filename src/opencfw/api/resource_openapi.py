@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import sys
 from importlib import resources as package_files
 from pathlib import Path
@@ -25,6 +26,7 @@ from opencfw.resources.registry import Operation, Registry, Resource
 MARK = "x-opencfw-generated"
 REF = "#/components/schemas/{name}"
 ID_PATTERN = "^[A-Za-z0-9_-]{1,64}$"
+_PARAM_NAMES = re.compile(r"\{(\w+)\}")
 _SUMMARY = {
     "create": "Add",
     "list": "List",
@@ -270,11 +272,13 @@ def merge(document: dict[str, Any], registry: Registry = REGISTRY) -> dict[str, 
             del item[method]
         if not item:
             del doc["paths"][path]
-    part = generate(registry)
-    for path, item in part["paths"].items():
-        doc["paths"].setdefault(path, {}).update(item)
-    doc["components"]["schemas"].update(part["schemas"])
-    doc["components"]["responses"].update(part["responses"])
+    from opencfw.api import action_openapi  # the declared actions' part (it imports this module)
+
+    for part in (generate(registry), action_openapi.generate()):
+        for path, item in part["paths"].items():
+            doc["paths"].setdefault(path, {}).update(item)
+        doc["components"]["schemas"].update(part["schemas"])
+        doc["components"]["responses"].update(part["responses"])
     return doc
 
 

@@ -178,6 +178,12 @@ class Resource(Generic[M]):
     #: record fields listing the distinct values of a column of the row's children, in order:
     #: ``{"protocols": ("service_item", "protocol")}``
     aggregates: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    #: columns holding structured values (lists, nested objects), stored as JSON text
+    json_columns: tuple[str, ...] = ()
+    #: (row, now in ms) -> record fields computed from the row rather than stored
+    computed: Callable[[M, int], dict[str, Any]] | None = None
+    #: the record fields ``computed`` answers
+    computed_fields: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         columns = self.columns
@@ -204,6 +210,8 @@ class Resource(Generic[M]):
                 raise ValueError(f"{self.name}: unique key {key} names an unknown column")
         if any(c not in columns for q in self.quotas for c in q.per):
             raise ValueError(f"{self.name}: the quota names an unknown column")
+        if any(c not in columns for c in self.json_columns):
+            raise ValueError(f"{self.name}: a JSON column is not a column")
         if self.unique and self.conflict is None:
             raise ValueError(f"{self.name}: a unique key needs its conflict error")
 

@@ -123,6 +123,10 @@ class ResourceService(Generic[M]):
             values = self.repo.child_values(where, ids, self.registry[child], column)
             for extra, row_id in zip(extras, ids, strict=True):
                 extra[name] = values[row_id]
+        if self.r.computed is not None:
+            now = self.clock.now_ms()
+            for extra, row in zip(extras, rows, strict=True):
+                extra.update(self.r.computed(row, now))
         return extras
 
     def get(self, where: Where, row_id: str) -> M:

@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic
 
+import msgspec
+
 from opencfw.domain.models import FirewallStatus
 from opencfw.resources.registry import M, Match, Quota, Registry, Resource, Scope
 from opencfw.store.db import Database
@@ -59,7 +61,20 @@ class Repository(Generic[M]):
         return self.db.sql(name, **self._ids, **more)
 
     def _row(self, row: Row) -> M:
-        return self.r.model(*row)
+        if not self.r.json_columns:
+            return self.r.model(*row)
+        values = dict(zip(self.r.columns, row, strict=True))
+        for column in self.r.json_columns:
+            if values[column] is not None:
+                values[column] = msgspec.json.decode(values[column])
+        return self.r.model(**values)
+
+    def _value(self, row: M, column: str) -> Any:
+        """A column's value as stored: structured values as JSON text."""
+        value = getattr(row, column)
+        if column in self.r.json_columns and value is not None:
+            return msgspec.json.encode(value).decode()
+        return value
 
     # -- scope
 
@@ -143,7 +158,7 @@ class Repository(Generic[M]):
                 values = (where.project_id, *(getattr(rows[0], c) for c in quota.per))
                 check(quota, rows, int(conn.execute(sql, values).fetchone()[0]))
             for row in rows:
-                values = tuple(getattr(row, c) for c in self.r.columns)
+                values = tuple(self._value(row, c) for c in self.r.columns)
                 with self.db.unique(self.r.conflict):
                     conn.execute(self._insert_sql, values)
                 self._event(conn, "created", row, row.updated_ms)  # type: ignore[attr-defined]
@@ -212,7 +227,7 @@ class Repository(Generic[M]):
                 return None
             row = change(current)
             mutable = self.r.mutable
-            values = (*(getattr(row, c) for c in mutable), where.project_id, row_id)
+            values = (*(self._value(row, c) for c in mutable), where.project_id, row_id)
             with self.db.unique(self.r.conflict):
                 conn.execute(self._update_sql, values)
             self._event(conn, "updated", row, row.updated_ms)  # type: ignore[attr-defined]
