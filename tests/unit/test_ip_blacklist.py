@@ -82,7 +82,7 @@ def test_a_bad_address_fails_the_import_and_a_retry_runs_it_again(api):
 
 def test_delete_by_scope_and_the_switch(api):
     """Deleting a scope removes its list only; the switch reads 0 until turned on."""
-    runtime, clock, client = api
+    runtime, _, client = api
     fw, _ = running(runtime, client)
     call(
         client,
@@ -100,7 +100,7 @@ def test_delete_by_scope_and_the_switch(api):
 def test_bad_input_unknown_and_foreign_firewalls(api):
     """Bad bodies are 400 CFW.00200001 and change nothing; an unknown firewall or another
     project's is CFW.00200005."""
-    runtime, clock, client = api
+    runtime, _, client = api
     fw, _ = running(runtime, client)
     for body in (
         {"add_type": 2, "ip_blacklist": "1.1.1.1", "effect_scope": [1]},

@@ -121,8 +121,9 @@ def reports(row: ReportProfile, now_ms: int) -> list[Report]:
     """The reports a profile has made by ``now_ms``, newest first. A daily report covers a UTC day
     and is sent the next day at ``send_period`` o'clock; a weekly one covers the seven days before
     its ``send_week_day`` (1 = Monday) at that hour; a custom one covers its statistic period and
-    is made when that period has ended. A disabled profile (``status`` 0) makes none; nothing is
-    made for days before the profile existed. The id names the profile and the span's start."""
+    is made when that period has ended. A disabled profile (``status`` 0) makes none; the first
+    report is the first whose span ends after the profile was created. The id names the profile
+    and the span's start."""
     if row.status != 1:
         return []
     made: list[Report] = []

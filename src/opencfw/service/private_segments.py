@@ -86,6 +86,7 @@ class PrivateSegments:
                     s.protect_network,
                     s.az_info,
                     s.subnet_name,
+                    firewall_id,  # the position: after the firewall's last segment
                     now,
                     now,
                 )

@@ -82,6 +82,7 @@ CREATE TABLE private_network_segments (
     protect_network TEXT NOT NULL,
     az_info         TEXT,
     subnet_name     TEXT,
+    position        INTEGER NOT NULL,  -- the order segments were added in
     created_ms      BIGINT NOT NULL,
     updated_ms      BIGINT NOT NULL
 );

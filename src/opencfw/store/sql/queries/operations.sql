@@ -38,12 +38,12 @@ DELETE FROM firewall_accounts WHERE project_id = ? AND firewall_id = ? AND accou
 
 -- name: segments_of
 SELECT id, protect_network, az_info, subnet_name FROM private_network_segments
- WHERE project_id = ? AND firewall_id = ? ORDER BY created_ms, id
+ WHERE project_id = ? AND firewall_id = ? ORDER BY position
 
 -- name: segment_insert
 INSERT INTO private_network_segments
-  (id, project_id, firewall_id, protect_network, az_info, subnet_name, created_ms, updated_ms)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+  (id, project_id, firewall_id, protect_network, az_info, subnet_name, position, created_ms, updated_ms)
+  VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(position), 0) + 1 FROM private_network_segments WHERE firewall_id = ?), ?, ?)
 
 -- name: segment_update
 UPDATE private_network_segments SET protect_network = ?, az_info = ?, subnet_name = ?, updated_ms = ?
