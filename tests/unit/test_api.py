@@ -180,11 +180,7 @@ def test_no_route_and_wrong_method(api):
     real gateway answers); opencfw's own extension paths answer 405 with Allow."""
     _, _, client = api
     assert_error(call(client, "GET", "/v9/nothing"), 404, "APIGW.0101")
-    for method, path in (
-        ("PATCH", f"/v3/{P}/jobs/abc"),
-        ("GET", f"/v2/{P}/firewall"),
-        ("PUT", "/v3/auth/tokens"),
-    ):
+    for method, path in (("PATCH", f"/v3/{P}/jobs/abc"), ("GET", f"/v2/{P}/firewall"), ("PUT", "/v3/auth/tokens")):
         reply = call(client, method, path)
         assert_error(reply, 404, "APIGW.0101", "does not exist or has not been published")
         assert "allow" not in reply.headers

@@ -183,12 +183,7 @@ def test_listing_filters_and_pages(store, clock, firewalls):
     total, page = firewalls.list(P, key_word=None, enterprise_project_id=None, tags=[], offset=1, limit=1)
     assert total == 3 and [f.name for f in page] == ["beta"]
     total, page = firewalls.list(
-        P,
-        key_word=None,
-        enterprise_project_id=None,
-        tags=[TagFilter("env", frozenset({"ci"}))],
-        offset=0,
-        limit=5,
+        P, key_word=None, enterprise_project_id=None, tags=[TagFilter("env", frozenset({"ci"}))], offset=0, limit=5
     )
     assert total == 1 and page[0].name == "gamma"
     # the detail read without an id gives the project's first firewall

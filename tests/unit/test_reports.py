@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.unit import test_api
-from tests.unit.test_api import OTHER, P, START_MS, assert_error, call, token_for
+from tests.unit.test_api import OTHER, START_MS, P, assert_error, call, token_for
 from tests.unit.test_api_protection import other_project, running
 
 env = test_api.env
