@@ -138,7 +138,13 @@ def aim(case: schemathesis.Case, state: dict[str, Any]) -> None:
     path = case.path_parameters or {}
     if ID.fullmatch(str(path.get("project_id", ""))):
         path["project_id"] = P
-    for where, name in ((path, "job_id"), (path, "resource_id"), (case.query or {}, "fw_instance_id")):
+    targets = (
+        (path, "job_id"),
+        (path, "resource_id"),
+        (path, "fw_instance_id"),
+        (case.query or {}, "fw_instance_id"),
+    )
+    for where, name in targets:
         value = where.get(name)
         if isinstance(value, str) and ID.fullmatch(value) and state["ids"] and zlib.crc32(value.encode()) % 2:
             where[name] = state["ids"][zlib.crc32(value.encode()) % len(state["ids"])]
