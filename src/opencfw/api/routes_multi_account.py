@@ -23,7 +23,7 @@ class FirewallQuery(Struct):
 class TreeQuery(Struct):
     fw_instance_id: Id
     parent_id: Id | None = None
-    limit: Annotated[int, Meta(ge=1, le=1000)] = 100
+    limit: Annotated[int, Meta(ge=1, le=2000)] = 100
     marker: Id | None = None
 
 

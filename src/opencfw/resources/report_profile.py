@@ -30,8 +30,10 @@ class CreateReportProfileDto(Struct):
     send_period: Annotated[int, Meta(ge=0, le=23)] | None = None
     send_week_day: Annotated[int, Meta(ge=1, le=7)] | None = None
     statistic_period: StatisticPeriod | None = None
-    status: Literal[0, 1] = 1
-    subscription_type: Literal[0, 1] = 0
+    #: null or absent: 1 (enabled)
+    status: Literal[0, 1] | None = None
+    #: null or absent: 0 (SMN) with a topic, else 1 (no notification)
+    subscription_type: Literal[0, 1] | None = None
 
 
 class ReportProfile(Struct):
@@ -88,6 +90,10 @@ def _period(value: Any) -> dict[str, Any] | None:
 
 def validate(row: ReportProfile) -> ReportProfile:
     row.statistic_period = _period(row.statistic_period)
+    if row.status is None:
+        row.status = 1
+    if row.subscription_type is None:
+        row.subscription_type = 0 if row.topic_urn else 1
     if row.category in ("daily", "weekly") and row.send_period is None:
         raise BadParameter("Invalid request body: a daily or weekly report needs `send_period`")
     if row.category == "weekly" and row.send_week_day is None:
