@@ -21,12 +21,12 @@ pytestmark = [pytest.mark.interop, pytest.mark.timeout(BUILD_TIMEOUT_S + 900)]
 
 
 class OperationsTerraform(Terraform):
-    """``terraform`` in a working directory holding ``interop/terraform-operations``."""
+    """``terraform`` in a working directory holding ``interop/terraform-operations`` with the
+    provider's version and variables of ``interop/terraform`` (its firewall's main.tf left out)."""
 
     def __init__(self, command: str, workdir: Path, home: Path, server_url: str) -> None:
         super().__init__(command, workdir, home, server_url)
-        for copied in workdir.glob("*.tf"):
-            copied.unlink()
+        (workdir / "main.tf").unlink()
         for source in SOURCES.glob("*.tf"):
             shutil.copy2(source, workdir / source.name)
 

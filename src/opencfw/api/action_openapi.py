@@ -24,22 +24,11 @@ _REFS = {
 
 def _error_response(action: Action) -> dict[str, Any]:
     errors: list[type[OpenCfwError]] = [BadParameter, NotFound, *action.errors]
-    codes = sorted({e.error_code for e in errors})
-    return {
-        "description": "A bad parameter or body (the message names it), an unknown firewall or object or "
+    return ro.error_answer(
+        errors,
+        "A bad parameter or body (the message names it), an unknown firewall or object or "
         "one of another project (CFW.00200005), or the operation's own errors.",
-        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
-        "content": {
-            "application/json": {
-                "schema": {
-                    "allOf": [
-                        {"$ref": "#/components/schemas/CfwError"},
-                        {"properties": {"error_code": {"enum": codes}}},
-                    ]
-                }
-            }
-        },
-    }
+    )
 
 
 def _operation(action: Action, error_name: str) -> dict[str, Any]:

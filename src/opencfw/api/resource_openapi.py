@@ -116,10 +116,18 @@ def _error_response(resource: Resource[Any], registry: Registry) -> dict[str, An
     errors: list[type[OpenCfwError]] = [BadParameter, NotFound, *resource.errors]
     if registry.referrers(resource.name):
         errors.append(InUse)
+    return error_answer(
+        errors,
+        f"A bad parameter or body (the message names it), an unknown {resource.title} or "
+        "protected object or one of another project (CFW.00200005), or the resource's own errors.",
+    )
+
+
+def error_answer(errors: list[type[OpenCfwError]], description: str) -> dict[str, Any]:
+    """The 400 answer of an operation: the error body, its code one of ``errors``'."""
     codes = sorted({e.error_code for e in errors})
     return {
-        "description": f"A bad parameter or body (the message names it), an unknown {resource.title} or "
-        "protected object or one of another project (CFW.00200005), or the resource's own errors.",
+        "description": description,
         "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
         "content": {
             "application/json": {
