@@ -51,12 +51,13 @@ class Blacklist:
     import_ms: int
 
 
-def _bad_address(addresses: list[str]) -> str | None:
+def _outcome(addresses: list[str]) -> str | None:
+    """How an import of ``addresses`` will end: None (done) or the reason it fails."""
     for address in addresses:
         try:
             ipaddress.ip_network(address, strict=False)
         except ValueError:
-            return address
+            return f"{address!r} is not an IP address or network"
     return None
 
 
@@ -68,12 +69,14 @@ class IpBlacklists:
     def _settled(
         self, scope: int, name: str, text: str, status: int, error: str | None, at: int
     ) -> Blacklist:
-        """The row as it reads now: an import whose time has passed has ended."""
+        """The row as it reads now: an import whose time has passed has ended, as its stored
+        outcome says (an error message: failed)."""
         addresses = text.split("\n") if text else []
-        if status == IMPORTING and self.clock.now_ms() >= at + IMPORT_MS:
-            bad = _bad_address(addresses)
-            status, error = (FAILED, f"{bad!r} is not an IP address or network") if bad else (DONE, None)
-        return Blacklist(scope, name, addresses, status, error, at)
+        if status != IMPORTING:
+            return Blacklist(scope, name, addresses, status, error, at)
+        if self.clock.now_ms() >= at + IMPORT_MS:
+            return Blacklist(scope, name, addresses, FAILED if error else DONE, error, at)
+        return Blacklist(scope, name, addresses, IMPORTING, None, at)
 
     def all(self, project_id: str, firewall_id: str) -> list[Blacklist]:
         with self.db.read() as conn:
@@ -114,7 +117,7 @@ class IpBlacklists:
                     _FILE[scope],
                     "\n".join(addresses),
                     IMPORTING,
-                    None,
+                    _outcome(addresses),
                     now,
                 )
                 conn.execute(self.db.sql("blacklist_insert"), values)

@@ -23,7 +23,8 @@ INSERT INTO ip_blacklists
   VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)
 
 -- name: blacklist_restart
-UPDATE ip_blacklists SET import_status = 2, error_message = NULL, import_ms = ?
+-- the outcome (error_message) stays: the same list ends the same way
+UPDATE ip_blacklists SET import_status = 2, import_ms = ?
  WHERE project_id = ? AND firewall_id = ? AND name = ?
 
 -- name: accounts_of
