@@ -84,4 +84,6 @@ class Reports:
         )
 
     def _count(self, conn: Any, table: str, project_id: str, firewall_id: str) -> int:
-        return int(conn.execute(self.db.sql("count_where", table=table), (project_id, firewall_id)).fetchone()[0])
+        return int(
+            conn.execute(self.db.sql("count_where", table=table), (project_id, firewall_id)).fetchone()[0]
+        )
