@@ -12,15 +12,6 @@ from opencfw.api import resource_openapi as ro
 from opencfw.api.actions import Action
 from opencfw.domain.errors import BadParameter, NotFound, OpenCfwError
 
-_REFS = {
-    "401": "Unauthorized",
-    "403": "Forbidden",
-    "404": "NoRoute",
-    "413": "PayloadTooLarge",
-    "500": "InternalError",
-    "503": "Unavailable",
-}
-
 
 def _error_response(action: Action) -> dict[str, Any]:
     errors: list[type[OpenCfwError]] = [BadParameter, NotFound, *action.errors]
@@ -67,7 +58,7 @@ def _operation(action: Action, error_name: str) -> dict[str, Any]:
         "content": content,
     }
     found_op["responses"] = {"200": ok, "400": {"$ref": f"#/components/responses/{error_name}"}} | {
-        code: {"$ref": f"#/components/responses/{name}"} for code, name in _REFS.items()
+        code: {"$ref": f"#/components/responses/{name}"} for code, name in ro.COMMON_ANSWERS.items()
     }
     return found_op
 

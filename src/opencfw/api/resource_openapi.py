@@ -66,6 +66,17 @@ OVERRIDES: dict[str, dict[str, Any]] = {
 }
 
 
+#: the answers every operation shares beyond its own 200 and 400
+COMMON_ANSWERS = {
+    "401": "Unauthorized",
+    "403": "Forbidden",
+    "404": "NoRoute",
+    "413": "PayloadTooLarge",
+    "500": "InternalError",
+    "503": "Unavailable",
+}
+
+
 def _param(
     name: str, where: str, schema: dict[str, Any], required: bool, description: str = ""
 ) -> dict[str, Any]:
@@ -229,15 +240,7 @@ def _operation(resource: Resource[Any], op: Operation, error_name: str) -> dict[
         "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
         "content": {"application/json": {"schema": answer}},
     }
-    refs = {
-        "400": error_name,
-        "401": "Unauthorized",
-        "403": "Forbidden",
-        "404": "NoRoute",
-        "413": "PayloadTooLarge",
-        "500": "InternalError",
-        "503": "Unavailable",
-    }
+    refs = {"400": error_name, **COMMON_ANSWERS}
     found["security"] = [{"token": []}, {"aksk": []}]
     found["responses"] = {"200": ok} | {
         code: {"$ref": f"#/components/responses/{name}"} for code, name in refs.items()
