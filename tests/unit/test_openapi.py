@@ -76,6 +76,8 @@ def test_every_operation_documents_errors_with_their_body(api):
                 media = "text/event-stream" if streamed else "application/json"
                 if "text/plain" in response["content"]:  # the Prometheus exposition
                     media = "text/plain"
+                if "application/octet-stream" in response["content"]:  # a downloaded file
+                    media = "application/octet-stream"
                 # the dashboard's page and assets, and file downloads
                 if (operation.get("x-opencfw-static") or operation.get("x-opencfw-file")) and code == "200":
                     media = next(iter(response["content"]))

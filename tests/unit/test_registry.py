@@ -12,7 +12,14 @@ import msgspec
 import pytest
 from huaweicloudsdkcfw.v1 import CfwClient
 
-from opencfw.api import resource_openapi, resource_routes, routes_actions, routes_domains, routes_eip
+from opencfw.api import (
+    action_routes,
+    resource_openapi,
+    resource_routes,
+    routes_actions,
+    routes_domains,
+    routes_eip,
+)
 from opencfw.api.app import App
 from opencfw.api.http import Route
 from opencfw.api.http import Router as ListRouter
@@ -230,9 +237,11 @@ def test_the_served_document_equals_the_generated_one():
     resolver = {(r.method, r.template) for r in routes_domains.ROUTES}
     described = {(doc.method, doc.path) for doc in routes_eip.DOCS}
     declared = {(op.method, op.path) for op in resource_routes.operations()}
-    actions = {(a.method, a.path) for a in REGISTRY.actions} | {
-        (a.method, a.path) for a in routes_actions.ACTIONS
-    }
+    actions = (
+        {(a.method, a.path) for a in REGISTRY.actions}
+        | {(a.method, a.path) for a in routes_actions.ACTIONS}
+        | {(a.method, a.path) for a in action_routes.ACTIONS}
+    )
     assert generated == declared | resolver | described | actions
 
 

@@ -60,6 +60,19 @@ EXAMPLES: dict[str, tuple[Callable[[int], dict[str, Any]], dict[str, Any], str]]
         "description",
     ),
     "domain": (lambda i: {"domain_names": [{"domain_name": f"n{i}.example.com"}]}, {}, ""),
+    "schedule": (
+        lambda i: {
+            "name": f"plan-{i}",
+            "periodic": [{"type": 0, "start_time": "08:00", "end_time": "18:00"}],
+        },
+        {"description": "changed"},
+        "description",
+    ),
+    "report_profile": (
+        lambda i: {"category": "daily", "name": f"daily-{i}", "topic_urn": "urn:smn:r:p:t", "send_period": 8},
+        {"description": "changed"},
+        "description",
+    ),
 }
 _IPS_RULE = {
     "ips_name": "rule",

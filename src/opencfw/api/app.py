@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from opencfw.api import (
     acl_routes,
+    action_routes,
     resource_routes,
     routes_actions,
     routes_admin,
@@ -128,6 +129,7 @@ class App:
             + acl_routes.ROUTES
             + routes_eip.ROUTES
             + routes_actions.ROUTES
+            + action_routes.ROUTES
         )
         self._stop = asyncio.Event()
         self._engine: asyncio.Task[None] | None = None

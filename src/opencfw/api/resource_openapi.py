@@ -26,6 +26,16 @@ from opencfw.resources.actions import Action as DeclaredAction
 from opencfw.resources.registry import Action, Fixed, Operation, Registry, Resource
 
 MARK = "x-opencfw-generated"
+_PARAM_NAMES = re.compile(r"\{(\w+)\}")
+#: the answers every operation shares beyond its own 200 and 400
+COMMON_ANSWERS = {
+    "401": "Unauthorized",
+    "403": "Forbidden",
+    "404": "NoRoute",
+    "413": "PayloadTooLarge",
+    "500": "InternalError",
+    "503": "Unavailable",
+}
 REF = "#/components/schemas/{name}"
 ID_PATTERN = "^[A-Za-z0-9_-]{1,64}$"
 _SUMMARY = {
@@ -166,6 +176,11 @@ def _error_response(resource: Resource[Any], registry: Registry) -> dict[str, An
         "protected object or one of another project (CFW.00200005), or the resource's own errors.",
         sorted({e.error_code for e in errors}),
     )
+
+
+def error_answer(errors: list[type[OpenCfwError]], description: str) -> dict[str, Any]:
+    """The 400 answer of an operation: the error body, its code one of ``errors``'."""
+    return _errors(description, sorted({e.error_code for e in errors}))
 
 
 def _errors(description: str, codes: list[str]) -> dict[str, Any]:
@@ -672,11 +687,13 @@ def merge(document: dict[str, Any], registry: Registry = REGISTRY) -> dict[str, 
             del item[method]
         if not item:
             del doc["paths"][path]
-    part = generate(registry)
-    for path, item in part["paths"].items():
-        doc["paths"].setdefault(path, {}).update(item)
-    doc["components"]["schemas"].update(part["schemas"])
-    doc["components"]["responses"].update(part["responses"])
+    from opencfw.api import action_openapi  # the declared actions' part (it imports this module)
+
+    for part in (generate(registry), action_openapi.generate()):
+        for path, item in part["paths"].items():
+            doc["paths"].setdefault(path, {}).update(item)
+        doc["components"]["schemas"].update(part["schemas"])
+        doc["components"]["responses"].update(part["responses"])
     return doc
 
 

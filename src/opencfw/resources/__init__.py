@@ -14,6 +14,8 @@ from opencfw.resources import (
     ips,
     ips_settings,
     regions,
+    report_profile,
+    schedule,
     service_group,
     settings,
 )
@@ -35,6 +37,8 @@ REGISTRY = Registry(
         capture.CAPTURE_TASK,
         settings.FIREWALL_SETTING,
         settings.OBJECT_SETTING,
+        schedule.RESOURCE,
+        report_profile.RESOURCE,
     ],
     fixed=(regions.REGIONS,),
     # written by their own code (service/acl_rules.py, store/eips.py), purged with their firewall and project
@@ -46,6 +50,11 @@ REGISTRY = Registry(
         "eip_protections",
         "eip_settings",
         "eip_alarm_whitelist",
+        # written by the declared actions' services (service/ip_blacklist.py & co.)
+        "ip_blacklists",
+        "firewall_switches",
+        "firewall_accounts",
+        "private_network_segments",
     ),
     # ACL rules (service/acl_rules.py, ordered) name the groups they use in link rows
     links=(

@@ -276,6 +276,8 @@ class Resource(Generic[M]):
     #: (current row, now_ms) -> None: may refuse an update or a delete of the row (a row still
     #: being applied answers a "retry later" error)
     settled: Callable[[M, int], None] | None = None
+    #: columns holding structured values (lists, nested objects), stored as JSON text
+    json_columns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         columns = self.columns
@@ -312,6 +314,8 @@ class Resource(Generic[M]):
             raise ValueError(f"{self.name}: `nested` names a field of the create body")
         if (self.computed is None) != (not self.computed_fields):
             raise ValueError(f"{self.name}: computed fields need their function, and only they")
+        if any(c not in columns for c in self.json_columns):
+            raise ValueError(f"{self.name}: a JSON column is not a column")
         if self.unique and self.conflict is None:
             raise ValueError(f"{self.name}: a unique key needs its conflict error")
 

@@ -61,7 +61,20 @@ class Repository(Generic[M]):
         return self.db.sql(name, **self._ids, **more)
 
     def _row(self, row: Row) -> M:
-        return self.r.model(*row)
+        if not self.r.json_columns:
+            return self.r.model(*row)
+        values = dict(zip(self.r.columns, row, strict=True))
+        for column in self.r.json_columns:
+            if values[column] is not None:
+                values[column] = msgspec.json.decode(values[column])
+        return self.r.model(**values)
+
+    def _value(self, row: M, column: str) -> Any:
+        """A column's value as stored: structured values as JSON text."""
+        value = getattr(row, column)
+        if column in self.r.json_columns and value is not None:
+            return msgspec.json.encode(value).decode()
+        return value
 
     # -- scope
 
@@ -178,7 +191,7 @@ class Repository(Generic[M]):
             values = (where.project_id, *(getattr(rows[0], c) for c in quota.per))
             check(quota, rows, int(conn.execute(sql, values).fetchone()[0]))  # type: ignore[misc]
         for row in rows:
-            values = tuple(getattr(row, c) for c in self.r.columns)
+            values = tuple(self._value(row, c) for c in self.r.columns)
             with self.db.unique(self.r.conflict):
                 conn.execute(self._insert_sql, values)
             self._event(conn, "created", row, row.updated_ms)  # type: ignore[attr-defined]
@@ -261,9 +274,9 @@ class Repository(Generic[M]):
             row = change(firewall_id, current)
             with self.db.unique(self.r.conflict):
                 if current is None:
-                    conn.execute(self._insert_sql, tuple(getattr(row, c) for c in self.r.columns))
+                    conn.execute(self._insert_sql, tuple(self._value(row, c) for c in self.r.columns))
                 else:
-                    values = (*(getattr(row, c) for c in self.r.mutable), where.project_id, row_id)
+                    values = (*(self._value(row, c) for c in self.r.mutable), where.project_id, row_id)
                     conn.execute(self._update_sql, values)
             self._event(conn, "created" if current is None else "updated", row, row.updated_ms)  # type: ignore[attr-defined]
         self.db.announce(where.project_id)
@@ -278,7 +291,7 @@ class Repository(Generic[M]):
             self._writable(current)
             row = change(current)
             mutable = self.r.mutable
-            values = (*(getattr(row, c) for c in mutable), where.project_id, row_id)
+            values = (*(self._value(row, c) for c in mutable), where.project_id, row_id)
             with self.db.unique(self.r.conflict):
                 conn.execute(self._update_sql, values)
             self._event(conn, "updated", row, row.updated_ms)  # type: ignore[attr-defined]
