@@ -46,8 +46,10 @@ def kinds(registry: Registry = REGISTRY) -> dict[str, Kind]:
     fw = ("firewall_id",)
     group = ("set_id",)
     return {
-        "ACL": Kind("acl_rule", _limit(registry, "acl_rule", fw, 20000)),
-        "ADDR_SET": Kind("address_set", _limit(registry, "address_set", fw, 3800)),
+        # ACL rules are written by their own service (service/acl_rules.py), not by declaration
+        "ACL": Kind("", 20000, table="acl_rules"),
+        # the predefined groups and their services count in no quota (resources/predefined.py)
+        "ADDR_SET": Kind("address_set", _limit(registry, "address_set", fw, 3800), (("predefined", 0),)),
         "ADDR_SET_ITEM": Kind(
             "address_item",
             _limit(registry, "address_item", fw, 30000),
@@ -55,26 +57,31 @@ def kinds(registry: Registry = REGISTRY) -> dict[str, Kind]:
             set_limit=_limit(registry, "address_item", group, 640),
         ),
         "ADDR_SET_ITEM_DEVICE": Kind("address_item", _limit(registry, "address_item", fw, 30000)),
-        "SERV_SET": Kind("service_set", _limit(registry, "service_set", fw, 512)),
+        "SERV_SET": Kind("service_set", _limit(registry, "service_set", fw, 512), (("service_set_type", 0),)),
         "SERV_SET_ITEM": Kind(
             "service_item",
             _limit(registry, "service_item", fw, 900),
+            (("predefined", 0),),
             per_set=True,
             set_limit=_limit(registry, "service_item", group, 64),
         ),
-        "SERV_SET_ITEM_DEVICE": Kind("service_item", _limit(registry, "service_item", fw, 900)),
+        "SERV_SET_ITEM_DEVICE": Kind(
+            "service_item", _limit(registry, "service_item", fw, 900), (("predefined", 0),)
+        ),
         "BLACKLIST": Kind("black_white_list", 2000, (("list_type", 4),)),
         "WHITELIST": Kind("black_white_list", 2000, (("list_type", 5),)),
         "PRIVATE_NETWORK_SEGMENT": Kind("", SEGMENTS_PER_FIREWALL, table="private_network_segments"),
         # domain groups (the documented limits: application groups 500 per firewall, 1,500 domains
         # per group and 2,500 per firewall; network groups 15 domains per group and 1,000 per
         # firewall, 1,500 resolved addresses per group; no documented group count for network groups)
-        "APPLICATION_DOMAIN_SET": Kind("domain_set", 500),
-        "APPLICATION_DOMAIN_SET_ITEM": Kind("domain_item", 2500, per_set=True, set_limit=1500),
-        "APPLICATION_DOMAIN_SET_ITEM_DEVICE": Kind("domain_item", 2500),
-        "DNS_DOMAIN_SET": Kind("domain_set", 500),
-        "DOMAIN": Kind("domain_item", 1000, per_set=True, set_limit=15),
-        "DOMAIN_DEVICE": Kind("domain_item", 1000),
+        "APPLICATION_DOMAIN_SET": Kind("domain_set", 500, (("domain_set_type", 0),)),
+        "APPLICATION_DOMAIN_SET_ITEM": Kind(
+            "domain", 2500, (("domain_set_type", 0),), per_set=True, set_limit=1500
+        ),
+        "APPLICATION_DOMAIN_SET_ITEM_DEVICE": Kind("domain", 2500, (("domain_set_type", 0),)),
+        "DNS_DOMAIN_SET": Kind("domain_set", 500, (("domain_set_type", 1),)),
+        "DOMAIN": Kind("domain", 1000, (("domain_set_type", 1),), per_set=True, set_limit=15),
+        "DOMAIN_DEVICE": Kind("domain", 1000, (("domain_set_type", 1),)),
         "DNS_DOMAIN_SET_PARSE_IP": Kind("domain_parse_ip", 1500),
     }
 
