@@ -22,6 +22,7 @@ from opencfw.service.credentials import BootstrapResult, BootstrapSpec, Credenti
 from opencfw.service.faults import FaultInjector
 from opencfw.service.firewalls import Firewalls
 from opencfw.service.jobs import ProvisioningPolicy
+from opencfw.service.logs import Logs
 from opencfw.service.resources import ResourceServices
 from opencfw.service.secrets import (
     HOW_TO_MAKE_A_MASTER_KEY,
@@ -83,12 +84,20 @@ class Runtime:
     phase: str = "ready"
     #: the services of the resource registry's resources (made at first use)
     _resources: ResourceServices | None = None
+    _logs: Logs | None = None
 
     @property
     def resources(self) -> ResourceServices:
         if self._resources is None:
             self._resources = ResourceServices(self.store, self.clock)
         return self._resources
+
+    @property
+    def logs(self) -> Logs:
+        """The log records' service (made at first use)."""
+        if self._logs is None:
+            self._logs = Logs(self.store, self.clock)
+        return self._logs
 
     def remember_finished(self, key: tuple[str, str], body: bytes) -> None:
         """Keep a finished job's answer for FINISHED_JOB_SECONDS (bounded): a job purged or reset

@@ -16,6 +16,7 @@ from opencfw.api import (
     routes_admin,
     routes_cfw,
     routes_iam,
+    routes_logs,
     routes_opencfw,
     routes_tasks,
     routes_terraform,
@@ -110,9 +111,7 @@ class BodyBudget:
 class App:
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
-        self.bodies = BodyBudget(
-            runtime.settings.max_body_bytes_in_flight, runtime.settings.body_timeout
-        )
+        self.bodies = BodyBudget(runtime.settings.max_body_bytes_in_flight, runtime.settings.body_timeout)
         self.router = Router(
             routes_cfw.ROUTES
             + routes_iam.ROUTES
@@ -122,6 +121,7 @@ class App:
             + routes_admin.ROUTES
             + routes_ui.ROUTES
             + resource_routes.ROUTES
+            + routes_logs.ROUTES
         )
         self._stop = asyncio.Event()
         self._engine: asyncio.Task[None] | None = None

@@ -15,6 +15,7 @@ REGISTRY = Registry(
         service_group.SERVICE_SET,
         service_group.SERVICE_ITEM,
     ],
-    # written by the IPS/east-west code (store/protection_sql.py), not yet by declaration
-    owned_elsewhere=("ips_settings", "east_west"),
+    # written by the IPS/east-west code (store/protection_sql.py), not yet by declaration, and
+    # the log records (store/logs_sql.py)
+    owned_elsewhere=("ips_settings", "east_west", "log_records"),
 )
