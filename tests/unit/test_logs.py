@@ -324,6 +324,9 @@ def test_the_admin_route_records_flows_and_attacks_and_refuses_bad_input(api):
         ("traffic-trend", "agg_type=median", "agg_type"),
         ("access-top", "item=x", "item"),
         ("flow", "src_ip=%00", "NUL"),
+        ("flow", "log_type=null", "log_type"),
+        ("top-access-detail", "direction=null", "direction"),
+        ("total-attack", "range=null", "range"),
     ],
 )
 def test_bad_queries_are_400_naming_the_parameter(api, path, query, field):

@@ -12,7 +12,7 @@ import msgspec
 import pytest
 from huaweicloudsdkcfw.v1 import CfwClient
 
-from opencfw.api import resource_openapi, resource_routes
+from opencfw.api import resource_openapi, resource_routes, routes_logs
 from opencfw.api.app import App
 from opencfw.api.http import Route
 from opencfw.api.http import Router as ListRouter
@@ -220,7 +220,10 @@ def test_the_served_document_equals_the_generated_one():
         for m, op in item.items()
         if resource_openapi.MARK in op
     }
-    assert generated == {(op.method, op.path) for op in resource_routes.operations()}
+    logs = {(method, path) for _, method, path, _, _ in routes_logs.OPERATIONS} | {
+        ("POST", routes_logs.INJECT_PATH)
+    }
+    assert generated == {(op.method, op.path) for op in resource_routes.operations()} | logs
 
 
 def test_a_generated_operation_is_named_as_the_sdk_names_it():

@@ -17,18 +17,19 @@ Port = Annotated[int, Meta(ge=0, le=65535)]
 Range = Literal[0, 1, 2]
 LogType = Literal["internet", "nat", "vpc", "vgw"]
 Direction = Literal["in2out", "out2in"]
-Ids = Annotated[list[Short], Meta(max_length=100)]
+#: a comma-separated list of ids (as the SDK sends ``rule_id``)
+IdList = Annotated[str, Meta(pattern="^[A-Za-z0-9_-]{1,64}(,[A-Za-z0-9_-]{1,64}){0,99}$")]
 
 
 class Stats(Struct, kw_only=True):
-    """What every statistic takes: the firewall and the time (``range`` or explicit times)."""
+    """What every statistic takes: the firewall and the time (``range`` or explicit times). The
+    SDK's ``vgw_id`` (virtual gateways, which opencfw has none of) is accepted and ignored."""
 
     fw_instance_id: Id
     range: Range | None = None
     start_time: Ms | None = None
     end_time: Ms | None = None
     log_type: LogType | None = None
-    vgw_id: Ids | None = None
     enterprise_project_id: Text | None = None
 
 
@@ -113,7 +114,6 @@ class LogsCountQuery(Struct, kw_only=True):
     range: Range | None = None
     start_time: Ms | None = None
     end_time: Ms | None = None
-    vgw_id: Ids | None = None
     item: Literal["risk_ip", "risk_host", "open_port"] | None = None
     enterprise_project_id: Text | None = None
 
@@ -149,7 +149,7 @@ class AccessDetailQuery(Stats, kw_only=True):
 class AccessTopQuery(Stats, kw_only=True):
     direction: Direction | None = None
     item: AccessItem | Literal["strategy_hit_info", "strategy_dashboard"] | None = None
-    rule_id: Ids | None = None
+    rule_id: IdList | None = None
 
 
 AttackItem = Literal[
@@ -199,7 +199,7 @@ class FlowTrendQuery(Stats, kw_only=True):
     direction: Direction | None = None
     asset_type: AssetType | None = None
     ip: Ips | None = None
-    vpc: Ids | None = None
+    vpc: Ips | None = None
 
 
 class TrafficTrendQuery(Stats, kw_only=True):

@@ -258,7 +258,15 @@ def generate(registry: Registry = REGISTRY) -> dict[str, Any]:
         for op in resource.operations:
             paths.setdefault(op.path, {})[op.method.lower()] = _operation(resource, op, error_name)
     _, schemas = msgspec.json.schema_components(structs, ref_template=REF)
-    return {"paths": paths, "schemas": _portable(dict(sorted(schemas.items()))), "responses": responses}
+    schemas = _portable(dict(sorted(schemas.items())))
+    if registry is REGISTRY:  # hand-written operations described from their own structs
+        from opencfw.api import logs_openapi
+
+        logs = logs_openapi.generate()
+        paths.update(logs["paths"])
+        schemas.update(logs["schemas"])
+        responses.update(logs["responses"])
+    return {"paths": paths, "schemas": schemas, "responses": responses}
 
 
 def merge(document: dict[str, Any], registry: Registry = REGISTRY) -> dict[str, Any]:

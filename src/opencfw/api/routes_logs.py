@@ -30,7 +30,7 @@ T = TypeVar("T", bound=msgspec.Struct)
 
 
 def decode_query(req: Request, kind: type[T]) -> T:
-    """The query as ``kind``: repeated or comma-separated values make a list field's items."""
+    """The query as ``kind``: the repeated values of a list field make its items."""
     lists = {
         f.encode_name for f in msgspec.structs.fields(kind) if "list" in str(f.type) or "List" in str(f.type)
     }
@@ -40,14 +40,19 @@ def decode_query(req: Request, kind: type[T]) -> T:
     )
     for name, value in pairs:
         if name in lists:
-            values.setdefault(name, []).extend(v for v in value.split(",") if v)
+            values.setdefault(name, []).append(value)
         else:
             values[name] = value
     refuse_nul(values, "query")
     try:
-        return msgspec.convert(values, kind, strict=False)
+        found = msgspec.convert(values, kind, strict=False)
     except msgspec.ValidationError as exc:
         raise BadParameter(f"Invalid query parameter: {exc}") from None
+    # the lax conversion reads the text "null" as an absent value: a parameter is never null
+    for name, value in values.items():
+        if value == "null" and getattr(found, name, "") is None:
+            raise BadParameter(f"Invalid query parameter: `{name}` cannot be null")
+    return found
 
 
 def decode_body(req: Request, kind: type[T]) -> T:
@@ -319,7 +324,7 @@ def show_access_top(rt: Runtime, req: Request) -> Response:
 
     def make() -> Where:
         where = base()
-        return where.any_of(["rule_id"], query.rule_id) if query.rule_id else where
+        return where.any_of(["rule_id"], query.rule_id.split(",")) if query.rule_id else where
 
     def deny() -> Where:
         return make().eq("action", "deny")
@@ -609,27 +614,41 @@ def inject_logs(rt: Runtime, req: Request) -> Response:
 
 
 _L = "/v1/{project_id}/cfw/logs"
-#: (SDK operation, method, path, handler)
-OPERATIONS: list[tuple[str, str, str, Callable[[Runtime, Request], Response]]] = [
-    ("list_access_control_logs", "GET", f"{_L}/access-control", list_access_control_logs),
-    ("list_attack_logs", "GET", f"{_L}/attack", list_attack_logs),
-    ("list_flow_logs", "GET", f"{_L}/flow", list_flow_logs),
-    ("list_logs", "POST", "/v1/{project_id}/cfw/{fw_instance_id}/logs", list_logs),
-    ("export_logs", "POST", "/v1/{project_id}/cfw/{fw_instance_id}/logs/export", export_logs),
-    ("show_logs_count", "GET", "/v1/{project_id}/logs/count", show_logs_count),
-    ("list_attack_statistic", "GET", f"{_L}/attack-statistic", list_attack_statistic),
-    ("list_flow_statistic", "GET", f"{_L}/flow-statistic", list_flow_statistic),
-    ("show_access_detail", "GET", f"{_L}/top-access-detail", show_access_detail),
-    ("show_access_top", "GET", f"{_L}/access-top", show_access_top),
-    ("show_attack_detail", "GET", f"{_L}/attack-detail", show_attack_detail),
-    ("show_attack_top", "GET", f"{_L}/top-attack", show_attack_top),
-    ("show_attack_total", "GET", f"{_L}/total-attack", show_attack_total),
-    ("show_attack_trend", "GET", f"{_L}/trend-attack", show_attack_trend),
-    ("show_flow_detail", "GET", f"{_L}/flow-detail", show_flow_detail),
-    ("show_flow_top", "GET", f"{_L}/flow-top", show_flow_top),
-    ("show_flow_trend", "GET", f"{_L}/flow-trend", show_flow_trend),
-    ("show_traffic_trend", "GET", f"{_L}/traffic-trend", show_traffic_trend),
+Handler = Callable[["Runtime", Request], Response]
+#: (SDK operation, method, path, handler, its query or body struct)
+OPERATIONS: list[tuple[str, str, str, Handler, type[msgspec.Struct]]] = [
+    (
+        "list_access_control_logs",
+        "GET",
+        f"{_L}/access-control",
+        list_access_control_logs,
+        q.AccessControlLogsQuery,
+    ),
+    ("list_attack_logs", "GET", f"{_L}/attack", list_attack_logs, q.AttackLogsQuery),
+    ("list_flow_logs", "GET", f"{_L}/flow", list_flow_logs, q.FlowLogsQuery),
+    ("list_logs", "POST", "/v1/{project_id}/cfw/{fw_instance_id}/logs", list_logs, q.ListLogsRequestBody),
+    (
+        "export_logs",
+        "POST",
+        "/v1/{project_id}/cfw/{fw_instance_id}/logs/export",
+        export_logs,
+        q.ExportLogsRequestBody,
+    ),
+    ("show_logs_count", "GET", "/v1/{project_id}/logs/count", show_logs_count, q.LogsCountQuery),
+    ("list_attack_statistic", "GET", f"{_L}/attack-statistic", list_attack_statistic, q.AttackStatisticQuery),
+    ("list_flow_statistic", "GET", f"{_L}/flow-statistic", list_flow_statistic, q.FlowStatisticQuery),
+    ("show_access_detail", "GET", f"{_L}/top-access-detail", show_access_detail, q.AccessDetailQuery),
+    ("show_access_top", "GET", f"{_L}/access-top", show_access_top, q.AccessTopQuery),
+    ("show_attack_detail", "GET", f"{_L}/attack-detail", show_attack_detail, q.AttackDetailQuery),
+    ("show_attack_top", "GET", f"{_L}/top-attack", show_attack_top, q.AttackTopQuery),
+    ("show_attack_total", "GET", f"{_L}/total-attack", show_attack_total, q.Stats),
+    ("show_attack_trend", "GET", f"{_L}/trend-attack", show_attack_trend, q.Stats),
+    ("show_flow_detail", "GET", f"{_L}/flow-detail", show_flow_detail, q.FlowDetailQuery),
+    ("show_flow_top", "GET", f"{_L}/flow-top", show_flow_top, q.FlowTopQuery),
+    ("show_flow_trend", "GET", f"{_L}/flow-trend", show_flow_trend, q.FlowTrendQuery),
+    ("show_traffic_trend", "GET", f"{_L}/traffic-trend", show_traffic_trend, q.TrafficTrendQuery),
 ]
-ROUTES = [Route(method, path, handler) for _, method, path, handler in OPERATIONS] + [
-    Route("POST", "/_opencfw/admin/projects/{project_id}/logs", inject_logs, mode="write", auth="admin"),
+INJECT_PATH = "/_opencfw/admin/projects/{project_id}/logs"
+ROUTES = [Route(method, path, handler) for _, method, path, handler, _ in OPERATIONS] + [
+    Route("POST", INJECT_PATH, inject_logs, mode="write", auth="admin"),
 ]
