@@ -56,24 +56,8 @@ def _operation(op: str, method: str, path: str, struct: type[msgspec.Struct]) ->
     found["parameters"] = params
     if found["operationId"] in DESCRIPTIONS:
         found["description"] = DESCRIPTIONS[found["operationId"]]
-    ok = {
-        "description": "OK",
-        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
-        "content": _answer(op),
-    }
-    refs = {
-        "400": ERROR,
-        "401": "Unauthorized",
-        "403": "Forbidden",
-        "404": "NoRoute",
-        "413": "PayloadTooLarge",
-        "500": "InternalError",
-        "503": "Unavailable",
-    }
     found["security"] = [{"token": []}, {"aksk": []}]
-    found["responses"] = {"200": ok} | {
-        code: {"$ref": f"#/components/responses/{n}"} for code, n in refs.items()
-    }
+    found["responses"] = ro.responses(_answer(op), ERROR)
     return found
 
 

@@ -158,6 +158,25 @@ def _query_params(struct: type[Any]) -> list[dict[str, Any]]:
     return params
 
 
+def responses(content: dict[str, Any], error_name: str) -> dict[str, Any]:
+    """An operation's answers: 200 with ``content``, 400 the named error, the others shared."""
+    ok = {
+        "description": "OK",
+        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
+        "content": content,
+    }
+    refs = {
+        "400": error_name,
+        "401": "Unauthorized",
+        "403": "Forbidden",
+        "404": "NoRoute",
+        "413": "PayloadTooLarge",
+        "500": "InternalError",
+        "503": "Unavailable",
+    }
+    return {"200": ok} | {code: {"$ref": f"#/components/responses/{name}"} for code, name in refs.items()}
+
+
 def _operation(resource: Resource[Any], op: Operation, error_name: str) -> dict[str, Any]:
     params = [PROJECT]
     if op.id_param:
@@ -214,24 +233,8 @@ def _operation(resource: Resource[Any], op: Operation, error_name: str) -> dict[
             "required": True,
             "content": {"application/json": {"schema": {"$ref": REF.format(name=body.__name__)}}},
         }
-    ok = {
-        "description": "OK",
-        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
-        "content": {"application/json": {"schema": answer}},
-    }
-    refs = {
-        "400": error_name,
-        "401": "Unauthorized",
-        "403": "Forbidden",
-        "404": "NoRoute",
-        "413": "PayloadTooLarge",
-        "500": "InternalError",
-        "503": "Unavailable",
-    }
     found["security"] = [{"token": []}, {"aksk": []}]
-    found["responses"] = {"200": ok} | {
-        code: {"$ref": f"#/components/responses/{name}"} for code, name in refs.items()
-    }
+    found["responses"] = responses({"application/json": {"schema": answer}}, error_name)
     found.update(copy.deepcopy(OVERRIDES.get(found["operationId"], {})))
     return found
 

@@ -99,54 +99,44 @@ _PLACE = (
 _TUPLE = ("src_ip", "src_port", "dst_ip", "dst_port", "protocol", "app", "dst_host")
 
 
-def _common(r: LogRecord) -> dict[str, Any]:
-    return {"log_id": r.id, **{f: getattr(r, f) for f in (*_TUPLE, *_PLACE)}}
-
-
-def acl_view(r: LogRecord) -> dict[str, Any]:
-    return {
-        **_common(r),
-        "action": r.action,
-        "rule_id": r.rule_id,
-        "rule_name": r.rule_name,
-        "hit_time": r.at_ms,
-    }
-
-
-def flow_view(r: LogRecord) -> dict[str, Any]:
-    return {
-        **_common(r),
-        "direction": r.direction,
-        "bytes": r.bytes,
-        "packets": r.packets,
-        "start_time": r.at_ms,
-        "end_time": r.end_ms,
-    }
-
-
-def attack_view(r: LogRecord) -> dict[str, Any]:
-    return {
-        **_common(r),
-        "direction": r.direction,
-        "action": r.action,
-        "event_time": r.at_ms,
-        "hit_time": r.at_ms,
-        "attack_type": r.attack_type,
-        "attack_rule": r.rule_name,
-        "attack_rule_id": r.rule_id,
-        "level": r.level,
-        "source": r.source,
-        "packet": r.packet,
-        "packet_length": r.bytes,
-        "packet_messages": [],
-    }
-
-
-VIEWS: dict[str, Callable[[LogRecord], dict[str, Any]]] = {
-    "acl": acl_view,
-    "flow": flow_view,
-    "attack": attack_view,
+#: per kind, the record model's fields beyond the 5-tuple and places -> the column they read
+_FIELDS = {
+    "acl": {"action": "action", "rule_id": "rule_id", "rule_name": "rule_name", "hit_time": "at_ms"},
+    "flow": {
+        "direction": "direction",
+        "bytes": "bytes",
+        "packets": "packets",
+        "start_time": "at_ms",
+        "end_time": "end_ms",
+    },
+    "attack": {
+        "direction": "direction",
+        "action": "action",
+        "event_time": "at_ms",
+        "hit_time": "at_ms",
+        "attack_type": "attack_type",
+        "attack_rule": "rule_name",
+        "attack_rule_id": "rule_id",
+        "level": "level",
+        "source": "source",
+        "packet": "packet",
+        "packet_length": "bytes",
+    },
 }
+
+
+def _view(kind: str) -> Callable[[LogRecord], dict[str, Any]]:
+    fields = {"log_id": "id", **{f: f for f in (*_TUPLE, *_PLACE)}, **_FIELDS[kind]}
+    extra: dict[str, Any] = {"packet_messages": []} if kind == "attack" else {}
+
+    def view(r: LogRecord) -> dict[str, Any]:
+        return {**{name: getattr(r, column) for name, column in fields.items()}, **extra}
+
+    return view
+
+
+VIEWS = {kind: _view(kind) for kind in _FIELDS}
+acl_view, attack_view = VIEWS["acl"], VIEWS["attack"]
 
 # -- the three log lists and the body-driven list and export
 

@@ -45,7 +45,26 @@ class Place(Struct, frozen=True, forbid_unknown_fields=True):
 NOWHERE = Place()
 
 
-class Flow(Struct, kw_only=True, forbid_unknown_fields=True):
+class Seen(Struct, kw_only=True, forbid_unknown_fields=True):
+    """What a flow and an attack both are: a 5-tuple through a firewall, its direction, what was
+    done, and where it was seen (``object_id`` empty: the firewall's Internet-border object)."""
+
+    fw_instance_id: Id
+    object_id: Annotated[str, Meta(max_length=64)] = ""
+    src_ip: Address
+    src_port: Port = 0
+    dst_ip: Address
+    dst_port: Port = 0
+    protocol: Annotated[int, Meta(ge=-1, le=255)]
+    direction: Direction
+    action: Action
+    log_type: LogType = "internet"
+    app: Annotated[str, Meta(max_length=32)] = "ANY"
+    dst_host: Text = ""
+    place: Place = NOWHERE
+
+
+class Flow(Seen, kw_only=True, forbid_unknown_fields=True):
     """One flow through a firewall, as the policy evaluator or a data plane saw it.
 
     ``protocol`` is the IP protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, -1 any);
@@ -53,39 +72,17 @@ class Flow(Struct, kw_only=True, forbid_unknown_fields=True):
     default action applied); ``start_ms`` defaults to the service clock's now, ``end_ms`` to it.
     """
 
-    fw_instance_id: Id
-    object_id: Annotated[str, Meta(max_length=64)] = ""
-    src_ip: Address
-    src_port: Port = 0
-    dst_ip: Address
-    dst_port: Port = 0
-    protocol: Annotated[int, Meta(ge=-1, le=255)]
-    direction: Direction
-    action: Action
     rule_id: Annotated[str, Meta(max_length=64)] | None = None
     rule_name: Text | None = None
     bytes: Amount = 0
     packets: Amount = 0
     start_ms: Instant | None = None
     end_ms: Instant | None = None
-    log_type: LogType = "internet"
-    app: Annotated[str, Meta(max_length=32)] = "ANY"
-    dst_host: Text = ""
-    place: Place = NOWHERE
 
 
-class Attack(Struct, kw_only=True, forbid_unknown_fields=True):
+class Attack(Seen, kw_only=True, forbid_unknown_fields=True):
     """One IPS event: the flow it was seen in, the signature that matched and what was done."""
 
-    fw_instance_id: Id
-    object_id: Annotated[str, Meta(max_length=64)] = ""
-    src_ip: Address
-    src_port: Port = 0
-    dst_ip: Address
-    dst_port: Port = 0
-    protocol: Annotated[int, Meta(ge=-1, le=255)]
-    direction: Direction
-    action: Action
     attack_type: Text
     attack_rule: Text
     attack_rule_id: Annotated[str, Meta(max_length=64)]
@@ -94,10 +91,6 @@ class Attack(Struct, kw_only=True, forbid_unknown_fields=True):
     packet: Annotated[str, Meta(max_length=4096)] = ""
     packet_length: Amount = 0
     event_ms: Instant | None = None
-    log_type: LogType = "internet"
-    app: Annotated[str, Meta(max_length=32)] = "ANY"
-    dst_host: Text = ""
-    place: Place = NOWHERE
 
 
 class LogRecord(Struct, kw_only=True):

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from opencfw.domain.clock import Clock
 from opencfw.domain.errors import BadParameter, NotFound, OpenCfwError
-from opencfw.domain.logs import Attack, Flow, LogRecord, Place, protocol_name
+from opencfw.domain.logs import Attack, Flow, LogRecord, Place, Seen, protocol_name
 from opencfw.domain.models import Firewall, FirewallStatus
 from opencfw.store.base import Store
 from opencfw.store.db import Database
@@ -110,8 +110,8 @@ LIST_FILTERS: dict[str, dict[str, str]] = {
 INT_COLUMNS = frozenset({"src_port", "dst_port"})
 
 
-def _place(place: Place) -> dict[str, str]:
-    return {f: getattr(place, f) for f in Place.__struct_fields__}
+#: the columns only attacks fill
+_NO_ATTACK = {"attack_type": "", "level": "", "source": "", "packet": ""}
 
 
 def _address(value: str, field: str) -> str:
@@ -139,19 +139,38 @@ class Logs:
             raise NotFound(f"The firewall {firewall_id[:64]} does not exist")
         return firewall
 
-    def _objects(self, project_id: str, given: Iterable[tuple[str, str]]) -> dict[str, str]:
+    def _objects(self, project_id: str, given: Iterable[str]) -> dict[str, str]:
         """Each firewall's default object (its Internet border), checking every firewall once."""
         found: dict[str, str] = {}
-        for firewall_id, _ in given:
+        for firewall_id in given:
             if firewall_id not in found:
                 found[firewall_id] = self.firewall(project_id, firewall_id).internet_object_id
         return found
+
+    def _seen(self, project_id: str, seen: Seen, objects: dict[str, str]) -> dict[str, Any]:
+        """The columns a flow and an attack fill alike."""
+        return {
+            "project_id": project_id,
+            "firewall_id": seen.fw_instance_id,
+            "object_id": seen.object_id or objects[seen.fw_instance_id],
+            "log_type": seen.log_type,
+            "direction": seen.direction,
+            "action": seen.action,
+            "src_ip": _address(seen.src_ip, "src_ip"),
+            "src_port": seen.src_port,
+            "dst_ip": _address(seen.dst_ip, "dst_ip"),
+            "dst_port": seen.dst_port,
+            "protocol": protocol_name(seen.protocol),
+            "app": seen.app,
+            "dst_host": seen.dst_host,
+            **{f: getattr(seen.place, f) for f in Place.__struct_fields__},
+        }
 
     def record_flows(self, project_id: str, flows: Sequence[Flow]) -> list[RecordedFlow]:
         """Record flows of the project's firewalls, all or none (one transaction): an
         access-control record for a flow a rule decided (``rule_id`` set), a flow record for a flow
         that passed (``action`` permit). ``NotFound`` for a firewall that is not the project's."""
-        objects = self._objects(project_id, ((f.fw_instance_id, f.object_id) for f in flows))
+        objects = self._objects(project_id, (f.fw_instance_id for f in flows))
         now = self.clock.now_ms()
         records: list[LogRecord] = []
         made: list[RecordedFlow] = []
@@ -160,55 +179,22 @@ class Logs:
             end = start if flow.end_ms is None else flow.end_ms
             if end < start:
                 raise TimeRangeError("A flow's `end_ms` is before its `start_ms`")
-            common: dict[str, Any] = {
-                "project_id": project_id,
-                "firewall_id": flow.fw_instance_id,
-                "object_id": flow.object_id or objects[flow.fw_instance_id],
-                "log_type": flow.log_type,
-                "direction": flow.direction,
-                "action": flow.action,
-                "src_ip": _address(flow.src_ip, "src_ip"),
-                "src_port": flow.src_port,
-                "dst_ip": _address(flow.dst_ip, "dst_ip"),
-                "dst_port": flow.dst_port,
-                "protocol": protocol_name(flow.protocol),
-                "app": flow.app,
-                "dst_host": flow.dst_host,
-                "attack_type": "",
-                "level": "",
-                "source": "",
-                "packet": "",
-                **_place(flow.place),
+            common = {
+                **self._seen(project_id, flow, objects),
+                **_NO_ATTACK,
+                "rule_id": flow.rule_id or "",
+                "rule_name": flow.rule_name or "",
+                "at_ms": start,
             }
             acl_id = flow_id = None
             if flow.rule_id is not None:
                 acl_id = self.new_id()
-                records.append(
-                    LogRecord(
-                        id=acl_id,
-                        kind="acl",
-                        at_ms=start,
-                        end_ms=start,
-                        bytes=0,
-                        packets=0,
-                        rule_id=flow.rule_id,
-                        rule_name=flow.rule_name or "",
-                        **common,
-                    )
-                )
+                records.append(LogRecord(id=acl_id, kind="acl", end_ms=start, bytes=0, packets=0, **common))
             if flow.action == "permit":
                 flow_id = self.new_id()
                 records.append(
                     LogRecord(
-                        id=flow_id,
-                        kind="flow",
-                        at_ms=start,
-                        end_ms=end,
-                        bytes=flow.bytes,
-                        packets=flow.packets,
-                        rule_id=flow.rule_id or "",
-                        rule_name=flow.rule_name or "",
-                        **common,
+                        id=flow_id, kind="flow", end_ms=end, bytes=flow.bytes, packets=flow.packets, **common
                     )
                 )
             made.append(RecordedFlow(acl_id, flow_id))
@@ -217,27 +203,14 @@ class Logs:
 
     def record_attacks(self, project_id: str, attacks: Sequence[Attack]) -> list[str]:
         """Record IPS events (all or none); returns their log ids."""
-        objects = self._objects(project_id, ((a.fw_instance_id, a.object_id) for a in attacks))
+        objects = self._objects(project_id, (a.fw_instance_id for a in attacks))
         now = self.clock.now_ms()
         records = [
             LogRecord(
                 id=self.new_id(),
-                project_id=project_id,
-                firewall_id=a.fw_instance_id,
-                object_id=a.object_id or objects[a.fw_instance_id],
                 kind="attack",
-                log_type=a.log_type,
                 at_ms=now if a.event_ms is None else a.event_ms,
                 end_ms=now if a.event_ms is None else a.event_ms,
-                direction=a.direction,
-                action=a.action,
-                src_ip=_address(a.src_ip, "src_ip"),
-                src_port=a.src_port,
-                dst_ip=_address(a.dst_ip, "dst_ip"),
-                dst_port=a.dst_port,
-                protocol=protocol_name(a.protocol),
-                app=a.app,
-                dst_host=a.dst_host,
                 rule_id=a.attack_rule_id,
                 rule_name=a.attack_rule,
                 bytes=a.packet_length,
@@ -246,7 +219,7 @@ class Logs:
                 level=a.level,
                 source=a.source,
                 packet=a.packet,
-                **_place(a.place),
+                **self._seen(project_id, a, objects),
             )
             for a in attacks
         ]
