@@ -17,7 +17,7 @@ from opencfw.api import schemas
 from opencfw.api.http import Request, Response, Route, json_response
 from opencfw.domain.errors import BadParameter
 from opencfw.domain.logs import COLUMNS, LogRecord
-from opencfw.service.logs import DETAIL_RECORDS, Logs, Window
+from opencfw.service.logs import DETAIL_RECORDS, TOP, Logs, Window
 from opencfw.service.resources import refuse_nul
 from opencfw.store.logs_sql import Group, Where
 
@@ -308,6 +308,10 @@ ACCESS_LISTS = {
 }
 
 
+#: at most this many (rule, action) pairs are read for the access statistics (a firewall has far fewer)
+RULES_READ = 100_000
+
+
 def show_access_top(rt: Runtime, req: Request) -> Response:
     query = decode_query(req, q.AccessTopQuery)
     logs, window, base = _stats(rt, req, query, "acl")
@@ -320,22 +324,30 @@ def show_access_top(rt: Runtime, req: Request) -> Response:
         return make().eq("action", "deny")
 
     item = query.item
-    total = logs.summary(make())
-    data: dict[str, Any] = {
-        "hit_count": total.count,
-        "deny_count": total.deny,
-        "permit_count": total.count - total.deny,
-    }
+    # one pass over the records: every (rule, action) with its count; the rest is arithmetic
+    groups = logs.top(make(), ["rule_id", "rule_name", "action"], RULES_READ)
+    hits = sum(g.count for g in groups)
+    denied = sum(g.count for g in groups if g.values[2] == "deny")
+    data: dict[str, Any] = {"hit_count": hits, "deny_count": denied, "permit_count": hits - denied}
+
+    def ranked(action: str | None) -> list[Group]:
+        per_rule: dict[tuple[Any, ...], int] = {}
+        for g in groups:
+            if action is None or g.values[2] == action:
+                per_rule[g.values[:2]] = per_rule.get(g.values[:2], 0) + g.count
+        order = sorted(per_rule.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [Group(rule, count, 0, 0, 0) for rule, count in order]
+
     if item in (None, "strategy_dashboard"):
         for action in ("deny", "permit"):
-            top = logs.top(make().eq("action", action), ["rule_id", "rule_name"], 1)
+            top = ranked(action)
             data[f"{action}_top_one_acl_id"] = top[0].values[0] if top else ""
             data[f"{action}_top_one_acl_name"] = top[0].values[1] if top else ""
-        data["all_hit_rule_list"] = _member(logs.top(make(), ["rule_id", "rule_name"], 100), 1)
+        data["all_hit_rule_list"] = _member(ranked(None)[:100], 1)
     if item in (None, "strategy_hit_info"):
         data["records"] = logs.access_trend(make(), window)
     if item in (None, "top_deny_rule"):
-        data["top_deny_rule_list"] = _member(logs.top(deny(), ["rule_id", "rule_name"]), 1)
+        data["top_deny_rule_list"] = _member(ranked("deny")[:TOP], 1)
     for name, (asked, direction, column) in ACCESS_LISTS.items():
         if item is None or item == asked:
             data[name] = _member(logs.top(deny().eq("direction", direction), [column]))

@@ -155,9 +155,7 @@ def _nul_field(body: bytes) -> str | None:
     def walk(value: Any, path: str) -> str | None:
         if isinstance(value, str):
             return path if "\x00" in value else None
-        items = (
-            value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-        )
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
         for key, item in items:
             name = f"{path}.{key}" if path else str(key)
             if isinstance(key, str) and "\x00" in key:
