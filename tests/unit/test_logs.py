@@ -218,6 +218,21 @@ def test_statistics_are_computed_from_the_records(api):
     assert (access["hit_count"], access["deny_count"], access["permit_count"]) == (10, 1, 9)
     assert access["deny_top_one_acl_id"] == "r-deny" and access["permit_top_one_acl_id"] == "r-allow"
     assert sum(r["total_access_top_counts"] for r in access["records"]) == 10
+    assert access["out2in_deny_src_ip_list"] == [{"count": "1", "item": "10.0.0.1", "name": "10.0.0.1"}]
+    assert access["out2in_deny_dst_port_list"] == [{"count": "1", "item": "443", "name": "443"}]
+    assert access["in2out_deny_dst_ip_list"] == [] and access["top_deny_rule_list"][0]["item"] == "r-deny"
+    assert [(m["item"], m["count"]) for m in access["all_hit_rule_list"]] == [
+        ("r-allow", "9"),
+        ("r-deny", "1"),
+    ]
+    only = get(client, f"{L}/access-top", q + "&item=src_ip")
+    assert set(only) == {
+        "hit_count",
+        "deny_count",
+        "permit_count",
+        "in2out_deny_src_ip_list",
+        "out2in_deny_src_ip_list",
+    }
     flows = get(client, f"{L}/flow-top", q + "&item=src_ip&order=byte&size=3")["src_ip"]
     by_ip = {}
     for i in range(9):

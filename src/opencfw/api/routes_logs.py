@@ -308,7 +308,8 @@ ACCESS_LISTS = {
 }
 
 
-#: at most this many (rule, action) pairs are read for the access statistics (a firewall has far fewer)
+#: at most this many groups are read for the access statistics (rules and actions: far fewer; the
+#: deny records' addresses: as many as there are, up to this)
 RULES_READ = 100_000
 
 
@@ -348,9 +349,19 @@ def show_access_top(rt: Runtime, req: Request) -> Response:
         data["records"] = logs.access_trend(make(), window)
     if item in (None, "top_deny_rule"):
         data["top_deny_rule_list"] = _member(ranked("deny")[:TOP], 1)
-    for name, (asked, direction, column) in ACCESS_LISTS.items():
-        if item is None or item == asked:
-            data[name] = _member(logs.top(deny().eq("direction", direction), [column]))
+    lists = {name: spec for name, spec in ACCESS_LISTS.items() if item is None or item == spec[0]}
+    if lists:
+        # one pass over the deny records: each list folds the groups by its direction and column
+        columns = ["direction", *sorted({column for _, _, column in lists.values()})]
+        denials = logs.top(deny(), columns, RULES_READ)
+        for name, (_, direction, column) in lists.items():
+            at = columns.index(column)
+            counts: dict[Any, int] = {}
+            for g in denials:
+                if g.values[0] == direction:
+                    counts[g.values[at]] = counts.get(g.values[at], 0) + g.count
+            order = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))[:TOP]
+            data[name] = _member([Group((value,), count, 0, 0, 0) for value, count in order])
     return json_response(200, {"data": data})
 
 
