@@ -15,7 +15,7 @@ import msgspec
 from opencfw.api import logs_schemas as q
 from opencfw.api import schemas
 from opencfw.api.http import Request, Response, Route, json_response
-from opencfw.domain.errors import BadParameter
+from opencfw.domain.errors import BadParameter, NotFound
 from opencfw.domain.logs import COLUMNS, LogRecord
 from opencfw.service.logs import DETAIL_RECORDS, TOP, Logs, Window
 from opencfw.service.resources import refuse_nul
@@ -612,7 +612,7 @@ def inject_logs(rt: Runtime, req: Request) -> Response:
     """Record flows (as the policy evaluator does) and attacks in a project; answers their log ids."""
     project_id = req.params["project_id"]
     if not schemas.PROJECT_ID.fullmatch(project_id) or rt.store.get_project(project_id) is None:
-        raise BadParameter(f"The project {project_id[:64]} does not exist")
+        raise NotFound(f"The project {project_id[:64]} does not exist")
     body = decode_body(req, q.InjectIn)
     logs = _logs(rt)
     flows = logs.record_flows(project_id, body.flows)
