@@ -46,6 +46,24 @@ def inject(server, flows=(), attacks=()):
     return body
 
 
+def attack(fw, **changes):
+    """An IPS event as the admin API takes it."""
+    return {
+        "fw_instance_id": fw,
+        "src_ip": "203.0.113.7",
+        "dst_ip": "192.168.1.10",
+        "dst_port": 80,
+        "protocol": 6,
+        "direction": "out2in",
+        "action": "deny",
+        "attack_type": "Web attack",
+        "attack_rule": "SQL injection",
+        "attack_rule_id": "330001",
+        "level": "HIGH",
+        **changes,
+    }
+
+
 def flow(fw, i, **extra):
     return {
         "fw_instance_id": fw,
@@ -75,23 +93,7 @@ def logged(spawn):
     flows = [flow(fw, i, start_ms=now - 60_000 + i) for i in range(6)]
     flows += [flow(fw, 10, action="deny", rule_id="rule-deny", rule_name="deny-ssh", direction="in2out")]
     flows += [flow(fw, 11, rule_id=None, rule_name=None, start_ms=now - 30_000)]  # no rule: flow log only
-    attacks = [
-        {
-            "fw_instance_id": fw,
-            "src_ip": "203.0.113.7",
-            "dst_ip": "192.168.1.10",
-            "dst_port": 80,
-            "protocol": 6,
-            "direction": "out2in",
-            "action": "deny" if i < 2 else "permit",
-            "attack_type": "Web attack",
-            "attack_rule": "SQL injection",
-            "attack_rule_id": "330001",
-            "level": "HIGH",
-            "event_ms": now - 1000 * i,
-        }
-        for i in range(3)
-    ]
+    attacks = [attack(fw, action="deny" if i < 2 else "permit", event_ms=now - 1000 * i) for i in range(3)]
     made = inject(server, flows, attacks)
     return server, cfw, fw, now, made
 

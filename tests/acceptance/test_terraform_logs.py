@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.acceptance.server import ADMIN_TOKEN, PROJECT
+from tests.acceptance.test_logs_sdk import attack, inject
 from tests.acceptance.test_terraform import GoClient, wait_job
 
 P = PROJECT
@@ -64,28 +65,18 @@ def provider(spawn):
         for i in range(1100)
     ]
     attacks = [
-        {
-            "fw_instance_id": fw,
-            "src_ip": "198.51.100.9",
-            "dst_ip": "192.168.7.7",
-            "dst_port": 443,
-            "protocol": 6,
-            "direction": "out2in",
-            "action": "deny",
-            "attack_type": "Web attack",
-            "attack_rule": "XSS",
-            "attack_rule_id": "440012",
-            "level": "MEDIUM",
-            "event_ms": now - 60_000,
-        }
+        attack(
+            fw,
+            src_ip="198.51.100.9",
+            dst_ip="192.168.7.7",
+            dst_port=443,
+            attack_rule="XSS",
+            attack_rule_id="440012",
+            level="MEDIUM",
+            event_ms=now - 60_000,
+        )
     ]
-    status, _, made = server.request(
-        "POST",
-        f"/_opencfw/admin/projects/{P}/logs",
-        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-        body={"flows": flows, "attacks": attacks},
-    )
-    assert status == 200, made
+    inject(server, flows, attacks)
     return tf, fw, utc_seconds(now - 3_600_000), utc_seconds(now + 1000)
 
 

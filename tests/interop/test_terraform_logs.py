@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.acceptance.server import ADMIN_TOKEN, PROJECT, Server
+from tests.acceptance.test_logs_sdk import attack, inject
 from tests.acceptance.test_terraform import GoClient, wait_job
 from tests.interop import tools
 from tests.interop.test_terraform import BUILD_TIMEOUT_S, Terraform, cli, provider
@@ -68,29 +69,17 @@ def _logged(server):
         for i in range(1150)
     ]
     attacks = [
-        {
-            "fw_instance_id": fw,
-            "src_ip": "198.51.100.4",
-            "dst_ip": "192.168.9.9",
-            "dst_port": 443,
-            "protocol": 6,
-            "direction": "out2in",
-            "action": "deny",
-            "attack_type": "Web attack",
-            "attack_rule": rule,
-            "attack_rule_id": str(n),
-            "level": "HIGH",
-            "event_ms": now - 60_000,
-        }
+        attack(
+            fw,
+            src_ip="198.51.100.4",
+            dst_ip="192.168.9.9",
+            dst_port=443,
+            attack_rule=rule,
+            attack_rule_id=str(n),
+        )
         for n, rule in enumerate(["XSS", "SQL injection"])
     ]
-    status, _, made = server.request(
-        "POST",
-        f"/_opencfw/admin/projects/{P}/logs",
-        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-        body={"flows": flows, "attacks": attacks},
-    )
-    assert status == 200, made
+    inject(server, flows, attacks)
     yield server, fw, now
 
 

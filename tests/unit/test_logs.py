@@ -9,7 +9,7 @@ import pytest
 
 from opencfw.config import Secret
 from opencfw.domain.errors import NotFound
-from opencfw.domain.logs import Attack, Flow
+from opencfw.domain.logs import Attack, Flow, Place
 from opencfw.service.logs import DAY_MS, TimeRangeError
 from tests.unit import test_api
 from tests.unit.test_api import OTHER, START_MS, P, assert_error, call
@@ -118,19 +118,7 @@ def test_a_flow_makes_an_access_control_record_when_a_rule_decided_it_and_a_flow
         "protocol": "TCP",
         "app": "ANY",
         "dst_host": "",
-        **dict.fromkeys(
-            [
-                "src_region_id",
-                "src_region_name",
-                "dst_region_id",
-                "dst_region_name",
-                "src_province_name",
-                "dst_province_name",
-                "src_city_name",
-                "dst_city_name",
-            ],
-            "",
-        ),
+        **dict.fromkeys(Place.__struct_fields__, ""),
     }
     flows = get(client, f"{L}/flow", span(fw))
     assert flows["total"] == 2 and {r["bytes"] for r in flows["records"]} == {200, 400}
