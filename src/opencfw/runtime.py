@@ -13,7 +13,6 @@ from typing import TypeVar
 
 from opencfw.config import Settings
 from opencfw.domain.clock import Clock, ManualClock
-from opencfw.domain.policy import Flow, Verdict
 from opencfw.engine.worker import Worker
 from opencfw.observability.http import Observer, passthrough
 from opencfw.observability.jobs import ObservedFirewalls
@@ -25,6 +24,7 @@ from opencfw.service.eips import Eips
 from opencfw.service.faults import FaultInjector
 from opencfw.service.firewalls import Firewalls
 from opencfw.service.jobs import ProvisioningPolicy
+from opencfw.service.logs import Logs
 from opencfw.service.resources import ResourceServices
 from opencfw.service.secrets import (
     HOW_TO_MAKE_A_MASTER_KEY,
@@ -87,9 +87,6 @@ class Runtime:
     #: the services of the resource registry's resources (made at first use)
     _resources: ResourceServices | None = None
     _acl_rules: AclRules | None = None
-    #: called with every evaluated flow: (project id, firewall id, object id, flow, verdict), for
-    #: the access log. Nothing until log storage decides it.
-    on_evaluated: Callable[[str, str, str, Flow, Verdict], None] = field(default=lambda *record: None)
 
     #: EIPs and their protection (made at first use)
     _eips: Eips | None = None
@@ -99,6 +96,8 @@ class Runtime:
         if self._eips is None:
             self._eips = Eips(self.store, self.clock, self.settings.eip_count, lambda: self.firewalls.policy)
         return self._eips
+
+    _logs: Logs | None = None
 
     @property
     def resources(self) -> ResourceServices:
@@ -111,6 +110,13 @@ class Runtime:
         if self._acl_rules is None:
             self._acl_rules = AclRules(self.store, self.clock)
         return self._acl_rules
+
+    @property
+    def logs(self) -> Logs:
+        """The log records' service (made at first use)."""
+        if self._logs is None:
+            self._logs = Logs(self.store, self.clock)
+        return self._logs
 
     def remember_finished(self, key: tuple[str, str], body: bytes) -> None:
         """Keep a finished job's answer for FINISHED_JOB_SECONDS (bounded): a job purged or reset

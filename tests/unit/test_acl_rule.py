@@ -453,22 +453,30 @@ def test_rules_go_with_their_firewall_and_project(api):
     assert _rows(runtime, "acl_rules") == 0
 
 
-def test_evaluated_flows_reach_the_log_hook(api):
+def test_evaluated_flows_are_logged(api):
+    """A rule's hit is an access-control record naming the rule; a flow let through (no rule) a
+    flow record; a bypassed flow, which the firewall never saw, neither."""
     runtime, _, client = api
     fw, obj = running(runtime, client)
-    (rule_id,) = added(client, obj, rule("deny", action_type=1))
-    seen = []
-    runtime.on_evaluated = lambda *record: seen.append(record)
-    flow = {"source": "8.8.8.8", "destination": "9.9.9.9", "protocol": 6, "dest_port": 443, "direction": 0}
-    assert call(client, "POST", f"/_opencfw/v1/{P}/firewalls/{fw}/evaluate", flow).status == 200
-    ((project, firewall, object_id, logged, verdict),) = seen
-    assert (project, firewall, object_id) == (P, fw, obj)
-    assert (logged.source, logged.dest_port, verdict.rule_id, verdict.action) == (
-        "8.8.8.8",
-        443,
-        rule_id,
-        "deny",
+    (rule_id,) = added(
+        client, obj, rule("deny", action_type=1, service={**ANY_SERVICE, "protocol": 6, "dest_port": "443"})
     )
+    denied = {"source": "8.8.8.8", "destination": "9.9.9.9", "protocol": 6, "dest_port": 443, "direction": 0}
+    passed = {**denied, "dest_port": 80}
+    for flow in (denied, passed):
+        assert call(client, "POST", f"/_opencfw/v1/{P}/firewalls/{fw}/evaluate", flow).status == 200
+    query = f"fw_instance_id={fw}&start_time=0&end_time={runtime.clock.now_ms() + 1}&limit=100"
+    acl = call(client, "GET", f"/v1/{P}/cfw/logs/access-control?{query}").json["data"]
+    assert [(r["rule_id"], r["action"], r["dst_port"]) for r in acl["records"]] == [(rule_id, "deny", 443)]
+    flows = call(client, "GET", f"/v1/{P}/cfw/logs/flow?{query}").json["data"]
+    assert [(r["dst_port"], r["src_ip"]) for r in flows["records"]] == [(80, "8.8.8.8")]
+    runtime.eips.verdict = lambda *where: EipVerdict(protected=False, bypassed=False)
+    assert (
+        call(client, "POST", f"/_opencfw/v1/{P}/firewalls/{fw}/evaluate", denied).json["data"]["matched"]
+        == "bypassed"
+    )
+    acl = call(client, "GET", f"/v1/{P}/cfw/logs/access-control?{query}").json["data"]
+    assert acl["total"] == 1
 
 
 def test_the_compiled_policy_follows_group_members_and_rule_changes(api):

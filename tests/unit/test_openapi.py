@@ -76,6 +76,8 @@ def test_every_operation_documents_errors_with_their_body(api):
                 media = "text/event-stream" if streamed else "application/json"
                 if "text/plain" in response["content"]:  # the Prometheus exposition
                     media = "text/plain"
+                if "text/csv" in response["content"]:  # an export of log records
+                    media = "text/csv"
                 if "application/octet-stream" in response["content"]:  # a downloaded file
                     media = "application/octet-stream"
                 # the dashboard's page and assets, and file downloads

@@ -28,6 +28,7 @@ from opencfw.api.app import App
 from opencfw.config import Secret, Settings
 from opencfw.domain import signing
 from opencfw.domain.clock import ManualClock
+from opencfw.domain.logs import Attack, Flow
 from opencfw.runtime import build_runtime
 from tests import pg
 from tests.asgi import AsgiClient
@@ -167,6 +168,39 @@ def _has_inputs(label: str) -> bool:
     return bool(definition.get("parameters") or definition.get("requestBody"))
 
 
+def seed_logs(runtime: Any, firewall_id: str) -> None:
+    """A few log records of a new firewall, so that the log reads have something to count."""
+    now = runtime.clock.now_ms()
+    common = {"fw_instance_id": firewall_id, "dst_ip": "192.168.0.1", "protocol": 6, "direction": "out2in"}
+    flows = [
+        Flow(
+            **common,
+            src_ip=f"10.0.0.{i}",
+            dst_port=80 + i,
+            action="permit" if i % 2 else "deny",
+            rule_id="r",
+            rule_name="rule",
+            bytes=100 * i,
+            start_ms=now - 1000 * i,
+        )
+        for i in range(1, 5)
+    ]
+    attacks = [
+        Attack(
+            **common,
+            src_ip="203.0.113.1",
+            action="deny",
+            attack_type="Web attack",
+            attack_rule="sqli",
+            attack_rule_id="1",
+            level="HIGH",
+            event_ms=now,
+        )
+    ]
+    runtime.logs.record_flows(P, flows)
+    runtime.logs.record_attacks(P, attacks)
+
+
 #: every operation with valid requests; those that take input with invalid ones too
 #: creation first and deletion last, so that the operations in between meet real objects
 ORDER = sorted(
@@ -208,6 +242,7 @@ def test_operation_conforms(world, label, mode):
         check_error_body(response)
         if response.status_code == 200 and label == "POST /v2/{project_id}/firewall":
             world["ids"].append(response.json()["job_id"])
+            seed_logs(world["runtime"], response.json()["job_id"])
         if response.status_code == 200 and label == "DELETE /v2/{project_id}/firewall/{resource_id}":
             world["ids"].append(response.json()["data"])
         # let jobs finish, so that deletes and renames meet firewalls in every status

@@ -19,6 +19,7 @@ from opencfw.api import (
     routes_actions,
     routes_domains,
     routes_eip,
+    routes_logs,
 )
 from opencfw.api.app import App
 from opencfw.api.http import Route
@@ -242,7 +243,10 @@ def test_the_served_document_equals_the_generated_one():
         | {(a.method, a.path) for a in routes_actions.ACTIONS}
         | {(a.method, a.path) for a in action_routes.ACTIONS}
     )
-    assert generated == declared | resolver | described | actions
+    logs = {(method, path) for _, method, path, _, _ in routes_logs.OPERATIONS} | {
+        ("POST", routes_logs.INJECT_PATH)
+    }
+    assert generated == declared | resolver | described | actions | logs
 
 
 def test_a_generated_operation_is_named_as_the_sdk_names_it():

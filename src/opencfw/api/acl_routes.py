@@ -16,6 +16,7 @@ from opencfw.api.http import Mode, Request, Response, Route, json_response
 from opencfw.api.resource_routes import Paging, _query
 from opencfw.domain import policy
 from opencfw.domain.errors import BadParameter, NotFound
+from opencfw.domain.logs import Flow as LoggedFlow
 from opencfw.resources import acl_rule as decl
 
 if TYPE_CHECKING:
@@ -110,6 +111,25 @@ def set_action(rt: Runtime, req: Request) -> Response:
     return json_response(200, {"data": ids})
 
 
+def _logged(firewall_id: str, object_id: str, flow: policy.Flow, verdict: policy.Verdict) -> LoggedFlow:
+    """An evaluated flow as the logs record it (service/logs.py): a rule's hit is an access-control
+    record, a permitted flow a flow record (one packet, no bytes: nothing was sent)."""
+    return LoggedFlow(
+        fw_instance_id=firewall_id,
+        object_id=object_id,
+        src_ip=flow.source,
+        src_port=flow.source_port or 0,
+        dst_ip=flow.destination,
+        dst_port=flow.dest_port or 0,
+        protocol=flow.protocol,
+        direction="out2in" if flow.direction == 0 else "in2out",
+        action="permit" if verdict.action == "allow" else "deny",
+        rule_id=verdict.rule_id,
+        rule_name=verdict.rule_name,
+        packets=1,
+    )
+
+
 def evaluate(rt: Runtime, req: Request) -> Response:
     body = schemas.decode_body(req.body, decl.EvaluateFlow)
     firewall_id = schemas.path_id(req.params["fw_instance_id"], "fw_instance_id")
@@ -134,7 +154,8 @@ def evaluate(rt: Runtime, req: Request) -> Response:
         return found.protected and not found.bypassed
 
     object_id, verdict = rt.acl_rules.evaluate(project_id, firewall_id, body.object_id, flow, is_protected)
-    rt.on_evaluated(project_id, firewall_id, object_id, flow, verdict)
+    if verdict.matched != "bypassed":  # a flow the firewall saw: its access-control and flow logs
+        rt.logs.record_flows(project_id, [_logged(firewall_id, object_id, flow, verdict)])
 
     data = {
         "object_id": object_id,

@@ -21,6 +21,7 @@ from opencfw.api import (
     routes_domains,
     routes_eip,
     routes_iam,
+    routes_logs,
     routes_opencfw,
     routes_tasks,
     routes_terraform,
@@ -130,6 +131,7 @@ class App:
             + routes_eip.ROUTES
             + routes_actions.ROUTES
             + action_routes.ROUTES
+            + routes_logs.ROUTES
         )
         self._stop = asyncio.Event()
         self._engine: asyncio.Task[None] | None = None

@@ -183,6 +183,16 @@ def error_answer(errors: list[type[OpenCfwError]], description: str) -> dict[str
     return _errors(description, sorted({e.error_code for e in errors}))
 
 
+def responses(content: dict[str, Any], error_name: str) -> dict[str, Any]:
+    """An operation's answers: 200 with ``content``, 400 the named error, the others shared."""
+    ok = {
+        "description": "OK",
+        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
+        "content": content,
+    }
+    return {"200": ok} | _error_refs(error_name)
+
+
 def _errors(description: str, codes: list[str]) -> dict[str, Any]:
     """A 400 answer with the documented body and these codes."""
     return {
@@ -675,7 +685,15 @@ def generate(registry: Registry = REGISTRY) -> dict[str, Any]:
     paths.update(_resolver_paths())
     _, schemas = msgspec.json.schema_components(structs, ref_template=REF)
     schemas["ResolverAnswer"] = RESOLVER_ANSWER
-    return {"paths": paths, "schemas": _portable(dict(sorted(schemas.items()))), "responses": responses}
+    found = _portable(dict(sorted(schemas.items())))
+    if registry is REGISTRY:  # the log operations, described from their own structs
+        from opencfw.api import logs_openapi
+
+        logs = logs_openapi.generate()
+        paths.update(logs["paths"])
+        found.update(logs["schemas"])
+        responses.update(logs["responses"])
+    return {"paths": paths, "schemas": found, "responses": responses}
 
 
 def merge(document: dict[str, Any], registry: Registry = REGISTRY) -> dict[str, Any]:

@@ -55,6 +55,8 @@ REGISTRY = Registry(
         "firewall_switches",
         "firewall_accounts",
         "private_network_segments",
+        # the log records (store/logs_sql.py)
+        "log_records",
     ),
     # ACL rules (service/acl_rules.py, ordered) name the groups they use in link rows
     links=(

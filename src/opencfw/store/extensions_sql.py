@@ -11,7 +11,7 @@ import msgspec
 from opencfw.domain.models import FirewallStatus, Job, JobKind, JobStatus
 from opencfw.resources import REGISTRY
 from opencfw.store import db as registry_db
-from opencfw.store import eips, repository
+from opencfw.store import eips, logs_sql, repository
 from opencfw.store.columns import JOB_COLUMNS
 
 _encode = msgspec.json.encode
@@ -137,6 +137,7 @@ class ExtensionsSql:
             ).rowcount
             conn.execute(self._q("DELETE FROM events WHERE at_ms < ?"), (ended_before_ms,))
             conn.execute(self._q("DELETE FROM idempotency_keys WHERE created_ms < ?"), (ended_before_ms,))
+            conn.execute(self._q(logs_sql.PURGE_SQL), (ended_before_ms,))
             gone = conn.execute(
                 self._q("SELECT id FROM firewalls WHERE status = 4 AND updated_ms < ?"), (ended_before_ms,)
             ).fetchall()
