@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -73,6 +74,8 @@ class Runtime:
     finished_jobs: dict[tuple[str, str], tuple[float, bytes]] = field(default_factory=dict)
     #: about how many bytes ``finished_jobs`` holds (reset with it)
     finished_bytes: int = 0
+    #: held while ``finished_jobs`` changes: PostgreSQL reads fill it from the thread pool
+    finished_lock: threading.Lock = field(default_factory=threading.Lock)
     #: set when the server starts to stop: event streams and waits end
     draining: asyncio.Event = field(default_factory=asyncio.Event)
     loop: asyncio.AbstractEventLoop | None = None
@@ -93,7 +96,10 @@ class Runtime:
     def remember_finished(self, key: tuple[str, str], body: bytes) -> None:
         """Keep a finished job's answer for FINISHED_JOB_SECONDS (bounded): a job purged or reset
         meanwhile reads as gone at most that much later."""
-        now = time.monotonic()
+        with self.finished_lock:
+            self._remember_finished(key, body, time.monotonic())
+
+    def _remember_finished(self, key: tuple[str, str], body: bytes, now: float) -> None:
         if len(self.finished_jobs) >= FINISHED_JOB_LIMIT or self.finished_bytes >= FINISHED_JOB_BYTES:
             self.finished_jobs.clear()
         if not self.finished_jobs:
