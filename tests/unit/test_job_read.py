@@ -1,10 +1,12 @@
-"""The job read: its cache of answers shared by the event loop and the thread pool."""
+"""The job read: its answers kept coherent with the store, shared by the event loop, the thread
+pool and the store's listener thread."""
 
 from __future__ import annotations
 
 import sys
 import threading
 
+from opencfw.service.job_answers import JobAnswer, JobAnswers
 from tests.unit import test_api
 from tests.unit.test_api import P
 
@@ -12,10 +14,11 @@ env = test_api.env
 api = test_api.api
 
 
-def test_the_answer_cache_takes_inserts_from_many_threads_at_once(api):
-    """PostgreSQL reads run in a thread pool: threads fill the cache while one of them purges it.
-    Iterating the shared dict while another thread inserts raised RuntimeError (an HTTP 500)."""
-    runtime, _, _ = api
+def test_the_answer_cache_takes_inserts_from_many_threads_at_once():
+    """PostgreSQL reads ran in a thread pool: threads filled the cache while one of them purged it,
+    and iterating the shared dict while another thread inserted raised RuntimeError (an HTTP 500).
+    Here eight threads put (past the bound, so that it evicts) and forget at once."""
+    answers = JobAnswers(limit=1000)
     errors: list[BaseException] = []
     start = threading.Barrier(8)
 
@@ -23,8 +26,11 @@ def test_the_answer_cache_takes_inserts_from_many_threads_at_once(api):
         start.wait()
         try:
             for i in range(6000):
-                runtime.remember_finished((P, f"job-{n}-{i}"), b"{}")
-        except BaseException as exc:  # noqa: BLE001 - the test reports whatever escaped
+                answers.put(f"job-{n}-{i}", JobAnswer(P, b"{}", None), answers.generation)
+                if i % 500 == 0:
+                    answers.forget([f"job-{n}-{i - 1}"])
+                answers.get(f"job-{n}-{i // 2}", P, 0)
+        except BaseException as exc:
             errors.append(exc)
 
     interval = sys.getswitchinterval()
@@ -38,3 +44,4 @@ def test_the_answer_cache_takes_inserts_from_many_threads_at_once(api):
     finally:
         sys.setswitchinterval(interval)
     assert errors == []
+    assert len(answers) <= 1000
