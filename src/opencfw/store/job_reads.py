@@ -72,6 +72,7 @@ class PgJobRows:
         self._pending: dict[str, list[asyncio.Future[Row | None]]] = {}
         self._closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: set[asyncio.Future[None]] = set()
 
     async def row(self, job_id: str) -> Row | None:
         loop = asyncio.get_running_loop()
@@ -89,7 +90,9 @@ class PgJobRows:
             waiting.append(future)
         if self._active < self._slots:
             self._active += 1
-            asyncio.ensure_future(self._serve())
+            task = asyncio.ensure_future(self._serve())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         return await future
 
     async def _connection(self) -> psycopg.AsyncConnection[Any]:
