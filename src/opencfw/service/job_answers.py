@@ -32,11 +32,10 @@ import os
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import msgspec
 
-from opencfw.domain.clock import Clock
+from opencfw.domain.clock import Clock, iso8601
 from opencfw.domain.errors import NotFound
 from opencfw.domain.models import JobStatus
 from opencfw.store.base import Store
@@ -56,10 +55,6 @@ class JobAnswer:
     body: bytes
     #: a running job's current step ends here (epoch ms); None for a finished job
     run_after_ms: int | None
-
-
-def iso8601(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def answer_from_row(
