@@ -151,7 +151,7 @@ def seed(kind: str, target: str, big: int) -> tuple[list[str], list[str]]:
     else:
         import psycopg
 
-        with psycopg.connect(target) as conn, conn.cursor() as cur:
+        with psycopg.connect(target) as pconn, pconn.cursor() as cur:
             with cur.copy(f"COPY jobs ({JOB_COLUMNS}) FROM STDIN") as copy:
                 for rows in (
                     job_rows(1000, False, iter(finished)),
@@ -171,7 +171,7 @@ def start_pinned(srv: Server) -> Server:
     def pinned(cmd, *args, **kwargs):  # type: ignore[no-untyped-def]
         return original(["taskset", "-c", "0", *cmd], *args, **kwargs)
 
-    subprocess.Popen = pinned  # type: ignore[misc]
+    subprocess.Popen = pinned  # type: ignore[misc,assignment]
     try:
         return srv.start(timeout=120)
     finally:

@@ -7,7 +7,7 @@ handler runs (design.md), so this is a few small classes instead of a framework.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qsl
@@ -86,7 +86,8 @@ def json_response(status: int, payload: Any, headers: list[tuple[bytes, bytes]] 
 Mode = Literal["inline", "write", "thread", "async"]
 #: what a route requires: a caller allowed on the path's project, any authenticated caller, or none
 Auth = Literal["project", "caller", "admin", "none"]
-Handler = Callable[[Any, Request], Response]
+#: a Response, or for ``async`` routes an awaitable of one
+Handler = Callable[[Any, Request], Any]
 
 _PARAM = re.compile(r"\{(\w+)\}")
 
