@@ -11,7 +11,7 @@ import pytest
 from opencfw.api.app import BodyBudget
 from opencfw.domain.errors import StoreUnavailable, Unauthenticated
 from opencfw.service import credentials as credentials_module
-from opencfw.service.job_answers import ANSWER_BYTES, JobAnswer
+from opencfw.service.job_answers import ANSWER_BYTES
 from tests.unit import test_api
 from tests.unit.test_api import AK, SK, P
 
@@ -171,6 +171,6 @@ def test_job_answers_are_bounded_by_bytes(api):
     answers = runtime.job_reads.answers
     body = b"x" * (1024 * 1024)
     for i in range(64):
-        answers.put(f"job-{i}", JobAnswer(P, body, None), answers.generation)
+        answers.put(f"job-{i}", (P, body, None), answers.generation)
     assert answers.size_bytes <= ANSWER_BYTES
     assert len(answers) * len(body) <= ANSWER_BYTES

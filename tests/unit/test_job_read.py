@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from opencfw.service.job_answers import JobAnswer, JobAnswers
+from opencfw.service.job_answers import JobAnswers
 from tests.unit import test_api
 from tests.unit.test_api import P
 
@@ -28,7 +28,7 @@ def test_the_answer_cache_takes_inserts_from_many_threads_at_once():
         start.wait()
         try:
             for i in range(6000):
-                answers.put(f"job-{n}-{i}", JobAnswer(P, b"{}", None), answers.generation)
+                answers.put(f"job-{n}-{i}", (P, b"{}", None), answers.generation)
                 if i % 500 == 0:
                     answers.forget([f"job-{n}-{i - 1}"])
                 answers.get(f"job-{n}-{i // 2}", P, 0)
@@ -123,7 +123,7 @@ def test_an_answer_read_before_a_change_is_not_kept_after_it():
     answers = JobAnswers()
     generation = answers.generation
     answers.forget(["job-1"])  # a change committed while the read was under way
-    answers.put("job-1", JobAnswer(P, b"old", 10**15), generation)
+    answers.put("job-1", (P, b"old", 10**15), generation)
     assert answers.get("job-1", P, 0) is None
 
 
