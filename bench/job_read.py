@@ -1,22 +1,31 @@
-"""The job-status read against the Python HTTP ceiling, and with a million jobs in the store.
+"""The job-status read in the modes clients really use, on both stores, against the raw ASGI ceiling.
 
-    .venv/bin/python bench/job_read.py [--seconds 10] [--rounds 3] [--big 1000000] [--store sqlite|postgres]
+    .venv/bin/python bench/job_read.py [--seconds 8] [--big 1000000] [--stores sqlite,postgres]
+                                       [--modes cached,running,random] [--auth token,aksk]
 
 In one run, on the same server software (uvicorn + httptools) and settings, the server pinned to
 CPU 0 and wrk (installed with apt-get when missing) pinned to CPU 1, 64 connections:
-  (a) a raw ASGI callable answering a fixed 125-byte JSON on the job path: the ceiling;
-  (b) opencfw serving GET /v3/{project_id}/jobs/{job_id} for random ids among 1,000 finished jobs,
-      with X-Auth-Token, and with pre-signed AK/SK requests (one signature per path, verified by
-      the server on every request; replaying a signed request within its window is allowed);
-then the same reads with `--big` jobs in the store (ratio of the throughputs), the time from
-`opencfw serve` start to the first 200 on health with both stores' sizes, and idle RSS.
-Localhost only; bounded in time.
+
+  raw      a raw ASGI callable answering a fixed 125-byte JSON on the job path: the ceiling,
+           measured before and after each store's runs (the ratios use the mean of the two);
+  cached   GET /v3/{project_id}/jobs/{job_id}, random ids among 1,000 finished jobs;
+  running  random ids among 1,000 running jobs (their current step lasts an hour);
+  random   random ids among the whole store (``--big`` finished jobs plus the 2,000 above): with a
+           token, any of the ``--big`` ids (wrk draws it); with AK/SK, a pre-signed sample of
+           ``--sample`` of them (wrk cannot compute an HMAC; the sample fits the answer cache).
+
+Each with ``X-Auth-Token`` and with pre-signed AK/SK requests (verified by the server on every
+request). PostgreSQL (``--stores postgres``) needs OPENCFW_TEST_DATABASE_URL (``source .ci/postgres``)
+and uses a throw-away schema. Any non-2xx answer or socket error is counted and printed. Localhost
+only; bounded in time.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import random
 import re
 import shutil
 import sqlite3
@@ -25,8 +34,9 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -34,6 +44,7 @@ import msgspec
 from tests.acceptance.server import AK, PROJECT, SK, Server, free_port
 
 from opencfw.domain import signing
+from opencfw.store.columns import JOB_COLUMNS
 
 RAW_APP = """
 import uvicorn
@@ -54,12 +65,26 @@ request = function()
 end
 """
 
+#: any of the big store's ids, drawn by wrk: they are numbered (see big_id)
+TOKEN_RANDOM_LUA = """
+request = function()
+  local id = string.format("00000000-0000-4000-8000-%%012d", math.random(%d))
+  return wrk.format("GET", "/v3/%s/jobs/" .. id, {["X-Auth-Token"] = "%s"})
+end
+"""
+
 AKSK_LUA = """
 local reqs = {%s}
 request = function()
   return reqs[math.random(#reqs)]
 end
 """
+
+STEPS = ("validate", "allocate", "deploy-engine", "configure", "activate")
+
+
+def big_id(i: int) -> str:
+    return f"00000000-0000-4000-8000-{i:012d}"
 
 
 def ensure_wrk() -> str:
@@ -68,48 +93,75 @@ def ensure_wrk() -> str:
     return shutil.which("wrk") or "wrk"
 
 
-def wrk(url: str, script: Path | None, seconds: int) -> tuple[float, float, float]:
+Figure = tuple[float, float, float, int]  # req/s, p50 ms, p99 ms, errors
+
+
+def wrk(url: str, script: Path | None, seconds: int) -> Figure:
     cmd = ["taskset", "-c", "1", ensure_wrk(), "-t1", "-c64", f"-d{seconds}s", "--latency"]
     if script is not None:
         cmd += ["-s", str(script)]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
-    if "Non-2xx" in out:
-        raise SystemExit(f"error answers during the run:\n{out}")
+    errors = 0
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    if non2xx:
+        errors += int(non2xx.group(1))
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if sock:
+        errors += sum(int(g) for g in sock.groups())
+    if errors:
+        print(f"    ERRORS during the run:\n{out}")
 
     def ms(label: str) -> float:
         value = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out)
         assert value, out
         return float(value.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[value.group(2)]
 
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), ms("50%"), ms("99%")
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    assert rate, out
+    return float(rate.group(1)), ms("50%"), ms("99%"), errors
 
 
-def seed_sqlite(db: Path, n: int, prefix: str) -> list[str]:
-    """n finished jobs (and their firewalls), written straight into the store's tables."""
+def job_rows(n: int, running: bool, ids: Iterator[str]) -> Iterator[tuple[Any, ...]]:
+    """Rows in JOB_COLUMNS order: finished jobs, or running ones whose current step lasts an hour."""
     now = int(time.time() * 1000)
-    steps = msgspec.json.encode(
-        [[s, 0] for s in ("validate", "allocate", "deploy-engine", "configure", "activate")]
-    ).decode()
-    ids = [str(uuid.uuid4()) for _ in range(n)]
-    with sqlite3.connect(db) as conn:
-        conn.executemany(
-            "INSERT INTO jobs (id, project_id, kind, resource_id, status, steps, step_index, outcome, fail_at, attempts, "
-            "begin_ms, end_ms, run_after_ms, lease_owner, lease_expires_ms, error_code, error_msg, updated_ms, step_started_ms) "
-            "VALUES (?, ?, 'create', ?, 'Success', ?, 4, 'success', NULL, 1, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ?)",
-            ((i, PROJECT, i, steps, now, now + 10, now, now, now) for i in ids),
-        )
-        conn.executemany(
-            "INSERT INTO firewalls VALUES (?, ?, ?, '0', 2, 1, 0, 0, 0, '[]', ?, ?, ?)",
-            ((i, PROJECT, f"{prefix}{n_}", str(uuid.uuid4()), now, now) for n_, i in enumerate(ids)),
-        )
-    return ids
+    hour = 3_600_000
+    steps = msgspec.json.encode([[s, hour if running else 0] for s in STEPS]).decode()
+    for _ in range(n):
+        i = next(ids)
+        if running:
+            yield (i, PROJECT, "create", i, "Running", steps, 1, "success", None, 1,
+                   now, None, now + hour, None, None, None, None, now, now)  # fmt: skip
+        else:
+            yield (i, PROJECT, "create", i, "Success", steps, 4, "success", None, 1,
+                   now, now + 10, now, None, None, None, None, now, now)  # fmt: skip
 
 
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+def seed(kind: str, target: str, big: int) -> tuple[list[str], list[str]]:
+    """1,000 finished and 1,000 running jobs with random ids, and ``big`` finished numbered ones."""
+    finished = [str(random.Random(f"f{i}").getrandbits(128).to_bytes(16).hex()) for i in range(1000)]
+    running = [str(random.Random(f"r{i}").getrandbits(128).to_bytes(16).hex()) for i in range(1000)]
+    numbered = (big_id(i) for i in range(1, big + 1))
+    marks = ", ".join(["?"] * 19)
+    sql = f"INSERT INTO jobs ({JOB_COLUMNS}) VALUES ({marks})"
+    if kind == "sqlite":
+        with sqlite3.connect(target) as conn:
+            conn.executemany(sql, job_rows(1000, False, iter(finished)))
+            conn.executemany(sql, job_rows(1000, True, iter(running)))
+            conn.executemany(sql, job_rows(big, False, numbered))
+    else:
+        import psycopg
+
+        with psycopg.connect(target) as pconn, pconn.cursor() as cur:
+            with cur.copy(f"COPY jobs ({JOB_COLUMNS}) FROM STDIN") as copy:
+                for rows in (
+                    job_rows(1000, False, iter(finished)),
+                    job_rows(1000, True, iter(running)),
+                    job_rows(big, False, numbered),
+                ):
+                    for row in rows:
+                        copy.write_row(row)
+            cur.execute("ANALYZE jobs")
+    return finished, running
 
 
 def start_pinned(srv: Server) -> Server:
@@ -119,104 +171,131 @@ def start_pinned(srv: Server) -> Server:
     def pinned(cmd, *args, **kwargs):  # type: ignore[no-untyped-def]
         return original(["taskset", "-c", "0", *cmd], *args, **kwargs)
 
-    subprocess.Popen = pinned  # type: ignore[misc]
+    subprocess.Popen = pinned  # type: ignore[misc,assignment]
     try:
         return srv.start(timeout=120)
     finally:
         subprocess.Popen = original  # type: ignore[misc]
 
 
-def scripts(tmp: Path, srv: Server, ids: list[str]) -> tuple[Path, Path]:
-    token = srv.token()
-    token_lua = tmp / "token.lua"
-    token_lua.write_text(TOKEN_LUA % (", ".join(f'"{i}"' for i in ids), PROJECT, token))
+def token_script(tmp: Path, name: str, token: str, ids: list[str] | None, big: int) -> Path:
+    path = tmp / f"{name}.lua"
+    if ids is None:
+        path.write_text(TOKEN_RANDOM_LUA % (big, PROJECT, token))
+    else:
+        path.write_text(TOKEN_LUA % (", ".join(f'"{i}"' for i in ids), PROJECT, token))
+    return path
+
+
+def aksk_script(tmp: Path, name: str, port: int, ids: list[str]) -> Path:
     date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     reqs = []
     for job_id in ids:
         path = f"/v3/{PROJECT}/jobs/{job_id}"
-        headers = {"host": f"127.0.0.1:{srv.port}", "x-sdk-date": date, "x-project-id": PROJECT}
+        headers = {"host": f"127.0.0.1:{port}", "x-sdk-date": date, "x-project-id": PROJECT}
         auth = signing.sign_headers(access_key=AK, secret_key=SK, method="GET", path=path, headers=headers)
         raw = (
-            f"GET {path} HTTP/1.1\\r\\nHost: 127.0.0.1:{srv.port}\\r\\nX-Sdk-Date: {date}\\r\\n"
+            f"GET {path} HTTP/1.1\\r\\nHost: 127.0.0.1:{port}\\r\\nX-Sdk-Date: {date}\\r\\n"
             f"X-Project-Id: {PROJECT}\\r\\nAuthorization: {auth}\\r\\n\\r\\n"
         )
         reqs.append(f'"{raw}"')
-    aksk_lua = tmp / "aksk.lua"
-    aksk_lua.write_text(AKSK_LUA % ", ".join(reqs))
-    return token_lua, aksk_lua
+    out = tmp / f"{name}.lua"
+    out.write_text(AKSK_LUA % ", ".join(reqs))
+    return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--big", type=int, default=1_000_000)
-    args = parser.parse_args()
-    os.environ["HOME"] = tempfile.mkdtemp(prefix="opencfw-bench-home-")
-    tmp = Path(tempfile.mkdtemp(prefix="opencfw-bench-"))
-    print(
-        f"job-status read: 64 connections, {args.seconds} s x {args.rounds} rounds, server on CPU 0, wrk on CPU 1"
-    )
+@contextlib.contextmanager
+def raw_server() -> Iterator[str]:
+    port = free_port()
+    raw = subprocess.Popen(["taskset", "-c", "0", sys.executable, "-c", RAW_APP % port])
     try:
-        # (a) the ceiling
-        port = free_port()
-        raw = subprocess.Popen(["taskset", "-c", "0", sys.executable, "-c", RAW_APP % port])
         for _ in range(200):
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).read()
                 break
             except OSError:
                 time.sleep(0.05)
-        # (b) opencfw with 1,000 jobs
-        small = Server(tmp / "small", provision_seconds="0")
-        small.data_dir.mkdir(parents=True)
-        first = start_pinned(small)
-        first.stop()
-        ids = seed_sqlite(small.data_dir / "opencfw.sqlite3", 1000, "s")
-        began = time.monotonic()
-        start_pinned(small)
-        small_start = time.monotonic() - began
-        time.sleep(1)
-        small_rss = rss_mb(small.proc.pid)
-        token_lua, aksk_lua = scripts(tmp, small, ids)
-        path = f"/v3/{PROJECT}/jobs/{ids[0]}"
-        for r in range(args.rounds):
-            ceiling = wrk(f"http://127.0.0.1:{port}{path}", None, args.seconds)
-            tok = wrk(small.url, token_lua, args.seconds)
-            ak = wrk(small.url, aksk_lua, args.seconds)
-            print(
-                f"  round {r + 1}: raw ASGI {ceiling[0]:7.0f} req/s (p50 {ceiling[1]:.2f} p99 {ceiling[2]:.2f} ms) | "
-                f"token {tok[0]:7.0f} req/s (p50 {tok[1]:.2f} p99 {tok[2]:.2f} ms) ratio {tok[0] / ceiling[0]:.2f} | "
-                f"AK/SK {ak[0]:7.0f} req/s (p50 {ak[1]:.2f} p99 {ak[2]:.2f} ms) ratio {ak[0] / ceiling[0]:.2f}"
-            )
-        small_token = tok[0]
-        small.stop()
+        yield f"http://127.0.0.1:{port}/v3/{PROJECT}/jobs/{big_id(1)}"
+    finally:
         raw.terminate()
         raw.wait()
-        # the same reads with a big store
-        big = Server(tmp / "big", provision_seconds="0")
-        big.data_dir.mkdir(parents=True)
-        start_pinned(big).stop()
+
+
+@contextlib.contextmanager
+def database(kind: str, tmp: Path) -> Iterator[str | None]:
+    if kind == "sqlite":
+        yield None
+        return
+    from tests import pg
+
+    with pg.fresh_schema() as url:
+        yield url
+
+
+def show(label: str, fig: Figure, ceiling: float | None) -> None:
+    ratio = f"  ratio {fig[0] / ceiling:.2f}" if ceiling else ""
+    print(
+        f"  {label:<28} {fig[0]:8.0f} req/s  p50 {fig[1]:6.2f}  p99 {fig[2]:6.2f} ms  errors {fig[3]}{ratio}",
+        flush=True,
+    )
+
+
+def run_store(kind: str, args: argparse.Namespace, tmp: Path) -> None:
+    with database(kind, tmp) as url, raw_server() as raw_url:
+        srv = Server(tmp / kind, url, provision_seconds="0")
+        srv.data_dir.mkdir(parents=True)
+        start_pinned(srv).stop()
         t = time.monotonic()
-        big_ids = seed_sqlite(big.data_dir / "opencfw.sqlite3", args.big, "b")
-        print(f"  seeded {args.big:,} jobs in {time.monotonic() - t:.0f} s")
-        began = time.monotonic()
-        start_pinned(big)
-        big_start = time.monotonic() - began
-        time.sleep(1)
-        big_rss = rss_mb(big.proc.pid)
-        sample = big_ids[:: max(1, len(big_ids) // 1000)][:1000]
-        token_lua, _ = scripts(tmp, big, sample)
-        big_token = wrk(big.url, token_lua, args.seconds)
-        big.stop()
-        print(
-            f"  {args.big:,} jobs: token {big_token[0]:7.0f} req/s (p50 {big_token[1]:.2f} p99 {big_token[2]:.2f} ms); "
-            f"ratio to 1,000 jobs {big_token[0] / small_token:.2f}"
-        )
-        print(
-            f"  start to first 200 on health: 1,000 jobs {small_start * 1000:.0f} ms, {args.big:,} jobs {big_start * 1000:.0f} ms"
-        )
-        print(f"  idle RSS: 1,000 jobs {small_rss:.0f} MB, {args.big:,} jobs {big_rss:.0f} MB")
+        target = url if url is not None else str(srv.data_dir / "opencfw.sqlite3")
+        finished, running = seed(kind, target, args.big)
+        print(f"{kind}: seeded {args.big + 2000:,} jobs in {time.monotonic() - t:.0f} s", flush=True)
+        start_pinned(srv)
+        try:
+            before = wrk(raw_url, None, args.seconds)
+            show("raw ASGI (before)", before, None)
+            token = srv.token()
+            sample = [big_id(random.randint(1, args.big)) for _ in range(args.sample)]
+            sets = {"cached": finished, "running": running, "random": None}
+            results: list[tuple[str, Figure]] = []
+            for mode in args.modes:
+                for auth in args.auth:
+                    if auth == "token":
+                        script = token_script(tmp, f"{mode}-token", token, sets[mode], args.big)
+                    else:
+                        ids = sets[mode] if sets[mode] is not None else sample
+                        script = aksk_script(tmp, f"{mode}-aksk", srv.port, ids or [])
+                    label = f"{mode}, {'token' if auth == 'token' else 'AK/SK'}"
+                    if mode == "random" and auth == "aksk":
+                        label += f" ({args.sample:,})"
+                    results.append((label, wrk(srv.url, script, args.seconds)))
+                    show(label, results[-1][1], None)
+            after = wrk(raw_url, None, args.seconds)
+            show("raw ASGI (after)", after, None)
+            ceiling = (before[0] + after[0]) / 2
+            print(f"{kind}: against the raw ASGI ceiling {ceiling:.0f} req/s (mean of before and after)")
+            for label, fig in results:
+                show(label, fig, ceiling)
+        finally:
+            srv.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--big", type=int, default=1_000_000)
+    parser.add_argument("--sample", type=int, default=20_000, help="pre-signed AK/SK ids of the random mode")
+    parser.add_argument("--stores", default="sqlite,postgres")
+    parser.add_argument("--modes", default="cached,running,random")
+    parser.add_argument("--auth", default="token,aksk")
+    args = parser.parse_args()
+    args.modes = args.modes.split(",")
+    args.auth = args.auth.split(",")
+    os.environ["HOME"] = tempfile.mkdtemp(prefix="opencfw-bench-home-")
+    tmp = Path(tempfile.mkdtemp(prefix="opencfw-bench-"))
+    print(f"job-status read: 64 connections, {args.seconds} s a run, server on CPU 0, wrk on CPU 1")
+    try:
+        for kind in args.stores.split(","):
+            run_store(kind, args, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from opencfw.service.credentials import BootstrapResult, BootstrapSpec, Credenti
 from opencfw.service.eips import Eips
 from opencfw.service.faults import FaultInjector
 from opencfw.service.firewalls import Firewalls
+from opencfw.service.job_answers import JobReads
 from opencfw.service.jobs import ProvisioningPolicy
 from opencfw.service.logs import Logs
 from opencfw.service.resources import ResourceServices
@@ -43,10 +43,6 @@ log = logging.getLogger("opencfw")
 
 DATABASE_FILE = "opencfw.sqlite3"
 T = TypeVar("T")
-FINISHED_JOB_SECONDS = 10.0
-FINISHED_JOB_LIMIT = 100_000
-#: and at most this many bytes of them (keys and bodies)
-FINISHED_JOB_BYTES = 32 * 1024 * 1024
 
 
 @dataclass
@@ -72,10 +68,6 @@ class Runtime:
     admin_token: str = ""
     hub: ChangeHub = field(default_factory=ChangeHub)
     faults: FaultInjector = field(default_factory=FaultInjector)
-    #: answers of finished jobs, ready to send: (expires at, monotonic seconds; body)
-    finished_jobs: dict[tuple[str, str], tuple[float, bytes]] = field(default_factory=dict)
-    #: about how many bytes ``finished_jobs`` holds (reset with it)
-    finished_bytes: int = 0
     #: set when the server starts to stop: event streams and waits end
     draining: asyncio.Event = field(default_factory=asyncio.Event)
     loop: asyncio.AbstractEventLoop | None = None
@@ -99,6 +91,17 @@ class Runtime:
 
     _logs: Logs | None = None
 
+    #: ListJob's answers, kept coherent with the store's changes (made at first use)
+    _job_reads: JobReads | None = None
+
+    @property
+    def job_reads(self) -> JobReads:
+        if self._job_reads is None:
+            self._job_reads = JobReads(self.store, self.store_kind, self.clock, self.settings.job_time_format)
+            # every change of jobs this process commits, and (PostgreSQL) every other process's
+            self.store.on_jobs_changed = self._job_reads.answers.changed  # type: ignore[attr-defined]
+        return self._job_reads
+
     @property
     def resources(self) -> ResourceServices:
         if self._resources is None:
@@ -117,22 +120,6 @@ class Runtime:
         if self._logs is None:
             self._logs = Logs(self.store, self.clock)
         return self._logs
-
-    def remember_finished(self, key: tuple[str, str], body: bytes) -> None:
-        """Keep a finished job's answer for FINISHED_JOB_SECONDS (bounded): a job purged or reset
-        meanwhile reads as gone at most that much later."""
-        now = time.monotonic()
-        if len(self.finished_jobs) >= FINISHED_JOB_LIMIT or self.finished_bytes >= FINISHED_JOB_BYTES:
-            self.finished_jobs.clear()
-        if not self.finished_jobs:
-            self.finished_bytes = 0
-        elif len(self.finished_jobs) % 1024 == 1023:
-            # now and then drop what has expired, so the map holds about 10 s of answers
-            for stale in [k for k, (expires, _) in self.finished_jobs.items() if expires <= now]:
-                gone = self.finished_jobs.pop(stale)[1]
-                self.finished_bytes -= len(gone) + len(stale[0]) + len(stale[1]) + 100
-        self.finished_jobs[key] = (now + FINISHED_JOB_SECONDS, body)
-        self.finished_bytes += len(body) + len(key[0]) + len(key[1]) + 100
 
     def wake_engine(self) -> None:
         """Safe from any thread: the engine looks for due jobs now instead of at its next timer."""
@@ -154,7 +141,7 @@ class Runtime:
         self.store.on_events = self.announce
         listen = getattr(self.store, "listen", None)
         if listen is not None:  # PostgreSQL: hear the other processes too
-            listen(self.wake_engine, self.announce)
+            listen(self.wake_engine, self.announce, self.job_reads.answers.forget_all)
 
     async def read(self, fn: Callable[..., T], *args: object) -> T:
         """Run a store read where reads belong: inline on SQLite, on a thread otherwise."""
@@ -172,6 +159,8 @@ class Runtime:
 
     def close(self) -> None:
         self.writer.shutdown(wait=True)
+        if self._job_reads is not None:
+            self._job_reads.close()
         self.store.close()
 
 

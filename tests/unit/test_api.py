@@ -539,16 +539,16 @@ def test_store_failure_is_503_and_bugs_are_500(api, monkeypatch, caplog):
     """A store that cannot answer gives 503 CFW.00100001; an unexpected bug 500, never a traceback body."""
     runtime, _, client = api
 
-    def down(*args, **kwargs):
+    async def down(*args, **kwargs):
         raise StoreUnavailable()
 
-    monkeypatch.setattr(runtime.store, "get_job", down)
+    monkeypatch.setattr(runtime.job_reads, "read_row", down)
     assert_error(call(client, "GET", f"/v3/{P}/jobs/abc"), 503, "CFW.00100001", "System busy")
 
-    def boom(*args, **kwargs):
+    async def boom(*args, **kwargs):
         raise ZeroDivisionError("bug")
 
-    monkeypatch.setattr(runtime.store, "get_job", boom)
+    monkeypatch.setattr(runtime.job_reads, "read_row", boom)
     reply = call(client, "GET", f"/v3/{P}/jobs/abc")
     assert_error(reply, 500, "CFW.00100001")
     assert b"Traceback" not in reply.body and b"ZeroDivision" not in reply.body

@@ -238,11 +238,11 @@ def test_store_outage_is_503_system_busy(api, monkeypatch):
     runtime, _, client = api
     job_id = create(client)
 
-    def down(*args, **kwargs):
+    async def down(*args, **kwargs):
         raise StoreUnavailable("System busy. Try again later. (OperationalError)")
 
-    monkeypatch.setattr(runtime.store, "get_job", down)
-    runtime.finished_jobs.clear()
+    monkeypatch.setattr(runtime.job_reads, "read_row", down)
+    runtime.job_reads.answers.forget_all()
     assert_error(call(client, "GET", f"/v3/{P}/jobs/{job_id}"), 503, "CFW.00100001", "System busy")
 
 

@@ -10,8 +10,8 @@ import pytest
 
 from opencfw.api.app import BodyBudget
 from opencfw.domain.errors import StoreUnavailable, Unauthenticated
-from opencfw.runtime import FINISHED_JOB_BYTES
 from opencfw.service import credentials as credentials_module
+from opencfw.service.job_answers import ANSWER_BYTES
 from tests.unit import test_api
 from tests.unit.test_api import AK, SK, P
 
@@ -166,10 +166,11 @@ def test_body_budget_waits_then_refuses():
     asyncio.run(scenario())
 
 
-def test_finished_job_answers_are_bounded_by_bytes(api):
+def test_job_answers_are_bounded_by_bytes(api):
     runtime, _, _ = api
+    answers = runtime.job_reads.answers
     body = b"x" * (1024 * 1024)
     for i in range(64):
-        runtime.remember_finished((P, f"job-{i}"), body)
-    assert runtime.finished_bytes <= FINISHED_JOB_BYTES + len(body) + 200
-    assert sum(len(b) for _, b in runtime.finished_jobs.values()) <= FINISHED_JOB_BYTES + len(body)
+        answers.put(f"job-{i}", (P, body, None), answers.generation)
+    assert answers.size_bytes <= ANSWER_BYTES
+    assert len(answers) * len(body) <= ANSWER_BYTES

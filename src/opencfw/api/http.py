@@ -7,7 +7,7 @@ handler runs (design.md), so this is a few small classes instead of a framework.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qsl
@@ -93,8 +93,8 @@ Mode = Literal["inline", "write", "thread", "async"]
 Auth = Literal["project", "caller", "admin", "session", "session_write", "session_admin", "none"]
 #: the dashboard's auth modes: a session cookie, checked before the handler runs
 SESSION_AUTH = frozenset({"session", "session_write", "session_admin"})
-#: ``(runtime, request) -> Response``; a coroutine function for ``mode="async"``
-Handler = Callable[[Any, Request], Response] | Callable[[Any, Request], Awaitable[Response]]
+#: ``(runtime, request) -> Response``; for ``async`` routes an awaitable of one
+Handler = Callable[[Any, Request], Any]
 
 _PARAM = re.compile(r"\{(\w+)\}")
 

@@ -108,7 +108,6 @@ def reset_project(rt: Runtime, req: Request) -> Response:
     if not schemas.PROJECT_ID.fullmatch(project_id) or rt.store.get_project(project_id) is None:
         raise NotFound(f"The project {project_id[:64]} does not exist")
     firewalls, jobs = rt.store.reset_project(project_id, rt.clock.now_ms())
-    rt.finished_jobs.clear()
     return json_response(200, {"deleted": {"firewalls": firewalls, "jobs": jobs}})
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import time
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -11,8 +10,7 @@ import msgspec
 from opencfw.api import schemas, views
 from opencfw.api.http import Request, Response, Route, json_response
 from opencfw.domain.errors import BadParameter
-from opencfw.domain.models import Edition, Firewall, JobStatus, Tag
-from opencfw.service import jobs
+from opencfw.domain.models import Edition, Firewall, Tag
 from opencfw.service.firewalls import NewFirewall, TagFilter
 from opencfw.service.protection import Protection
 
@@ -25,21 +23,14 @@ _EDITIONS = {"standard": Edition.STANDARD, "professional": Edition.PROFESSIONAL}
 _EDITION_NAMES = {Edition.STANDARD: "Standard", Edition.PROFESSIONAL: "Professional"}
 
 
-def list_job(rt: Runtime, req: Request) -> Response:
-    key = (req.params["project_id"], req.params["job_id"])
-    # a finished job never changes: its answer is kept, ready to send, for a few seconds
-    cached = rt.finished_jobs.get(key)
-    if cached is not None and cached[0] > time.monotonic():
-        return Response(200, cached[1], [])
+async def list_job(rt: Runtime, req: Request) -> Response:
+    # answers are kept, coherent with the store's changes (service/job_answers.py)
     job_id = schemas.path_id(req.params["job_id"], "job_id")
-    job = jobs.get_job(rt.store, key[0], job_id)
-    body = _encode({"data": views.job_data(job, rt.settings.job_time_format)})
-    if job.status is JobStatus.RUNNING:
-        # a harmless addition to the documented answer: when the job is worth asking about again
-        retry = views.retry_after_seconds(job, rt.clock.now_ms())
-        return Response(200, body, [(b"retry-after", str(retry).encode())])
-    rt.remember_finished(key, body)
-    return Response(200, body, [])
+    body, retry = await rt.job_reads.answer(req.params["project_id"], job_id)
+    if retry is None:
+        return Response(200, body, [])
+    # a harmless addition to the documented answer: when the job is worth asking about again
+    return Response(200, body, [(b"retry-after", str(retry).encode())])
 
 
 def create_firewall(rt: Runtime, req: Request) -> Response:
@@ -199,7 +190,7 @@ def delete_firewall(rt: Runtime, req: Request) -> Response:
 
 
 ROUTES = [
-    Route("GET", "/v3/{project_id}/jobs/{job_id}", list_job),
+    Route("GET", "/v3/{project_id}/jobs/{job_id}", list_job, mode="async"),
     Route("POST", "/v2/{project_id}/firewall", create_firewall, mode="write"),
     Route("DELETE", "/v2/{project_id}/firewall/{resource_id}", delete_firewall, mode="write"),
     Route("GET", "/v1/{project_id}/firewall/exist", firewall_detail),

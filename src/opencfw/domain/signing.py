@@ -89,8 +89,23 @@ def canonical_query(raw_query: bytes) -> str:
     return "&".join(f"{_encode(k)}={_encode(v)}" for k, v in pairs)
 
 
+def _hash(algorithm: str, data: bytes) -> Any:
+    """A hash object of the algorithm's digest (OpenSSL's named constructor when it has one:
+    ``hashlib.new`` by name costs more than the hash of a canonical request)."""
+    name = _HASHES[algorithm]
+    ctor = getattr(hashlib, name, None)
+    return ctor(data) if ctor is not None else hashlib.new(name, data)
+
+
+@functools.cache
+def _empty_body_hash(algorithm: str) -> str:
+    return str(_hash(algorithm, b"").hexdigest())
+
+
 def payload_hash(algorithm: str, body: bytes) -> str:
-    return hashlib.new(_HASHES[algorithm], body).hexdigest()
+    if not body:  # every GET: the same hash
+        return _empty_body_hash(algorithm)
+    return str(_hash(algorithm, body).hexdigest())
 
 
 def canonical_request(
@@ -117,13 +132,23 @@ def canonical_request(
 
 
 def string_to_sign(algorithm: str, sdk_date: str, canonical: str) -> str:
-    digest = hashlib.new(_HASHES[algorithm], canonical.encode("utf-8", "surrogateescape")).hexdigest()
+    digest = _hash(algorithm, canonical.encode("utf-8", "surrogateescape")).hexdigest()
     return f"{algorithm}\n{sdk_date}\n{digest}"
+
+
+@functools.lru_cache(maxsize=256)
+def _keyed(algorithm: str, secret_key: str) -> hmac.HMAC:
+    """The HMAC state after the key (its padded key hashed in): copied for every signature, so a
+    verification hashes only the string to sign."""
+    name = _HASHES[algorithm]
+    return hmac.new(secret_key.encode(), digestmod=getattr(hashlib, name, name))
 
 
 def signature(algorithm: str, secret_key: str, to_sign: str) -> str:
     """hex(HMAC(key = SK bytes, StringToSign)): no key derivation (the HMAC algorithms)."""
-    return hmac.new(secret_key.encode(), to_sign.encode(), _HASHES[algorithm]).hexdigest()
+    mac = _keyed(algorithm, secret_key).copy()
+    mac.update(to_sign.encode())
+    return mac.hexdigest()
 
 
 # -- the asymmetric schemes ------------------------------------------------------------------------
@@ -233,6 +258,7 @@ def parse_authorization(value: str) -> tuple[str, str, list[str], str]:
     return match["alg"], match["ak"], signed, match["sig"].lower()
 
 
+@functools.lru_cache(maxsize=64)  # a pure function; requests of the same second share a date
 def parse_sdk_date(value: str) -> int:
     """``YYYYMMDDTHHMMSSZ`` (UTC) as epoch milliseconds."""
     if not _DATE_RE.match(value):

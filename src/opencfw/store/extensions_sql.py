@@ -3,6 +3,7 @@ retention, and the admin operations. A mixin of ``sql_store.SqlStore`` (it uses 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -13,6 +14,7 @@ from opencfw.resources import REGISTRY
 from opencfw.store import db as registry_db
 from opencfw.store import eips, logs_sql, repository
 from opencfw.store.columns import JOB_COLUMNS
+from opencfw.store.job_reads import EPOCH_KEY
 
 _encode = msgspec.json.encode
 
@@ -23,6 +25,8 @@ Event = tuple[int, str, dict[str, Any], int]  # (seq, type, data, at_ms)
 class ExtensionsSql:
     #: called after a commit that wrote events, with the projects concerned (set by the runtime)
     on_events: Callable[[set[str]], None] | None = None
+    #: called after a commit that changed jobs, with their ids (None: any job); set by the runtime
+    on_jobs_changed: Callable[[list[str] | None], None] | None = None
 
     @staticmethod
     def _job_from_row(row: tuple[Any, ...]) -> Job:
@@ -56,6 +60,23 @@ class ExtensionsSql:
         conn.cursor().executemany(
             self._q("INSERT INTO events (project_id, type, data, at_ms) VALUES (?, ?, ?, ?)"),
             [(p, kind, _encode(data).decode(), at) for p, kind, data, at in events],
+        )
+
+    def _jobs_changed(self, job_ids: list[str] | None) -> None:
+        callback = self.on_jobs_changed
+        if callback is not None:
+            callback(job_ids)
+
+    def _jobs_changed_out_of_course(self, conn: Any) -> None:
+        """Inside the transaction of a change of jobs that no worker schedule foresees (an
+        administrator's, a reset, the purge): a new epoch tells other processes to forget their
+        answers (service/job_answers.py); PostgreSQL also notifies them at commit."""
+        conn.execute(
+            self._q(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+            ),
+            (EPOCH_KEY, uuid.uuid4().hex),
         )
 
     def _announce(self, projects: Iterable[str]) -> None:
@@ -148,6 +169,10 @@ class ExtensionsSql:
             )
             # and rows of firewalls that are gone (left by older versions), in every declared table
             repository.purge_orphans(registry_db.Database(self), conn, REGISTRY)  # type: ignore[arg-type]
+            if purged:
+                self._jobs_changed_out_of_course(conn)
+        if purged:
+            self._jobs_changed(None)
         return int(purged)
 
     # -- admin operations
@@ -179,6 +204,8 @@ class ExtensionsSql:
                 eips.after_job(registry_db.Database(self), conn, job)  # type: ignore[arg-type]
             else:
                 self._end_firewall_job(conn, job, firewall_status, now_ms)
+            self._jobs_changed_out_of_course(conn)
+        self._jobs_changed([job_id])
         self._announce([job.project_id])
         return job
 
@@ -213,6 +240,8 @@ class ExtensionsSql:
             repository.purge_project(registry_db.Database(self), conn, REGISTRY, project_id)  # type: ignore[arg-type]
             eips.purge_project(registry_db.Database(self), conn, project_id)  # type: ignore[arg-type]
             self._emit(conn, project_id, "project.reset", {"firewalls": firewalls, "jobs": jobs}, now_ms)
+            self._jobs_changed_out_of_course(conn)
+        self._jobs_changed(None)
         self._announce([project_id])
         return int(firewalls), int(jobs)
 

@@ -27,6 +27,8 @@ log = logging.getLogger("opencfw.store")
 CHANNEL = "opencfw_jobs"
 #: payload: the project whose event log grew
 EVENTS_CHANNEL = "opencfw_events"
+#: jobs changed out of course somewhere (service/job_answers.py): forget every kept answer
+ANSWERS_CHANNEL = "opencfw_job_answers"
 
 
 def _dollar(sql: str) -> str:
@@ -117,16 +119,31 @@ class PostgresStore(SqlStore):
         conn.execute("SELECT pg_advisory_xact_lock(74638502, hashtext(%s))", (project_id,))
         conn.execute("SELECT pg_notify(%s, %s)", (EVENTS_CHANNEL, project_id))
 
-    def listen(self, on_job: Callable[[], None], on_events: Callable[[set[str]], None] | None = None) -> None:
-        """From a background thread: call ``on_job`` whenever a job is inserted anywhere, and
-        ``on_events`` with the project whose event log grew (in any process)."""
+    def _jobs_changed_out_of_course(self, conn: Any) -> None:
+        super()._jobs_changed_out_of_course(conn)
+        conn.execute(f"NOTIFY {ANSWERS_CHANNEL}")
+
+    def listen(
+        self,
+        on_job: Callable[[], None],
+        on_events: Callable[[set[str]], None] | None = None,
+        on_answers: Callable[[], None] | None = None,
+    ) -> None:
+        """From a background thread: call ``on_job`` whenever a job is inserted anywhere,
+        ``on_events`` with the project whose event log grew, and ``on_answers`` when jobs changed
+        out of course (in any process)."""
         thread = threading.Thread(
-            target=self._listen, args=(on_job, on_events), name="opencfw-listen", daemon=True
+            target=self._listen, args=(on_job, on_events, on_answers), name="opencfw-listen", daemon=True
         )
         thread.start()
         self._listeners.append(thread)
 
-    def _listen(self, on_job: Callable[[], None], on_events: Callable[[set[str]], None] | None) -> None:
+    def _listen(
+        self,
+        on_job: Callable[[], None],
+        on_events: Callable[[set[str]], None] | None,
+        on_answers: Callable[[], None] | None,
+    ) -> None:
         backoff = 0.2
         while not self._closing.is_set():
             try:
@@ -134,12 +151,18 @@ class PostgresStore(SqlStore):
                     conn.execute(f"LISTEN {CHANNEL}")
                     if on_events is not None:
                         conn.execute(f"LISTEN {EVENTS_CHANNEL}")
+                    if on_answers is not None:
+                        conn.execute(f"LISTEN {ANSWERS_CHANNEL}")
+                        on_answers()  # anything changed while we were not listening
                     backoff = 0.2
                     on_job()  # anything inserted while we were not listening
                     while not self._closing.is_set():
                         for note in conn.notifies(timeout=1.0, stop_after=1):
                             if note.channel == CHANNEL:
                                 on_job()
+                            elif note.channel == ANSWERS_CHANNEL:
+                                if on_answers is not None:
+                                    on_answers()
                             elif on_events is not None:
                                 on_events({note.payload})
             except psycopg.Error as exc:

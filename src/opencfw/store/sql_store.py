@@ -335,6 +335,7 @@ class SqlStore(AccountsSql, FirewallsSql, TagsSql, ExtensionsSql, KeysSql):
                 )
             self._emit_many(conn, events)
         self._announce(job.project_id for (job, _, _), ok in zip(updates, saved, strict=True) if ok)
+        self._jobs_changed([job.id for (job, _, _), ok in zip(updates, saved, strict=True) if ok])
         return saved
 
     def next_due_ms(self) -> int | None:
