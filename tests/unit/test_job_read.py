@@ -53,6 +53,7 @@ def test_the_answer_cache_takes_inserts_from_many_threads_at_once():
 
 from opencfw.config import Secret  # noqa: E402
 from opencfw.domain.models import JobStatus  # noqa: E402
+from opencfw.service import jobs  # noqa: E402
 from opencfw.store.sqlite import SqliteStore  # noqa: E402
 from tests.unit.test_api import assert_error, call, token_for  # noqa: E402
 from tests.unit.test_tasks import ADMIN, create, documented, run_for  # noqa: E402
@@ -137,7 +138,7 @@ def test_sqlite_another_connections_out_of_course_change_reaches_kept_answers(ke
     assert documented(client, job_id).json["data"]["status"] == "Running"
     other = SqliteStore(runtime.store.path)
     try:
-        assert other.finish_job_now(job_id, JobStatus.FAILED, "elsewhere", clock.now_ms()) is not None
+        assert jobs.finish_now(other, job_id, JobStatus.FAILED, "elsewhere", clock.now_ms()) is not None
     finally:
         other.close()
     assert documented(client, job_id).json["data"]["status"] == "Failed"
