@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from opencfw.dataplane import netns
+from tests.dataplane import kernel
+
+
+@pytest.fixture
+def lab(request: pytest.FixtureRequest) -> Iterator[netns.Lab]:
+    """A lab of its own (unique namespace names per test and worker), removed afterwards."""
+    kernel.require()
+    instance = netns.instance_of(f"test-{os.getpid()}-{request.node.nodeid}")
+    made = netns.Lab.for_firewall("fw-test", instance)
+    yield made
+    netns.destroy(made)
