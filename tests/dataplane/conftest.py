@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import pytest
 
 from opencfw.dataplane import netns
+from tests.acceptance.conftest import sdk_home  # noqa: F401  (the SDK's home, for server tests)
 from tests.dataplane import kernel
 
 

@@ -85,7 +85,9 @@ def store_identity(settings: Settings) -> str:
     from psycopg.conninfo import conninfo_to_dict
 
     info = conninfo_to_dict(settings.database_url.reveal())
-    return "postgres://{}:{}/{}".format(info.get("host", ""), info.get("port", ""), info.get("dbname", ""))
+    # the options name the schema (search_path) where several stores share one database
+    parts = (info.get(key, "") for key in ("host", "port", "dbname", "options"))
+    return "postgres://{}:{}/{}?{}".format(*parts)
 
 
 def instance(settings: Settings) -> str:
