@@ -26,7 +26,7 @@ INTERNET = netns.INTERNET_HOST
 
 def apply(lab: netns.Lab, policy: Policy, deny: str = "reject") -> None:
     existing = nft.objects(nft.listing(lab.firewall))
-    nft.apply(lab.firewall, nft.compile_table(policy, deny, existing))
+    nft.apply(lab.firewall, nft.compile_table(policy, deny, existing)[0])
 
 
 def tcp(lab: netns.Lab, source: str, target: str, port: int, timeout: float = 1.0) -> bool:
@@ -123,7 +123,7 @@ def test_a_refused_batch_leaves_the_ruleset_as_it_was(two_eips):
     deny_ssh = Rule("deny-ssh", "deny", services=(Service(TCP, ((22, 22),)),))
     apply(lab, Policy("fw", protected=(EIP_A,), rules=(deny_ssh,)))
     before = nft.run_nft(lab.firewall, ["list", "table", "inet", nft.TABLE])
-    batch = nft.compile_table(Policy("fw", protected=(EIP_A,)), "reject")
+    batch, _ = nft.compile_table(Policy("fw", protected=(EIP_A,)), "reject")
     with pytest.raises(nft.NftError):
         nft.apply(lab.firewall, batch + "add rule inet opencfw forward this is not nft\n")
     assert nft.run_nft(lab.firewall, ["list", "table", "inet", nft.TABLE]) == before

@@ -34,6 +34,7 @@ INTERNET_PREFIX = 24
 EIP_GATEWAY = "169.254.0.1"
 EIP_LINK = "169.254.0.2"
 CLONE_NEWNET = 0x40000000
+NETNS_DIR = "/run/netns"
 
 T = TypeVar("T")
 
@@ -99,9 +100,11 @@ def namespaces_supported() -> bool:
 
 
 def namespaces() -> list[str]:
-    """Every network namespace this host has, by name."""
-    out = _run(["ip", "netns", "list"])
-    return [line.split()[0] for line in out.splitlines() if line.strip()]
+    """Every named network namespace this host has (``ip netns`` keeps them in /run/netns)."""
+    try:
+        return sorted(os.listdir(NETNS_DIR))
+    except FileNotFoundError:
+        return []
 
 
 def exists(lab: Lab) -> bool:
@@ -139,7 +142,10 @@ def create(lab: Lab, eips: Iterable[str] = ()) -> None:
         _run(["ip", "-batch", "-"], "".join(f"netns add {name}\n" for name in lab.namespaces))
         for name, commands in per_namespace.items():  # the firewall's first: it makes the veth pairs
             _run(["ip", "-n", name, "-batch", "-"], "\n".join(commands) + "\n")
-        _run(["ip", "netns", "exec", fw, "sysctl", "-qw", "net.ipv4.ip_forward=1"])
+        # forward; and answer every rejected packet (the kernel rate-limits ICMP errors otherwise)
+        _run(
+            ["ip", "netns", "exec", fw, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv4.icmp_ratelimit=0"]
+        )
         set_eips(lab, eips)
         settle(lab)
     except Exception:
@@ -190,7 +196,7 @@ def in_namespace(name: str, make: Callable[[], T]) -> T:
 
     def target() -> None:
         try:
-            fd = os.open(f"/run/netns/{name}", os.O_RDONLY)
+            fd = os.open(f"{NETNS_DIR}/{name}", os.O_RDONLY)
             try:
                 libc = ctypes.CDLL(None, use_errno=True)
                 if libc.setns(fd, CLONE_NEWNET) != 0:

@@ -15,6 +15,7 @@ format is what both take anyway. Measured on this machine: 10,000 rules apply in
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import json
@@ -53,17 +54,24 @@ def counter_name(rule_id: str) -> str:
     return "r_" + hashlib.blake2s(rule_id.encode(), digest_size=10).hexdigest()
 
 
+@functools.lru_cache(maxsize=262_144)
+def _normalised(text: str) -> tuple[tuple[int, str], ...]:
+    """An address, network or range as nft elements with their IP version (parsed once, cached:
+    every pass of the reconciler compiles the same rows again)."""
+    if "/" not in text and "-" not in text:  # a single address: the common case, made cheap
+        address = ipaddress.ip_address(text.strip())
+        return ((address.version, str(address)),)
+    return tuple(
+        (
+            network.version,
+            str(network.network_address) if network.prefixlen == network.max_prefixlen else str(network),
+        )
+        for network in parse_network(text)
+    )
+
+
 def _elements(networks: Iterable[str], version: int) -> list[str]:
-    out: list[str] = []
-    for text in networks:
-        for network in parse_network(text):
-            if network.version == version:
-                out.append(
-                    str(network.network_address)
-                    if network.prefixlen == network.max_prefixlen
-                    else str(network)
-                )
-    return out
+    return [element for text in networks for v, element in _normalised(text) if v == version]
 
 
 def _set(name: str, version: int, elements: Sequence[str]) -> list[str]:
@@ -107,6 +115,7 @@ class _Compiler:
         self.set_names: set[str] = set()
         self.group_sets: dict[tuple[str, int], str | None] = {}
         self.group_index: dict[str, int] = {}
+        self.counters: set[str] = set()
 
     def group_set(self, group: str, version: int) -> str | None:
         key = (group, version)
@@ -127,7 +136,9 @@ class _Compiler:
         keyword = _FAMILY[version][0]
         terms = []
         literal = _elements(addresses.networks, version)
-        if literal:
+        if len(literal) == 1:
+            terms.append(f"{keyword} {field} {literal[0]}")
+        elif literal:
             terms.append(f"{keyword} {field} {{ {', '.join(literal)} }}")
         for group in addresses.groups:
             name = self.group_set(group, version)
@@ -219,6 +230,7 @@ class _Compiler:
             for name in existing.get("counter", [])
             if name not in wanted
         ]
+        self.counters = wanted
         return "\n".join(head + rules + tail) + "\n"
 
 
@@ -226,12 +238,17 @@ def _quote(text: str) -> str:
     return text.replace("\\", "").replace('"', "")[:120]
 
 
-def compile_table(policy: Policy, deny: str = "drop", existing: dict[str, list[str]] | None = None) -> str:
-    """The nft batch that makes the table enforce ``policy``.
+def compile_table(
+    policy: Policy, deny: str = "drop", existing: dict[str, list[str]] | None = None
+) -> tuple[str, dict[str, list[str]]]:
+    """The nft batch that makes the table enforce ``policy``, and the sets and counters the table
+    has after it.
 
     ``existing`` names the sets and counters the table has now (``objects``), so that the batch
     deletes those no longer wanted; ``deny`` is ``drop`` or ``reject`` (an immediate ICMP answer)."""
-    return _Compiler(policy, deny).compile(existing or {})
+    compiler = _Compiler(policy, deny)
+    batch = compiler.compile(existing or {})
+    return batch, {"set": sorted(compiler.set_names), "counter": sorted(compiler.counters)}
 
 
 def run_nft(namespace: str | None, args: Sequence[str], stdin: str | None = None, timeout: float = 60) -> str:

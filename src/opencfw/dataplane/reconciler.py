@@ -6,8 +6,9 @@ lab namespaces of this instance, the EIP hosts in them, the table last applied).
 - removes the labs of firewalls that are gone (deleted, or left by a crash before a restart),
 - builds the lab of every firewall that is up and has none,
 - gives each lab the project's EIPs as hosts, and
-- applies the firewall's table when its text changed since this process last applied it (every
-  table once after a start, so a restart rebuilds everything from the store).
+- applies the firewall's table when its policy changed since this process last applied it (every
+  table once after a start, so a restart rebuilds everything from the store; what the kernel has is
+  read then, and afterwards known: this process is the only writer of its labs).
 
 Passes run on a thread of their own: after every change notification of the store (the API's
 writes, and on PostgreSQL the other processes' NOTIFY), and every ``resync`` seconds whatever
@@ -24,9 +25,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from opencfw.dataplane import netns, nft
+from opencfw.dataplane.policy import Policy
 from opencfw.dataplane.source import Desired
 
 log = logging.getLogger("opencfw.dataplane")
+
+
+@dataclass(frozen=True)
+class Applied:
+    policy: Policy
+    hosts: list[str]
+    objects: dict[str, list[str]]
 
 
 @dataclass
@@ -52,7 +61,7 @@ class Reconciler:
         self.deny = deny
         self.resync = resync
         self.host_lock = host_lock
-        self.applied: dict[str, str] = {}  # firewall id -> the batch last applied
+        self.applied: dict[str, Applied] = {}  # by firewall id: what this process applied last
         self.errors: dict[str, str] = {}
         self.passes = 0
         #: this process holds the host lock and drives the namespaces
@@ -97,18 +106,23 @@ class Reconciler:
     def _one(self, lab: netns.Lab, want: Desired, present: set[str], report: PassReport) -> None:
         firewall_id = want.policy.firewall_id
         hosts = sorted(set(want.eips) | set(want.policy.protected))
+        applied = self.applied.get(firewall_id)
         if not all(name in present for name in lab.namespaces):
             netns.create(lab, hosts)
-            self.applied.pop(firewall_id, None)
+            applied = None
             report.created += 1
-        elif sorted(netns.lab_eips(lab)) != sorted(h for h in hosts if ":" not in h):
+        elif applied is None or applied.hosts != hosts:
             netns.set_eips(lab, hosts)
-        items = nft.listing(lab.firewall)
-        batch = nft.compile_table(want.policy, self.deny, nft.objects(items))
-        if self.applied.get(firewall_id) != batch or not items:
-            nft.apply(lab.firewall, batch)
-            self.applied[firewall_id] = batch
-            report.applied += 1
+        if applied is not None and applied.policy == want.policy:
+            if applied.hosts != hosts:
+                self.applied[firewall_id] = Applied(want.policy, hosts, applied.objects)
+            return
+        # what the table has: known when this process made it, else read from the kernel
+        existing = applied.objects if applied is not None else nft.objects(nft.listing(lab.firewall))
+        batch, objects = nft.compile_table(want.policy, self.deny, existing)
+        nft.apply(lab.firewall, batch)
+        self.applied[firewall_id] = Applied(want.policy, hosts, objects)
+        report.applied += 1
 
     # --- running on a thread -------------------------------------------------------------------
 
