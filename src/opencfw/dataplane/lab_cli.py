@@ -20,7 +20,7 @@ from opencfw.exits import Exit
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     lab = commands.add_parser(
-        "lab", help="send real packets through a firewall (the server runs with OPENCFW_DATAPLANE=nftables)"
+        "lab", help="send real packets through a firewall of a server that runs the nftables data plane"
     )
     verbs = lab.add_subparsers(dest="lab_command", metavar="COMMAND", required=True)
     send = verbs.add_parser(
