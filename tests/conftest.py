@@ -139,6 +139,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             "Start PostgreSQL or set OPENCFW_TEST_DATABASE_URL; CI sets OPENCFW_REQUIRE_POSTGRES=1.",
             red=True,
         )
+    from tests.dataplane import kernel
+
+    if any(kernel.SKIP_PREFIX in str(getattr(report, "longrepr", "")) for report in skipped):
+        terminalreporter.write_sep("!", "DATA-PLANE TESTS WERE SKIPPED", red=True, bold=True)
+        terminalreporter.write_line(
+            "No packet went through nftables (reason above): run the suite as root on Linux with "
+            "nftables and iproute2 installed. CI sets OPENCFW_REQUIRE_DATAPLANE=1.",
+            red=True,
+        )
     # with parallel workers the controller collects nothing, so the interop tier's conftest (and its
     # banner) is not loaded here: say it for that tier
     interop_conftest = config.pluginmanager.get_plugin(str(TESTS / "interop" / "conftest.py"))

@@ -17,6 +17,7 @@ from pathlib import Path
 from opencfw import __version__, backup, client, credentials_cli, exits
 from opencfw.banner import bootstrap_text, print_bootstrap  # noqa: F401 - re-exported
 from opencfw.config import ConfigError, Settings
+from opencfw.dataplane import lab_cli
 from opencfw.domain.errors import OpenCfwError
 from opencfw.exits import Exit
 from opencfw.observability import logs
@@ -120,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     completion.add_argument("shell", choices=("bash", "zsh", "tcsh"))
     client.register(commands)
     credentials_cli.register(commands)
+    lab_cli.register(commands)
     return parser
 
 
@@ -162,6 +164,12 @@ def _serve(settings: Settings) -> int:
     from opencfw.api.connections import connection_limits, guarded_protocol
     from opencfw.runtime import build_runtime
 
+    if settings.dataplane == "nftables":
+        from opencfw.dataplane.runner import problem
+
+        reason = problem()
+        if reason is not None:
+            raise StartupError(f"{reason}; set OPENCFW_DATAPLANE=none to serve without it")
     # the port first: a server that cannot listen creates nothing and shows no secrets, so the
     # next start that can listen still creates the first account and shows them
     sock = _listen(settings.host, settings.port)
@@ -199,8 +207,12 @@ def _serve(settings: Settings) -> int:
     return 0
 
 
-class ListenError(Exception):
-    """The server cannot listen where it was told to: one line on stderr, exit 1."""
+class StartupError(Exception):
+    """The server cannot start here: one line on stderr, exit 1."""
+
+
+class ListenError(StartupError):
+    """The server cannot listen where it was told to."""
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -379,11 +391,13 @@ def _main(argv: Sequence[str] | None) -> int:
                 return _worker(settings)
         if args.command == "credentials":
             return credentials_cli.run(args, settings, print_bootstrap)
+        if args.command == "lab":
+            return lab_cli.run(args, settings)
         return _migrate(settings)
     except (ConfigError, UsageError) as exc:
         print(f"opencfw: error: {exc}", file=sys.stderr)
         return int(Exit.USAGE)
-    except ListenError as exc:
+    except StartupError as exc:
         print(f"opencfw: error: {exc}", file=sys.stderr)
         return int(Exit.FAILED)
     except BrokenPipeError:

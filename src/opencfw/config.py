@@ -252,6 +252,17 @@ class Settings:
             "parse": lambda t, n: _choice(t, n, ("auto", "human", "json")),
         },
     )
+    #: ``nftables``: every running firewall is a real packet filter in a network namespace (Linux, root)
+    dataplane: str = field(
+        default="none",
+        metadata={"env": "OPENCFW_DATAPLANE", "parse": lambda t, n: _choice(t, n, ("none", "nftables"))},
+    )
+    #: what a deny verdict does to a packet: ``drop`` it (as CFW does), or ``reject`` it with an
+    #: ICMP "administratively prohibited" (an immediate answer instead of a client timeout)
+    dataplane_deny: str = field(
+        default="drop",
+        metadata={"env": "OPENCFW_DATAPLANE_DENY", "parse": lambda t, n: _choice(t, n, ("drop", "reject"))},
+    )
     metrics: bool = field(default=True, metadata={"env": "OPENCFW_METRICS", "parse": _bool})
     metrics_token: Secret | None = field(
         default=None, metadata={"env": "OPENCFW_METRICS_TOKEN", "parse": lambda t, n: Secret(_text(t, n))}

@@ -30,6 +30,8 @@ from opencfw.api import (
 )
 from opencfw.api.http import JSON_CONTENT_TYPE, SESSION_AUTH, Request, Response, json_response
 from opencfw.api.routing import Router
+from opencfw.dataplane import runner as dataplane
+from opencfw.dataplane.reconciler import Reconciler
 from opencfw.domain import signing
 from opencfw.domain.errors import (
     BadParameter,
@@ -135,6 +137,7 @@ class App:
         )
         self._stop = asyncio.Event()
         self._engine: asyncio.Task[None] | None = None
+        self._dataplane: Reconciler | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -160,6 +163,7 @@ class App:
         self.rt.attach(asyncio.get_running_loop())
         if self.rt.settings.run_worker:
             self._engine = asyncio.create_task(self.rt.run_engine(self._stop))
+        self._dataplane = dataplane.start(self.rt)
 
     def begin_draining(self) -> None:
         """The server is stopping: end event streams and waits so their connections can close.
@@ -182,6 +186,8 @@ class App:
         self._stop.set()
         if self._engine is not None:
             await self._engine
+        if self._dataplane is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self._dataplane.stop)
 
     # -- requests
 

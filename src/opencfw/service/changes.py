@@ -11,18 +11,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 
 class ChangeHub:
     def __init__(self) -> None:
         self._versions: defaultdict[str, int] = defaultdict(int)
         self._events: dict[str, asyncio.Event] = {}
+        #: called with the changed projects on every notification (the data plane's reconciler)
+        self.listeners: list[Callable[[list[str]], None]] = []
 
     def version(self, project_id: str) -> int:
         return self._versions[project_id]
 
     def notify(self, projects: Iterable[str]) -> None:
+        projects = list(projects)
+        for listener in self.listeners:
+            listener(projects)
         for project_id in projects:
             self._versions[project_id] += 1
             event = self._events.pop(project_id, None)

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from opencfw.dataplane import netns
+from tests.acceptance.conftest import sdk_home  # noqa: F401  (the SDK's home, for server tests)
+from tests.dataplane import kernel
+
+
+@pytest.fixture
+def lab(request: pytest.FixtureRequest) -> Iterator[netns.Lab]:
+    """A lab of its own (unique namespace names per test and worker), removed afterwards."""
+    kernel.require()
+    instance = netns.instance_of(f"test-{os.getpid()}-{request.node.nodeid}")
+    made = netns.Lab.for_firewall("fw-test", instance)
+    yield made
+    netns.destroy(made)
