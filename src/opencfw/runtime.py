@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from opencfw.config import Settings
 from opencfw.domain.clock import Clock, ManualClock
@@ -76,6 +76,8 @@ class Runtime:
     observer: Observer = field(default_factory=passthrough)
     #: ``starting`` until the server listens (the CLI sets it), then ``ready``; draining is ``draining``
     phase: str = "ready"
+    #: the data plane's reconciler (``dataplane.reconciler.Reconciler``) while OPENCFW_DATAPLANE=nftables
+    dataplane: Any = None
     #: the services of the resource registry's resources (made at first use)
     _resources: ResourceServices | None = None
     _acl_rules: AclRules | None = None

@@ -106,6 +106,95 @@ def test_a_firewall_made_through_the_sdk_gets_a_lab_until_it_is_deleted(
     assert lab_cli(env, "show", "--firewall", second).returncode == 4  # a stop removes the labs
 
 
+def test_the_walk_through_rules_set_through_the_sdk_filter_real_packets(
+    tmp_path: Path, database_url, sdk_home
+):
+    """The README's walk-through: a firewall made with the SDK, an EIP protected, port 22 allowed;
+    a deny rule added with the SDK, port 22 denied within 2 s, its hit count 1 (the kernel's
+    counter); the evaluator gives the same verdicts; the rule deleted, allowed again."""
+    from huaweicloudsdkcfw.v1 import (
+        AddAclRuleRequest,
+        AddRuleAclDto,
+        AddRuleAclDtoRules,
+        ChangeEipStatusRequest,
+        DeleteAclRuleRequest,
+        EipOperateProtectReq,
+        EipOperateProtectReqIpInfos,
+        ListAclRuleHitCountRequest,
+        ListEipsRequest,
+        ListRuleHitCountDto,
+        OrderRuleAclDto,
+        RuleAddressDtoForRequest,
+        RuleServiceDto,
+    )
+
+    kernel.require()
+    srv = Server(
+        tmp_path / "data",
+        database_url,
+        dataplane="nftables",
+        dataplane_deny="reject",
+        provision_seconds="0.2",
+    )
+    srv.start()
+    env = {**srv.env}
+    try:
+        cfw = sdk.client(srv.url)
+        firewall_id = cfw.create_firewall(sdk.create_request("walk")).job_id
+        assert sdk.wait_job(cfw, firewall_id) == "Success"
+        obj = sdk.detail(cfw, firewall_id).data.records[0].protect_objects[0].object_id
+        eip = cfw.list_eips(ListEipsRequest(object_id=obj, sync=1, limit=1024, offset=0)).data.records[0]
+        info = EipOperateProtectReqIpInfos(id=eip.id, public_ip=eip.public_ip)
+        cfw.change_eip_status(
+            ChangeEipStatusRequest(body=EipOperateProtectReq(object_id=obj, status=0, ip_infos=[info]))
+        )
+        probe = ("probe", "--firewall", firewall_id, "--from", "internet", "--to", eip.public_ip)
+        ssh = (*probe, "--protocol", "tcp", "--port", "22")
+        assert until(lambda: lab_cli(env, *ssh).stdout == "allowed\n")
+
+        rule = AddRuleAclDtoRules(
+            name="no-ssh",
+            sequence=OrderRuleAclDto(top=1),
+            address_type=0,
+            action_type=1,
+            status=1,
+            long_connect_enable=0,
+            direction=0,
+            source=RuleAddressDtoForRequest(type=0, address="0.0.0.0/0"),
+            destination=RuleAddressDtoForRequest(type=0, address="0.0.0.0/0"),
+            service=RuleServiceDto(type=0, protocol=6, source_port="1-65535", dest_port="22"),
+        )
+        added = cfw.add_acl_rule(AddAclRuleRequest(body=AddRuleAclDto(object_id=obj, type=0, rules=[rule])))
+        rule_id = added.data.rules[0].id
+        changed = time.monotonic()
+        assert until(lambda: lab_cli(env, *ssh).returncode == 1, seconds=2.0)
+        print(f"change to packet: {(time.monotonic() - changed) * 1000:.0f} ms")
+        web = lab_cli(env, *probe, "--protocol", "tcp", "--port", "80")
+        assert (web.returncode, web.stdout) == (0, "allowed\n")
+
+        def hits() -> int:
+            body = ListRuleHitCountDto(rule_ids=[rule_id])
+            return (
+                cfw.list_acl_rule_hit_count(ListAclRuleHitCountRequest(body=body))
+                .data.records[0]
+                .rule_hit_count
+            )
+
+        assert hits() >= 1  # every denied probe's first packet (each run sent one, or retried one)
+        status, _, body = srv.request(
+            "POST",
+            f"/_opencfw/v1/{sdk.PROJECT}/firewalls/{firewall_id}/evaluate",
+            headers={"X-Auth-Token": srv.token()},
+            body={"source": "100.64.0.10", "destination": eip.public_ip, "protocol": 6, "dest_port": 22},
+        )
+        assert status == 200 and (body["data"]["action"], body["data"]["rule_id"]) == ("deny", rule_id)
+
+        cfw.delete_acl_rule(DeleteAclRuleRequest(acl_rule_id=rule_id))
+        assert until(lambda: lab_cli(env, *ssh).returncode == 0, seconds=2.0)
+    finally:
+        assert srv.stop() == 0
+
+
 def test_serve_refuses_to_start_where_the_data_plane_cannot_run(tmp_path: Path):
     env = server_environ(OPENCFW_DATA_DIR=str(tmp_path), OPENCFW_DATAPLANE="nftables", OPENCFW_PORT="0")
     env["PATH"] = str(tmp_path)  # neither ip nor nft on the PATH

@@ -88,9 +88,27 @@ def move(rt: Runtime, req: Request) -> Response:
 def hit_counts(rt: Runtime, req: Request) -> Response:
     body = schemas.decode_body(req.body, decl.RuleIds)
     rows = rt.acl_rules.hit_counts(req.params["project_id"], body.rule_ids)
-    records = [{"rule_id": r.id, "rule_hit_count": r.hit_count} for r in rows]
+    kernel = _kernel_hits(rt, rows)
+    records = [{"rule_id": r.id, "rule_hit_count": r.hit_count + kernel.get(r.id, 0)} for r in rows]
     data = {"limit": len(records), "offset": 0, "total": len(records), "records": records}
     return json_response(200, {"data": data})
+
+
+def _by_firewall(rows: list[Any]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for row in rows:
+        found.setdefault(row.firewall_id, []).append(row.id)
+    return found
+
+
+def _kernel_hits(rt: Runtime, rows: list[Any]) -> dict[str, int]:
+    """With the data plane on, what real packets hit: its counters add to the evaluator's hits."""
+    if rt.dataplane is None:
+        return {}
+    found: dict[str, int] = {}
+    for firewall_id, ids in _by_firewall(rows).items():
+        found.update(rt.dataplane.hits(firewall_id, ids))
+    return found
 
 
 def clear_hits(rt: Runtime, req: Request) -> Response:
@@ -99,6 +117,10 @@ def clear_hits(rt: Runtime, req: Request) -> Response:
     except BadParameter as exc:
         raise decl.HitCountParam(f"clear rule hit count param error: {exc}") from exc
     rt.acl_rules.clear_hits(req.params["project_id"], body.rule_ids)
+    if rt.dataplane is not None:  # and the kernel's counters of those rules
+        rows = rt.acl_rules.hit_counts(req.params["project_id"], body.rule_ids)
+        for firewall_id, ids in _by_firewall(rows).items():
+            rt.dataplane.reset_hits(firewall_id, ids)
     return json_response(200, {})
 
 

@@ -124,6 +124,25 @@ class Reconciler:
         self.applied[firewall_id] = Applied(want.policy, hosts, objects)
         report.applied += 1
 
+    # --- hit counts: the rules' counters in the kernel
+
+    def hits(self, firewall_id: str, rule_ids: list[str]) -> dict[str, int]:
+        """Packets each rule matched in the firewall's table (first packets of connections: the
+        established ones pass before the rules), by rule id; {} when the firewall has no lab."""
+        lab = self.lab(firewall_id)
+        if not netns.exists(lab):
+            return {}
+        found = nft.counter_values(lab.firewall)
+        names = {rule_id: nft.counter_name(rule_id) for rule_id in rule_ids}
+        return {rule_id: found[name][0] for rule_id, name in names.items() if name in found}
+
+    def reset_hits(self, firewall_id: str, rule_ids: list[str]) -> None:
+        lab = self.lab(firewall_id)
+        if not netns.exists(lab):
+            return
+        present = nft.counter_values(lab.firewall)
+        nft.reset_counters(lab.firewall, [n for n in map(nft.counter_name, rule_ids) if n in present])
+
     # --- running on a thread -------------------------------------------------------------------
 
     def changed(self, projects: object = None) -> None:

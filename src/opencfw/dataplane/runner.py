@@ -138,7 +138,7 @@ def reconciler(runtime: Runtime) -> Reconciler:
     database = Database(runtime.store)  # type: ignore[arg-type]
 
     def load() -> dict[str, source.Desired]:
-        return source.policies(dataplane_sql.snapshot(database))
+        return source.policies(dataplane_sql.snapshot(database), runtime.acl_rules.compiled)
 
     return Reconciler(
         load,
@@ -154,5 +154,6 @@ def start(runtime: Runtime) -> Reconciler | None:
         return None
     found = reconciler(runtime)
     runtime.hub.listeners.append(found.changed)
+    runtime.dataplane = found
     found.start()
     return found

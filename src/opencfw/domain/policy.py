@@ -197,6 +197,8 @@ class Policy:
     def __init__(self, rules: Iterable[Rule], entries: Iterable[ListEntry] = ()) -> None:
         self.entries = list(entries)
         all_rules = list(rules)
+        #: the enabled rules in priority order, both directions (the data plane compiles these)
+        self.rules = all_rules
         self._compiled = self._compile(all_rules)
         #: the rules of each flow direction (a rule without one is in both)
         self._directions = {
