@@ -1,0 +1,102 @@
+"""The evaluator and the kernel agree: random rule sets, compiled by the ACL service's evaluator
+(``domain/policy.py``) and turned into the data plane's table (``dataplane/source.py``), judge
+random flows alike, the kernel with real packets."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from opencfw.dataplane import netns, nft, probe, source
+from opencfw.dataplane.policy import Policy
+from opencfw.domain import policy as acl
+
+EIP_A, EIP_B = "203.0.113.5", "203.0.113.6"
+INTERNET = netns.INTERNET_HOST
+PORTS = [22, 80, 443]
+
+
+@pytest.fixture
+def lab2(lab: netns.Lab) -> netns.Lab:
+    netns.create(lab, [EIP_A, EIP_B])
+    return lab
+
+
+_addresses = st.sampled_from(
+    [
+        None,
+        (INTERNET + "/32",),
+        ("100.64.0.0/24",),
+        (EIP_A,),
+        (EIP_B,),
+        ("203.0.113.0/29",),
+        ("192.0.2.0/24",),
+    ]
+)
+_services = st.one_of(
+    st.none(),
+    st.lists(
+        st.tuples(st.sampled_from([6, 17, -1]), st.sampled_from([None, *PORTS])),
+        min_size=1,
+        max_size=2,
+    ),
+)
+
+
+@st.composite
+def rules(draw: st.DrawFn) -> acl.Rule:
+    def side() -> tuple[acl.Range, ...] | None:
+        found = draw(_addresses)
+        return None if found is None else tuple(acl.address_ranges(a) for a in found)
+
+    services = draw(_services)
+    return acl.Rule(
+        id=f"r{draw(st.integers(0, 10**9))}",
+        name="r",
+        action=draw(st.sampled_from([0, 1])),
+        direction=draw(st.sampled_from([None, 0, 1])),
+        sources=side(),
+        destinations=side(),
+        services=None
+        if services is None
+        else tuple(
+            (p, acl.ALL_PORTS, acl.ALL_PORTS if port is None else (port, port)) for p, port in services
+        ),
+    )
+
+
+_flows = st.lists(
+    st.tuples(
+        st.sampled_from([0, 1]),
+        st.sampled_from([EIP_A, EIP_B]),
+        st.sampled_from([6, 17]),
+        st.sampled_from(PORTS),
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rule_set=st.lists(rules(), max_size=6, unique_by=lambda r: r.id), flows=_flows)
+def test_the_evaluator_and_the_kernel_agree(lab2, rule_set, flows):
+    compiled = acl.Policy(rule_set)
+    made = (source.rule(r) for r in compiled.rules)
+    table = Policy("fw", protected=(EIP_A,), rules=tuple(r for r in made if r is not None))
+    existing = nft.objects(nft.listing(lab2.firewall))
+    nft.apply(lab2.firewall, nft.compile_table(table, "reject", existing)[0])
+    for direction, eip, protocol, port in flows:
+        src, dst = (INTERNET, eip) if direction == 0 else (eip, INTERNET)
+        flow = acl.Flow(src, dst, protocol, direction, None, port)
+        verdict = compiled.evaluate(flow, lambda address: address == EIP_A)
+        name = "tcp" if protocol == 6 else "udp"
+        got = probe.probe(
+            lab2,
+            "internet" if direction == 0 else eip,
+            eip if direction == 0 else "internet",
+            name,
+            port,
+            0.5,
+        )
+        assert got == (verdict.action == "allow"), (flow, verdict, rule_set)
