@@ -27,132 +27,77 @@ from tests.acceptance import sdk
 OPERATIONS = sorted(set(re.findall(r"def _(\w+)_http_info\(", inspect.getsource(CfwClient))))
 
 #: operations served on other branches or not yet built; the lead empties this at merge
-NOT_SERVED_YET = {
-    # ACL rules, their order, hit counts and tags, import/export (issue 16, branch acl18)
+NOT_SERVED_YET: set[str] = set()  # every operation of the official client is served
+#: served operations whose generic request is not valid yet (the builder needs an override with
+#: real values for them): they must be routed and refuse the made-up values with a documented 400
+#: (a CFW error code), never 404 APIGW.0101 or a 5xx. Shrink it as overrides are written.
+NEEDS_REAL_VALUES = {
     "add_acl_rule",
+    "add_custom_dns_server",
+    "add_domain_set",
+    "add_domains",
+    "add_eip_alarm_whitelist",
+    "batch_add_accounts",
+    "batch_create_ips_whitelist",
+    "batch_create_private_network_segments",
     "batch_delete_acl_rules",
+    "batch_delete_black_white_lists",
+    "batch_delete_customer_ips",
+    "batch_delete_domain_set",
+    "batch_delete_ips_whitelist",
+    "batch_delete_private_network_segments",
+    "batch_delete_schedules",
+    "batch_remove_accounts",
     "batch_update_acl_rule_actions",
+    "batch_update_customer_ips_action",
+    "cancel_capture_task",
+    "change_ips_rule_mode",
+    "create_capture_task",
+    "create_customer_ips",
+    "create_report_profile",
+    "create_schedule",
     "delete_acl_rule",
     "delete_acl_rule_hit_count",
+    "delete_capture_task",
+    "delete_domain_set",
+    "delete_domains",
+    "delete_report_profile",
+    "delete_schedule",
     "download_export_result",
     "download_import_result",
-    "download_import_template",
-    "export_rule_acl",
+    "export_ip_blacklist",
     "import_rule_acl",
     "list_acl_rule_hit_count",
     "list_acl_rule_hit_status",
-    "list_acl_rules",
-    "list_rule_acl_tags",
-    "show_export_status",
-    "show_import_status",
-    "update_acl_rule",
-    "update_acl_rule_order",
-    # domain name groups and domain resolution (issue 16)
-    "add_domain_set",
-    "add_domains",
-    "batch_delete_domain_set",
-    "delete_domain_set",
-    "delete_domains",
+    "list_alarm_whitelist",
+    "list_capture_result",
     "list_domain_parse_detail",
     "list_domain_parse_ip",
     "list_domain_resolve_ip",
-    "list_domain_sets",
     "list_domains",
-    "show_domain_set_detail",
-    "update_domain_set",
-    # black/white list batches (issue 16)
-    "batch_create_black_white_list",
-    "batch_delete_black_white_lists",
-    # EIP protection, auto-protection, bypass, alarm whitelist, SN status (issue 16)
-    "add_eip_alarm_whitelist",
-    "change_eip_status",
-    "list_alarm_whitelist",
-    "list_eip_count",
     "list_eips",
-    "show_auto_protect_status",
-    "show_sn_firewall_protection_status",
-    "switch_auto_protect_status",
-    "switch_firewall_eip_protection",
-    # alarm and LTS log configuration (issue 19: alarms and logs configuration)
-    "add_log_config",
-    "list_log_config",
-    "show_alarm_config",
-    "update_alarm_config",
-    "update_log_config",
-    # IPS: custom and advanced rules, the rule catalogue and mode, the whitelist (issue 19)
-    "batch_create_ips_whitelist",
-    "batch_delete_customer_ips",
-    "batch_delete_ips_whitelist",
-    "batch_update_customer_ips_action",
-    "change_ips_rule_mode",
-    "create_customer_ips",
-    "list_advanced_ips_rules",
-    "list_customer_ips",
     "list_ips_rules",
-    "list_ips_whitelists",
-    "show_customer_ips_info",
-    "show_ips_update_time",
-    "update_advanced_ips_rule",
-    "update_customer_ips",
-    "update_ips_whitelist",
-    # anti-virus (issue 19)
-    "show_anti_virus_rule",
-    "show_anti_virus_switch",
-    "update_anti_virus_rule",
-    "update_anti_virus_switch",
-    # capture tasks (issue 19)
-    "cancel_capture_task",
-    "create_capture_task",
-    "delete_capture_task",
-    "list_capture_result",
-    "list_capture_task",
-    # DNS servers (issue 19)
-    "add_custom_dns_server",
-    "list_dns_servers",
-    "update_dns_servers",
-    # report profiles, reports and schedules (issue 19)
-    "batch_delete_schedules",
-    "create_report_profile",
-    "create_schedule",
-    "delete_report_profile",
-    "delete_schedule",
-    "list_report_history",
-    "list_report_profiles",
-    "list_schedules",
-    "show_firewall_report",
-    "show_report_profile",
-    "update_report_profile",
-    "update_schedule",
-    # IP blacklist / threat intelligence (issue 19)
-    "delete_ip_blacklist",
-    "enable_ip_blacklist",
-    "export_ip_blacklist",
-    "import_ip_blacklist",
-    "list_ip_blacklist",
-    "list_ip_blacklist_switch",
-    "retry_ip_blacklist",
-    # east-west: private network segments, associated ER and VPCs, protected VPCs (issue 19)
-    "batch_create_private_network_segments",
-    "batch_delete_private_network_segments",
-    "list_private_network_segments",
-    "list_protected_vpcs",
-    "show_ew_associated_er",
-    "show_ew_associated_vpc",
-    "update_private_network_segment",
-    # multi-account (issue 19)
-    "batch_add_accounts",
-    "batch_remove_accounts",
-    "enable_multi_account",
-    "list_accounts",
     "list_organization_accounts",
     "list_organization_tree",
-    # the rest: project and resource tags, regions, quota, object descriptions (issue 19)
-    "list_project_tags",
-    "list_regions",
-    "list_resource_tags",
-    "save_tags",
+    "list_report_history",
+    "list_report_profiles",
+    "retry_ip_blacklist",
     "show_config_quota",
+    "show_domain_set_detail",
+    "show_firewall_report",
+    "show_report_profile",
+    "update_acl_rule",
+    "update_acl_rule_order",
+    "update_advanced_ips_rule",
+    "update_alarm_config",
+    "update_customer_ips",
+    "update_dns_servers",
+    "update_domain_set",
+    "update_ips_whitelist",
     "update_object_config_desc",
+    "update_private_network_segment",
+    "update_report_profile",
+    "update_schedule",
 }
 
 
@@ -390,7 +335,7 @@ def world(server) -> World:
 def test_the_list_of_operations_is_the_pinned_sdks():
     """168 operations, and every name in NOT_SERVED_YET is one of them (a typo would hide nothing)."""
     assert len(OPERATIONS) == 168
-    assert set(OPERATIONS) >= NOT_SERVED_YET
+    assert set(OPERATIONS) >= NOT_SERVED_YET | NEEDS_REAL_VALUES
 
 
 @pytest.mark.parametrize("op", OPERATIONS)
@@ -407,7 +352,11 @@ def test_every_operation_is_answered(world, op):
             )
             return
         assert not unrouted, f"{op} is not served (404 APIGW.0101)"
+        if op in NEEDS_REAL_VALUES:
+            assert err.status_code == 400 and err.error_code.startswith("CFW."), (op, err.status_code)
+            return
         pytest.fail(f"{op} refused a valid request: {err.status_code} {err.error_code} {err.error_msg}")
     assert op not in NOT_SERVED_YET, f"{op} is served now: remove it from NOT_SERVED_YET"
+    assert op not in NEEDS_REAL_VALUES, f"{op} took its generic request: remove it from NEEDS_REAL_VALUES"
     assert type(response).__name__ == _camel(op) + "Response"
     assert 200 <= response.status_code < 300
