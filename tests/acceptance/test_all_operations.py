@@ -3,9 +3,11 @@ server process with a valid request built from its request model: an operation o
 answer with something that parses into the SDK's response model, never 404 ``APIGW.0101``.
 
 The request is built generically from the model's ``openapi_types`` (a value per attribute name,
-else per type, nested models built the same way); ``OVERRIDES`` give the few values that must be
-real (a firewall, a protected object, a group, an entry made for the call) or that one operation
-reads differently. ``NOT_SERVED_YET`` lists the operations no branch merged here serves yet: each
+else per type, nested models built the same way); ``OVERRIDES`` give the values that must be real
+(a firewall, a protected object, and objects made for the call by ``World``: a group, an entry, an
+ACL rule, a schedule, a report profile, a capture task, a custom IPS rule, a domain name group, an
+EIP, an IP blacklist import...) or that one operation reads differently (an enum, a time of day, a
+filter left unset). ``NOT_SERVED_YET`` lists the operations no branch merged here serves yet: each
 must still be 404 APIGW.0101, so the set shrinks as operations land (the test fails otherwise)."""
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from huaweicloudsdkcore.http.formdata import FormFile
 
 from tests.acceptance import sdk
 from tests.acceptance.server import PROJECT
+from tests.acceptance.test_ips_sdk import rule_body
 
 #: every operation of the client: the methods that build an HTTP request (not their invokers)
 OPERATIONS = sorted(set(re.findall(r"def _(\w+)_http_info\(", inspect.getsource(CfwClient))))
@@ -177,29 +180,7 @@ class World:
         return next(t.task_id for t in found.data.records if t.name == body.name)
 
     def ips_body(self) -> Any:
-        content = models.IpsContent(
-            content="/etc/passwd",
-            depth=128,
-            is_hex=False,
-            is_ignore=True,
-            is_uri=True,
-            offset=0,
-            relative_position=0,
-        )
-        return models.CustomerIpsSaveDto(
-            fw_instance_id=self.fw,
-            ips_name=self.name(),
-            protocol=9,
-            action_type=1,
-            affected_os=2,
-            attack_type=5,
-            direction=0,
-            severity=1,
-            software=2,
-            src_port=models.Port(port_type=-1),
-            dst_port=models.Port(port_type=0, ports="80"),
-            contents=[content],
-        )
+        return rule_body(self.fw, self.name())
 
     def new_custom_ips(self) -> str:
         body = self.ips_body()
@@ -579,15 +560,10 @@ OVERRIDES: dict[str, dict[str, Any]] = {
         )
     },
     "update_alarm_config": {
-        "body": models.UpdateAttackLogAlarmConfigDto(
-            enable_status=1,
-            alarm_type=0,
-            alarm_time_period=1,
-            frequency_count=20,
-            frequency_time=10,
-            severity="CRITICAL,HIGH,MEDIUM",
-            topic_urn="urn:smn:cn-north-4:0123456789abcdef0123456789abcdef:cfw-alarms",
-        )
+        "body.language": "en-us",
+        "body.alarm_type": 0,
+        "body.severity": "CRITICAL,HIGH",
+        "body.topic_urn": "urn:smn:cn-north-4:0123:opencfw-alarms",
     },
     # east-west segments, quotas, descriptions
     "batch_create_private_network_segments": {
