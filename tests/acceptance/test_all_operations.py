@@ -536,6 +536,8 @@ OVERRIDES: dict[str, dict[str, Any]] = {
         "eps_id": None,
         "address_type": None,
     },
+    # off: left on, it would protect every EIP that other tests on the shared server add
+    "switch_auto_protect_status": {"body.status": 0},
     "add_eip_alarm_whitelist": {"body.eip_infos": lambda w: [_eip_info(w)]},
     "list_alarm_whitelist": {"ip_address": None},
     # multi-account
