@@ -156,7 +156,7 @@ def test_black_white_list_batches_through_the_sdk(server):
     """BatchCreateBlackWhiteList adds every item (or, with a duplicate, none);
     BatchDeleteBlackWhiteLists deletes the ids named."""
     cfw = sdk.client(server.url)
-    _, obj = _firewall(cfw, "batches")
+    _, obj = _firewall(cfw, "bwl-batches")
     items = [BlackWhiteInfo(address=f"10.0.0.{i}", direction=0, protocol=6, port="443") for i in range(1, 4)]
     body = AddBlackWhiteBatchDto(object_id=obj, list_type=4, list_items=items)
     data = cfw.batch_create_black_white_list(BatchCreateBlackWhiteListRequest(body=body)).data

@@ -59,7 +59,9 @@ class Action:
         }
         query = None
         if self.query is not None:
-            values = {k: v for k, v in req.query.items() if v != ""}
+            # an empty value is a value (refused where the struct's pattern wants one), not an
+            # absent parameter; only enterprise_project_id, read above, may be sent empty
+            values = {k: v for k, v in req.query.items() if v != "" or k != "enterprise_project_id"}
             if any("\x00" in v for v in values.values()):
                 raise BadParameter("Invalid query parameter: it contains a NUL character")
             try:
