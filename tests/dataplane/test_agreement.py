@@ -100,3 +100,19 @@ def test_the_evaluator_and_the_kernel_agree(lab2, rule_set, flows):
             0.5,
         )
         assert got == (verdict.action == "allow"), (flow, verdict, rule_set)
+
+
+def test_a_rule_of_any_protocol_with_a_port_matches_that_port_and_icmp(lab2):
+    """Found by the property test: a service of any protocol with destination port 22 matches TCP
+    to 22 and ICMP (which has no ports), not TCP to 80 — in the evaluator and in the kernel."""
+    deny = acl.Rule("r0", "r", 1, None, None, None, ((-1, acl.ALL_PORTS, (22, 22)),))
+    compiled = acl.Policy([deny])
+    table = Policy("fw", protected=(EIP_A,), rules=(source.rule(deny),))  # type: ignore[arg-type]
+    nft.apply(lab2.firewall, nft.compile_table(table, "reject", nft.objects(nft.listing(lab2.firewall)))[0])
+    for protocol, port, allowed in ((6, 80, True), (6, 22, False), (17, 22, False), (1, 0, False)):
+        verdict = compiled.evaluate(
+            acl.Flow(INTERNET, EIP_A, protocol, 0, None, port or None), lambda a: True
+        )
+        assert (verdict.action == "allow") is allowed, (protocol, port)
+        name = {6: "tcp", 17: "udp", 1: "icmp"}[protocol]
+        assert probe.probe(lab2, "internet", EIP_A, name, port or 80, 0.5) is allowed, (protocol, port)

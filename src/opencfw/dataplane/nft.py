@@ -91,20 +91,24 @@ def _ports(ranges: Sequence[tuple[int, int]]) -> str:
     return items[0] if len(items) == 1 else "{ " + ", ".join(items) + " }"
 
 
-def _service(service: Service, version: int) -> str | None:
-    """The match of one service, or None when it cannot match this address family."""
-    if service.protocol == ANY_PROTOCOL:
-        return ""
-    if (service.protocol == ICMP and version == 6) or (service.protocol == ICMPV6 and version == 4):
-        return None
-    parts = [f"meta l4proto {_PROTOCOLS.get(service.protocol, str(service.protocol))}"]
-    if service.protocol in (ICMP, ICMPV6):  # no ports
-        return parts[0]
+def _service(service: Service, version: int) -> list[str]:
+    """The alternatives matching one service (``[""]``: anything), none when it cannot match this
+    address family. As the evaluator judges: ICMP matches without ports; a service of any protocol
+    with ports matches ICMP, and other protocols by their ports."""
+    icmp = ICMP if version == 4 else ICMPV6
+    ports = []
     if service.ports:
-        parts.append(f"th dport {_ports(service.ports)}")
+        ports.append(f"th dport {_ports(service.ports)}")
     if service.source_ports:
-        parts.append(f"th sport {_ports(service.source_ports)}")
-    return " ".join(parts)
+        ports.append(f"th sport {_ports(service.source_ports)}")
+    if service.protocol == ANY_PROTOCOL:
+        if not ports:
+            return [""]
+        return [f"meta l4proto {_PROTOCOLS[icmp]}", " ".join(ports)]
+    if service.protocol in (ICMP, ICMPV6):
+        return [f"meta l4proto {_PROTOCOLS[icmp]}"] if service.protocol == icmp else []
+    name = _PROTOCOLS.get(service.protocol, str(service.protocol))
+    return [" ".join([f"meta l4proto {name}", *ports])]
 
 
 class _Compiler:
@@ -163,12 +167,10 @@ class _Compiler:
             if sources is None or destinations is None:
                 continue
             family = f"meta nfproto {_FAMILY[version][2]}"
-            services = [_service(s, version) for s in rule.services] or [""]
+            services = [m for s in rule.services for m in _service(s, version)] if rule.services else [""]
             for source in sources:
                 for destination in destinations:
                     for service in services:
-                        if service is None:
-                            continue
                         match = " ".join(p for p in (family, direction, source, destination, service) if p)
                         lines.append(f"add rule inet {TABLE} {CHAIN} {match} {tail}")
         return lines
@@ -178,16 +180,10 @@ class _Compiler:
         for network in parse_network(entry.address):
             keyword = _FAMILY[network.version][0]
             field = "saddr" if entry.direction == 0 else "daddr"
-            parts = [f"{keyword} {field} {network}"]
             service = Service(entry.protocol, (entry.port,) if entry.port else ())
-            match = _service(service, network.version)
-            if match is None:
-                continue
-            if match:
-                parts.append(match)
-            lines.append(
-                f'add rule inet {TABLE} {CHAIN} {" ".join(parts)} {verdict} comment "{_quote(entry.id)}"'
-            )
+            for match in _service(service, network.version):
+                parts = " ".join(p for p in (f"{keyword} {field} {network}", match) if p)
+                lines.append(f'add rule inet {TABLE} {CHAIN} {parts} {verdict} comment "{_quote(entry.id)}"')
         return lines
 
     def compile(self, existing: dict[str, list[str]]) -> str:

@@ -124,9 +124,11 @@ def _addresses_match(policy: Policy, addresses: Addresses, address: str) -> bool
 
 
 def _service_match(service: Service, flow: Flow) -> bool:
+    """As the evaluator judges: the protocol (any matches every one), then ICMP without ports, every
+    other protocol by its ports."""
     if service.protocol != ANY_PROTOCOL and service.protocol != flow.protocol:
         return False
-    if service.protocol in (ANY_PROTOCOL, ICMP, ICMPV6):
+    if flow.protocol in (ICMP, ICMPV6):
         return True
     ok = not service.ports or any(lo <= flow.port <= hi for lo, hi in service.ports)
     return ok and (
