@@ -78,12 +78,37 @@ _flows = st.lists(
 )
 
 
+@st.composite
+def entries(draw: st.DrawFn) -> acl.ListEntry:
+    direction = draw(st.sampled_from([0, 1]))
+    address = draw(st.sampled_from([INTERNET, "100.64.0.0/24"] if direction == 0 else [EIP_A, EIP_B]))
+    port = draw(st.sampled_from([None, *PORTS]))
+    return acl.ListEntry(
+        id=f"l{draw(st.integers(0, 10**9))}",
+        list_type=draw(st.sampled_from([4, 5])),
+        direction=direction,
+        addresses=acl.address_ranges(address),
+        protocol=draw(st.sampled_from([-1, 6, 17])),
+        ports=acl.ALL_PORTS if port is None else (port, port),
+    )
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rule_set=st.lists(rules(), max_size=6, unique_by=lambda r: r.id), flows=_flows)
-def test_the_evaluator_and_the_kernel_agree(lab2, rule_set, flows):
-    compiled = acl.Policy(rule_set)
+@given(
+    rule_set=st.lists(rules(), max_size=6, unique_by=lambda r: r.id),
+    lists=st.lists(entries(), max_size=2, unique_by=lambda e: e.id),
+    flows=_flows,
+)
+def test_the_evaluator_and_the_kernel_agree(lab2, rule_set, lists, flows):
+    compiled = acl.Policy(rule_set, lists)
     made = (source.rule(r) for r in compiled.rules)
-    table = Policy("fw", protected=(EIP_A,), rules=tuple(r for r in made if r is not None))
+    table = Policy(
+        "fw",
+        protected=(EIP_A,),
+        whitelist=tuple(source.entry(e) for e in compiled.entries if e.list_type == 5),
+        blacklist=tuple(source.entry(e) for e in compiled.entries if e.list_type == 4),
+        rules=tuple(r for r in made if r is not None),
+    )
     existing = nft.objects(nft.listing(lab2.firewall))
     nft.apply(lab2.firewall, nft.compile_table(table, "reject", existing)[0])
     for direction, eip, protocol, port in flows:
@@ -99,7 +124,7 @@ def test_the_evaluator_and_the_kernel_agree(lab2, rule_set, flows):
             port,
             0.5,
         )
-        assert got == (verdict.action == "allow"), (flow, verdict, rule_set)
+        assert got == (verdict.action == "allow"), (flow, verdict, rule_set, lists)
 
 
 def test_a_rule_of_any_protocol_with_a_port_matches_that_port_and_icmp(lab2):

@@ -210,3 +210,19 @@ def test_concurrent_inserts_and_moves_keep_every_rule_once(api):
     ids = [r["rule_id"] for r in records]
     assert total == len(ids) == 1 + 5 + 50 and len(set(ids)) == len(ids)
     assert [r["order_id"] for r in records] == list(range(1, len(ids) + 1))
+
+
+def test_a_list_entrys_port_is_the_destination_port_whichever_side_it_names():
+    """AddBlackWhiteList's ``port`` is the destination port: an entry naming the flow's source
+    (direction 0) with port 22 blocks that source's traffic to port 22, not traffic from its port 22."""
+    from opencfw.domain import policy as acl
+
+    entry = acl.ListEntry("b1", 4, 0, acl.address_ranges("198.51.100.7"), 6, (22, 22))
+    compiled = acl.Policy([], [entry])
+
+    def verdict(source_port: int, dest_port: int) -> str:
+        flow = acl.Flow("198.51.100.7", "203.0.113.5", 6, 0, source_port, dest_port)
+        return compiled.evaluate(flow).matched
+
+    assert verdict(40000, 22) == "blacklist"
+    assert verdict(22, 80) == "default"

@@ -267,7 +267,9 @@ def _mask(places: Iterable[int]) -> int:
 
 
 def _entry_matches(entry: ListEntry, flow: Flow, src: int, dst: int) -> bool:
-    address, port = (src, flow.source_port) if entry.direction == 0 else (dst, flow.dest_port)
+    # the entry names the flow's source (direction 0) or destination (1); its port is always the
+    # destination port (AddBlackWhiteList: "port: destination port")
+    address, port = (src if entry.direction == 0 else dst), flow.dest_port
     if not entry.addresses[0] <= address <= entry.addresses[1]:
         return False
     if entry.protocol not in (ANY, flow.protocol):
