@@ -38,6 +38,25 @@ NETNS_DIR = "/run/netns"
 
 T = TypeVar("T")
 
+#: the firewall namespace's settings. Conntrack counts bytes and stamps start and end of every
+#: connection (the flow logs' figures); a closed TCP connection is forgotten after 1 s and a quiet
+#: UDP or ICMP one after 2 s (the kernel's defaults are 10 s to 2 min), so that a connection's
+#: flow log record follows its end within seconds. The kernel's timeouts of open TCP connections
+#: are kept.
+FIREWALL_SYSCTLS = (
+    "net.ipv4.ip_forward=1",
+    "net.ipv4.icmp_ratelimit=0",
+    "net.netfilter.nf_conntrack_acct=1",
+    "net.netfilter.nf_conntrack_timestamp=1",
+    *(
+        f"net.netfilter.nf_conntrack_tcp_timeout_{state}=1"
+        for state in ("close", "time_wait", "fin_wait", "close_wait", "last_ack")
+    ),
+    "net.netfilter.nf_conntrack_udp_timeout=2",
+    "net.netfilter.nf_conntrack_udp_timeout_stream=2",
+    "net.netfilter.nf_conntrack_icmp_timeout=2",
+)
+
 
 class LabError(RuntimeError):
     """A namespace command failed; the message says which and why."""
@@ -142,10 +161,9 @@ def create(lab: Lab, eips: Iterable[str] = ()) -> None:
         _run(["ip", "-batch", "-"], "".join(f"netns add {name}\n" for name in lab.namespaces))
         for name, commands in per_namespace.items():  # the firewall's first: it makes the veth pairs
             _run(["ip", "-n", name, "-batch", "-"], "\n".join(commands) + "\n")
-        # forward; and answer every rejected packet (the kernel rate-limits ICMP errors otherwise)
-        _run(
-            ["ip", "netns", "exec", fw, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv4.icmp_ratelimit=0"]
-        )
+        # forward; answer every rejected packet (the kernel rate-limits ICMP errors otherwise);
+        # count and time connections, and forget closed or quiet ones soon (the flow logs)
+        _run(["ip", "netns", "exec", fw, "sysctl", "-qw", *FIREWALL_SYSCTLS])
         set_eips(lab, eips)
         settle(lab)
     except Exception:

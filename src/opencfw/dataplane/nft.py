@@ -8,6 +8,11 @@ kernel transaction (a failing batch leaves the old ruleset in place). Every ACL 
 named counter object ``r_<n>`` that outlives the flush, so hit counts survive rule changes; counters
 and sets of rules and groups that are gone are deleted in the same batch.
 
+Every ACL rule also logs the first packet of each connection it decides to NFLOG group
+``LOG_GROUP`` with the rule id as prefix, and every connection that reaches the rules is marked
+with its direction (``ct mark``), so that ``flow_logs`` can turn the kernel's events into
+access-control and flow log records.
+
 The CLI ``nft`` is used rather than libnftables bindings: the Python bindings need the system
 interpreter (Debian's package) or a binding from PyPI that wraps the same C library, and the text
 format is what both take anyway. Measured on this machine: 10,000 rules apply in 380-570 ms.
@@ -40,6 +45,11 @@ TABLE = "opencfw"
 CHAIN = "forward"
 INTERNET_IF = "inet"
 EIPS_IF = "eips"
+
+#: the NFLOG group each rule's hits are logged to (one per namespace: the labs' do not mix)
+LOG_GROUP = 1
+#: the conntrack marks of connections the policy judged (bypassed ones have none)
+MARK_INBOUND, MARK_OUTBOUND = 1, 2
 
 _PROTOCOLS = {6: "tcp", 17: "udp", 132: "sctp", ICMP: "icmp", ICMPV6: "ipv6-icmp"}
 _FAMILY = {4: ("ip", "ipv4_addr", "ipv4"), 6: ("ip6", "ipv6_addr", "ipv6")}
@@ -159,7 +169,10 @@ class _Compiler:
             Direction.ANY: "",
         }[rule.direction]
         verdict = "accept" if rule.action == "allow" else self.deny
-        tail = f'counter name "{counter_name(rule.id)}" {verdict} comment "{_quote(rule.id)}"'
+        tail = (
+            f'counter name "{counter_name(rule.id)}" log prefix "{_quote(rule.id)}" group {LOG_GROUP} '
+            f'{verdict} comment "{_quote(rule.id)}"'
+        )
         lines = []
         for version in (4, 6):
             sources = self.address_terms(rule.sources, version, "saddr")
@@ -199,6 +212,9 @@ class _Compiler:
             # traffic of an EIP that is not protected bypasses the firewall
             chain.append(f'meta nfproto {proto} iifname "{INTERNET_IF}" {keyword} daddr != @{name} accept')
             chain.append(f'meta nfproto {proto} iifname "{EIPS_IF}" {keyword} saddr != @{name} accept')
+        # a connection the policy judges is marked with its direction: the flow logs are of these
+        chain.append(f'iifname "{INTERNET_IF}" ct mark set {MARK_INBOUND}')
+        chain.append(f'iifname "{EIPS_IF}" ct mark set {MARK_OUTBOUND}')
         rules = [f"add rule inet {TABLE} {CHAIN} {line}" for line in chain]
         for entry in policy.whitelist:
             rules.extend(self.list_lines(entry, "accept"))

@@ -58,6 +58,8 @@ class Rule(Struct, frozen=True):
     destinations: Addresses = Addresses()
     services: tuple[Service, ...] = ()
     enabled: bool = True
+    #: the rule's name, for the access-control log records its hits make
+    name: str = ""
 
 
 class ListEntry(Struct, frozen=True):

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from opencfw.dataplane import netns, nft
+from opencfw.dataplane.flow_logs import FlowLogs
 from opencfw.dataplane.policy import Policy
 from opencfw.dataplane.source import Desired
 
@@ -55,12 +56,15 @@ class Reconciler:
         deny: str = "drop",
         resync: float = 10.0,
         host_lock: Callable[[], contextlib.AbstractContextManager[bool]] | None = None,
+        logs: FlowLogs | None = None,
     ) -> None:
         self.load = load
         self.instance = instance
         self.deny = deny
         self.resync = resync
         self.host_lock = host_lock
+        #: the kernel's access-control and flow logs of the labs (None: not recorded)
+        self.logs = logs
         self.applied: dict[str, Applied] = {}  # by firewall id: what this process applied last
         self.errors: dict[str, str] = {}
         self.passes = 0
@@ -88,6 +92,9 @@ class Reconciler:
                 report.removed += 1
             for firewall_id in set(self.applied) - set(desired):
                 self.applied.pop(firewall_id, None)
+            if self.logs is not None:
+                for firewall_id in set(self.logs.watched()) - set(desired):
+                    self.logs.forget(firewall_id)
             present = set(netns.namespaces())
             for lab, firewall_id in wanted.items():
                 try:
@@ -108,6 +115,8 @@ class Reconciler:
         hosts = sorted(set(want.eips) | set(want.policy.protected))
         applied = self.applied.get(firewall_id)
         if not all(name in present for name in lab.namespaces):
+            if self.logs is not None:
+                self.logs.forget(firewall_id)  # its sockets are in the namespace that goes
             netns.create(lab, hosts)
             applied = None
             report.created += 1
@@ -116,13 +125,19 @@ class Reconciler:
         if applied is not None and applied.policy == want.policy:
             if applied.hosts != hosts:
                 self.applied[firewall_id] = Applied(want.policy, hosts, applied.objects)
-            return
-        # what the table has: known when this process made it, else read from the kernel
-        existing = applied.objects if applied is not None else nft.objects(nft.listing(lab.firewall))
-        batch, objects = nft.compile_table(want.policy, self.deny, existing)
-        nft.apply(lab.firewall, batch)
-        self.applied[firewall_id] = Applied(want.policy, hosts, objects)
-        report.applied += 1
+        else:
+            # what the table has: known when this process made it, else read from the kernel
+            existing = applied.objects if applied is not None else nft.objects(nft.listing(lab.firewall))
+            batch, objects = nft.compile_table(want.policy, self.deny, existing)
+            nft.apply(lab.firewall, batch)
+            if self.logs is not None:
+                self.logs.rules(firewall_id, want.policy.rules)
+            self.applied[firewall_id] = Applied(want.policy, hosts, objects)
+            report.applied += 1
+        # after the table (measured: a listener bound before the first table gets no conntrack events)
+        if self.logs is not None and not self.logs.watching(firewall_id):
+            self.logs.watch(lab, firewall_id, want.project_id)
+            self.logs.rules(firewall_id, want.policy.rules)
 
     # --- hit counts: the rules' counters in the kernel
 
@@ -150,6 +165,8 @@ class Reconciler:
         self._changed.set()
 
     def start(self) -> None:
+        if self.logs is not None:
+            self.logs.start()
         self._thread = threading.Thread(target=self._run, name="opencfw-dataplane", daemon=True)
         self._thread.start()
 
@@ -160,6 +177,8 @@ class Reconciler:
         self._changed.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        if self.logs is not None:
+            self.logs.stop()
         if remove and self.driving:
             self.remove_all()
 
@@ -194,6 +213,8 @@ class Reconciler:
     def remove_all(self) -> None:
         """Every lab of this instance goes (the data plane is switched off, or the tests end)."""
         with self._lock:
+            if self.logs is not None:
+                self.logs.forget_all()
             for lab in netns.labs(self.instance):
                 netns.destroy(lab)
             self.applied.clear()

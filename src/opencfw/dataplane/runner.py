@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING
 
 from opencfw.config import Settings
 from opencfw.dataplane import netns, source
+from opencfw.dataplane.flow_logs import FlowLogs
 from opencfw.dataplane.reconciler import Reconciler
+from opencfw.domain.logs import Flow
 from opencfw.store import dataplane_sql
 from opencfw.store.db import Database
 
@@ -36,7 +38,8 @@ add set inet opencfw_probe s { type ipv4_addr; flags interval; auto-merge; }
 add element inet opencfw_probe s { 192.0.2.0/24 }
 add chain inet opencfw_probe f { type filter hook forward priority filter; policy accept; }
 add rule inet opencfw_probe f ct state established,related accept
-add rule inet opencfw_probe f ip saddr @s meta l4proto tcp th dport 22 counter name "c" reject with icmpx type admin-prohibited
+add rule inet opencfw_probe f iifname "probe0" ct mark set 1
+add rule inet opencfw_probe f ip saddr @s meta l4proto tcp th dport 22 counter name "c" log prefix "p" group 1 reject with icmpx type admin-prohibited
 """
 
 
@@ -140,11 +143,15 @@ def reconciler(runtime: Runtime) -> Reconciler:
     def load() -> dict[str, source.Desired]:
         return source.policies(dataplane_sql.snapshot(database), runtime.acl_rules.compiled)
 
+    def record(project_id: str, flows: list[Flow], flow_records: bool) -> None:
+        runtime.logs.record_flows(project_id, flows, flow_records=flow_records)
+
     return Reconciler(
         load,
         instance(runtime.settings),
         deny=runtime.settings.dataplane_deny,
         host_lock=host_lock(runtime.settings),
+        logs=FlowLogs(record),
     )
 
 

@@ -76,6 +76,7 @@ def rule(compiled: acl.Rule) -> Rule | None:
         sides[0],
         sides[1],
         services,
+        name=compiled.name,
     )
 
 

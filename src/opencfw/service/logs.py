@@ -166,10 +166,14 @@ class Logs:
             **{f: getattr(seen.place, f) for f in Place.__struct_fields__},
         }
 
-    def record_flows(self, project_id: str, flows: Sequence[Flow]) -> list[RecordedFlow]:
+    def record_flows(
+        self, project_id: str, flows: Sequence[Flow], flow_records: bool = True
+    ) -> list[RecordedFlow]:
         """Record flows of the project's firewalls, all or none (one transaction): an
         access-control record for a flow a rule decided (``rule_id`` set), a flow record for a flow
-        that passed (``action`` permit). ``NotFound`` for a firewall that is not the project's."""
+        that passed (``action`` permit) unless ``flow_records`` is False (the data plane records a
+        connection's flow record when it ends, with what it counted). ``NotFound`` for a firewall
+        that is not the project's."""
         objects = self._objects(project_id, (f.fw_instance_id for f in flows))
         now = self.clock.now_ms()
         records: list[LogRecord] = []
@@ -190,7 +194,7 @@ class Logs:
             if flow.rule_id is not None:
                 acl_id = self.new_id()
                 records.append(LogRecord(id=acl_id, kind="acl", end_ms=start, bytes=0, packets=0, **common))
-            if flow.action == "permit":
+            if flow_records and flow.action == "permit":
                 flow_id = self.new_id()
                 records.append(
                     LogRecord(
