@@ -1,6 +1,7 @@
 """The nftables data plane: compile and apply, big groups, change-to-packet latency, probes.
 
     .venv/bin/python bench/dataplane.py [--rules 20000] [--addresses 100000] [--changes 40] [--probes 300]
+                                        [--burst 20000]
 
 Root on Linux with nftables and iproute2. Everything happens in network namespaces this script
 creates (names ``ocfw-bench…``) and removes; bounded in count and time. In one run:
@@ -12,7 +13,11 @@ creates (names ``ocfw-bench…``) and removes; bounded in count and time. In one
       notification does) and a prober measures when the verdict flips (p50/p99 over --changes);
       against a probe's own time;
   (d) probe throughput, TCP allowed and TCP denied (reject), through a table of 20 rules, against
-      the same probes with no table at all.
+      the same probes with no table at all;
+  (e) the kernel's logs (NFLOG and conntrack events read by ``flow_logs``): packet to
+      access-control record and connection end to flow record (p50/p99 over --changes probes), and
+      a burst of --burst new UDP connections to a denied port sent as fast as one socket can:
+      records per second against the burst's own send rate, and events the kernel dropped.
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from opencfw.dataplane import netns, nft, probe, runner
-from opencfw.dataplane.policy import TCP, Addresses, Direction, Policy, Rule, Service
+from opencfw.dataplane.flow_logs import FlowLogs
+from opencfw.dataplane.policy import TCP, UDP, Addresses, Direction, Policy, Rule, Service
 from opencfw.dataplane.reconciler import Reconciler
 from opencfw.dataplane.source import Desired
 
@@ -74,6 +80,7 @@ def main() -> int:
     parser.add_argument("--addresses", type=int, default=100000)
     parser.add_argument("--changes", type=int, default=40)
     parser.add_argument("--probes", type=int, default=300)
+    parser.add_argument("--burst", type=int, default=20000)
     args = parser.parse_args()
     reason = runner.problem()
     if reason:
@@ -167,10 +174,79 @@ def main() -> int:
             f"(d) probes/s: allowed {through:.0f} (no table {bare:.0f}, ratio {through / bare:.2f}), "
             f"denied {denied:.0f}"
         )
+        netns.destroy(lab)
+        kernel_logs(args.changes, args.burst)
     finally:
         for made in netns.labs(INSTANCE):
             netns.destroy(made)
     return 0
+
+
+def kernel_logs(count: int, burst: int) -> None:
+    arrived: list[tuple[float, bool, int]] = []  # (when, a flow record, destination port)
+
+    def record(_project: str, flows: list, flow_records: bool) -> None:
+        now = time.perf_counter()
+        arrived.extend((now, flow_records, f.dst_port) for f in flows)
+
+    deny_ssh = Rule("deny-ssh", "deny", Direction.INBOUND, services=(Service(TCP, ((22, 22),)),))
+    deny_udp = Rule("deny-udp", "deny", Direction.INBOUND, services=(Service(UDP),))
+    web = Rule("web", "allow", Direction.INBOUND, services=(Service(TCP, ((80, 80),)),))
+    policy = Policy("bench-logs", protected=(EIP,), rules=(deny_ssh, deny_udp, web))
+    logs = FlowLogs(record, interval=0.05)
+    reconciler = Reconciler(
+        lambda: {"bench-logs": Desired("p", policy, (EIP,))}, INSTANCE, "reject", logs=logs
+    )
+    reconciler.reconcile()
+    logs.start()
+    lab = reconciler.lab("bench-logs")
+    try:
+
+        def wait(what: bool, port: int, since: float, seconds: float) -> float:
+            deadline = time.perf_counter() + seconds
+            while time.perf_counter() < deadline:
+                for when, is_flow, dst in reversed(arrived):
+                    if when >= since and is_flow is what and dst == port:
+                        return when - since
+                time.sleep(0.002)
+            raise RuntimeError("no record in time")
+
+        to_acl, to_flow = [], []
+        for _ in range(count):
+            sent = time.perf_counter()
+            assert not probe.probe(lab, "internet", EIP, "tcp", 22)
+            to_acl.append(wait(False, 22, sent, 5))
+            assert probe.probe(lab, "internet", EIP, "tcp", 80)
+            closed = time.perf_counter()
+            to_flow.append(wait(True, 80, closed, 10))
+        print(
+            f"(e) kernel logs: packet to access-control record p50 {percentile(to_acl, 0.5) * 1000:.1f}, "
+            f"p99 {percentile(to_acl, 0.99) * 1000:.1f}; connection end to flow record p50 "
+            f"{percentile(to_flow, 0.5) * 1000:.0f}, p99 {percentile(to_flow, 0.99) * 1000:.0f} "
+            "(1 s of it is the lab's close timeout)"
+        )
+        import socket as sockets
+
+        sender = netns.in_namespace(lab.internet, lambda: sockets.socket(sockets.AF_INET, sockets.SOCK_DGRAM))
+        arrived.clear()
+        started = time.perf_counter()
+        for i in range(burst):
+            sender.sendto(b"x", (EIP, 1024 + i % 60000))
+        sending = time.perf_counter() - started
+        deadline = time.perf_counter() + 30
+        while len(arrived) < burst and time.perf_counter() < deadline:
+            time.sleep(0.01)
+        took = (arrived[-1][0] if arrived else time.perf_counter()) - started
+        sender.close()
+        print(
+            f"    burst of {burst} new UDP connections: sent at {burst / sending:.0f}/s, "
+            f"{len(arrived)} records in {took:.2f} s ({len(arrived) / took:.0f}/s, "
+            f"ratio to sending {len(arrived) / took / (burst / sending):.2f}); kernel overflows "
+            f"{logs.overflows}"
+        )
+    finally:
+        reconciler.stop()
+        reconciler.remove_all()
 
 
 if __name__ == "__main__":

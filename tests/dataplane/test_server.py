@@ -111,7 +111,8 @@ def test_the_walk_through_rules_set_through_the_sdk_filter_real_packets(
 ):
     """The README's walk-through: a firewall made with the SDK, an EIP protected, port 22 allowed;
     a deny rule added with the SDK, port 22 denied within 2 s, its hit count 1 (the kernel's
-    counter); the evaluator gives the same verdicts; the rule deleted, allowed again."""
+    counter); the kernel's access-control and flow log records read with the SDK; the evaluator
+    gives the same verdicts; the rule deleted, allowed again."""
     from huaweicloudsdkcfw.v1 import (
         AddAclRuleRequest,
         AddRuleAclDto,
@@ -120,8 +121,10 @@ def test_the_walk_through_rules_set_through_the_sdk_filter_real_packets(
         DeleteAclRuleRequest,
         EipOperateProtectReq,
         EipOperateProtectReqIpInfos,
+        ListAccessControlLogsRequest,
         ListAclRuleHitCountRequest,
         ListEipsRequest,
+        ListFlowLogsRequest,
         ListRuleHitCountDto,
         OrderRuleAclDto,
         RuleAddressDtoForRequest,
@@ -181,6 +184,28 @@ def test_the_walk_through_rules_set_through_the_sdk_filter_real_packets(
             )
 
         assert hits() >= 1  # every denied probe's first packet (each run sent one, or retried one)
+
+        # the kernel's logs, read with the SDK: the denied SYN (its client's port, not 0 as an
+        # evaluated flow's), and the web connection with what conntrack counted when it ended
+        now = int(time.time() * 1000)
+        span = {"fw_instance_id": firewall_id, "start_time": now - 600_000, "end_time": now + 600_000}
+
+        def denied_by_the_kernel() -> list:
+            request = ListAccessControlLogsRequest(limit=100, rule_id=rule_id, action="deny", **span)
+            records = cfw.list_access_control_logs(request).data.records
+            return [r for r in records if r.src_port and r.dst_port == 22 and r.dst_ip == eip.public_ip]
+
+        assert until(lambda: denied_by_the_kernel() != [], seconds=10.0)
+        assert denied_by_the_kernel()[0].rule_name == "no-ssh"
+
+        def web_flows() -> list:
+            records = cfw.list_flow_logs(ListFlowLogsRequest(limit=100, dst_port=80, **span)).data.records
+            return [r for r in records if r.dst_ip == eip.public_ip and r.packets >= 3]
+
+        assert until(lambda: web_flows() != [], seconds=15.0)
+        flow = web_flows()[0]
+        assert flow.src_ip == "100.64.0.10" and flow.src_port > 0 and flow.bytes >= 120
+        assert flow.direction == "out2in" and flow.end_time >= flow.start_time
         status, _, body = srv.request(
             "POST",
             f"/_opencfw/v1/{sdk.PROJECT}/firewalls/{firewall_id}/evaluate",

@@ -27,7 +27,9 @@ def message(kind: int, body: bytes, family: int = 2) -> bytes:
 def ipv4(source: str, destination: str, protocol: int, transport: bytes, fragment: int = 0) -> bytes:
     length = 20 + len(transport)
     header = struct.pack("!BBHHHBBH", 0x45, 0, length, 1, fragment, 64, protocol, 0)
-    return header + ipaddress.IPv4Address(source).packed + ipaddress.IPv4Address(destination).packed + transport
+    return (
+        header + ipaddress.IPv4Address(source).packed + ipaddress.IPv4Address(destination).packed + transport
+    )
 
 
 def logged(packet: bytes, prefix: bytes = b"rule-1\0", indev: int = 2) -> bytes:
@@ -46,7 +48,9 @@ def ended(
 ) -> bytes:
     v4 = ":" not in source
     ip = nla(netlink.CTA_IP_V4_SRC if v4 else netlink.CTA_IP_V6_SRC, ipaddress.ip_address(source).packed)
-    ip += nla(netlink.CTA_IP_V4_DST if v4 else netlink.CTA_IP_V6_DST, ipaddress.ip_address(destination).packed)
+    ip += nla(
+        netlink.CTA_IP_V4_DST if v4 else netlink.CTA_IP_V6_DST, ipaddress.ip_address(destination).packed
+    )
     proto = nla(netlink.CTA_PROTO_NUM, bytes([6]))
     proto += nla(netlink.CTA_PROTO_SRC_PORT, struct.pack("!H", ports[0]))
     proto += nla(netlink.CTA_PROTO_DST_PORT, struct.pack("!H", ports[1]))
@@ -154,7 +158,12 @@ def test_records_a_rules_hit_as_an_access_control_record_in_its_direction():
     into = netlink.Logged("r-deny", "100.64.0.10", "203.0.113.20", 6, 51000, 22, 60, indev=2)
     flow, is_flow = FlowLogs.flow(watched(), into)  # type: ignore[misc]
     assert not is_flow
-    assert (flow.rule_id, flow.rule_name, flow.action, flow.direction) == ("r-deny", "no-ssh", "deny", "out2in")
+    assert (flow.rule_id, flow.rule_name, flow.action, flow.direction) == (
+        "r-deny",
+        "no-ssh",
+        "deny",
+        "out2in",
+    )
     assert (flow.src_port, flow.dst_port, flow.bytes, flow.packets) == (51000, 22, 60, 1)
     out = netlink.Logged("r-allow", "203.0.113.20", "100.64.0.10", 6, 51000, 80, 60, indev=3)
     flow, _ = FlowLogs.flow(watched(), out)  # type: ignore[misc]
@@ -193,5 +202,24 @@ def test_a_batch_the_store_refuses_is_dropped_and_the_next_recorded():
 def test_rules_of_a_firewall_not_watched_are_ignored():
     logs = FlowLogs(lambda *_: None)
     logs.rules("fw-unknown", [Rule("r", "allow")])
-    assert logs.watched() == [] and logs.stats() == {"labs": 0, "recorded": 0, "overflows": 0}
+    assert logs.watched() == [] and logs.stats() == {"labs": 0, "recorded": 0, "overflows": 0, "dropped": 0}
     logs.stop()
+
+
+def test_records_beyond_the_backlog_are_dropped_and_counted():
+    import selectors
+    import socket
+
+    logs = FlowLogs(lambda *_: None, backlog=2)
+    ours, kernel = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    ours.setblocking(False)
+    found = watched()
+    found.sockets = (ours,)
+    logs._watched["fw-1"] = found
+    logs._selector.register(ours, selectors.EVENT_READ, found)
+    for _ in range(3):
+        kernel.send(ended())
+    assert logs._collect(1.0) == 2
+    assert (logs.dropped, len(logs._pending["flow:project-1"])) == (1, 2)
+    logs.stop()  # closes our end too
+    kernel.close()

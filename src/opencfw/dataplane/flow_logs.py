@@ -15,7 +15,8 @@ Each lab's firewall namespace gets two netlink sockets (``netlink.py``) while it
 One thread reads every lab's sockets and hands the records to ``record`` (the logs service) in
 batches per project, at most every ``interval`` seconds. A batch the store refuses (its firewall was
 deleted meanwhile) is dropped with a warning; events the kernel could not queue (a socket's buffer
-was full) are counted in ``overflows``.
+was full) are counted in ``overflows``, and records beyond ``backlog`` waiting for the store (a flood
+faster than the store writes) in ``dropped``.
 """
 
 from __future__ import annotations
@@ -75,7 +76,14 @@ def _open(lab: netns.Lab) -> tuple[int, tuple[socket.socket, ...]]:
 
 
 class FlowLogs:
-    def __init__(self, record: Record, interval: float = 0.25, batch: int = 1000, sweep: float = 1.0) -> None:
+    def __init__(
+        self,
+        record: Record,
+        interval: float = 0.25,
+        batch: int = 1000,
+        sweep: float = 1.0,
+        backlog: int = 100_000,
+    ) -> None:
         self.record = record
         self.interval = interval
         #: seconds between sweeps of each lab's connections (ended ones are reported at once)
@@ -83,6 +91,9 @@ class FlowLogs:
         self._sweeps = 0
         self.batch = batch
         self.overflows = 0
+        #: records waiting for the store at most (a flood beyond what the store takes is dropped)
+        self.backlog = backlog
+        self.dropped = 0
         self.recorded = 0
         self.errors: dict[str, str] = {}
         self._watched: dict[str, _Watched] = {}  # by firewall id
@@ -215,7 +226,9 @@ class FlowLogs:
             self.overflows += overflows
             for event in found:
                 made = self.flow(watched, event)
-                if made is not None:
+                if made is not None and _size(self._pending) >= self.backlog:
+                    self.dropped += 1
+                elif made is not None:
                     flow, is_flow = made
                     self._pending.setdefault(_key(is_flow, watched.project_id), []).append(flow)
                     queued += 1
@@ -276,7 +289,12 @@ class FlowLogs:
         self._wake_write.close()
 
     def stats(self) -> dict[str, int]:
-        return {"labs": len(self._watched), "recorded": self.recorded, "overflows": self.overflows}
+        return {
+            "labs": len(self._watched),
+            "recorded": self.recorded,
+            "overflows": self.overflows,
+            "dropped": self.dropped,
+        }
 
 
 def _key(is_flow: bool, project_id: str) -> str:

@@ -32,7 +32,7 @@ IPCTNL_MSG_CT_GET, IPCTNL_MSG_CT_DELETE = 1, 2
 NFNLGRP_CONNTRACK_DESTROY = 3
 
 # NFLOG configuration attributes and values
-NFULA_CFG_CMD, NFULA_CFG_MODE, NFULA_CFG_QTHRESH = 1, 2, 5
+NFULA_CFG_CMD, NFULA_CFG_MODE, NFULA_CFG_NLBUFSIZ, NFULA_CFG_TIMEOUT, NFULA_CFG_QTHRESH = 1, 2, 3, 4, 5
 NFULNL_CFG_CMD_BIND = 1
 NFULNL_COPY_PACKET = 2
 # NFLOG packet attributes
@@ -51,7 +51,12 @@ _ATTR = struct.Struct("=HH")  # length, type
 _NLA_TYPE_MASK = 0x3FFF  # without the nested and byte-order flags
 #: bytes of each logged packet the kernel copies: the IP and transport headers are enough
 COPY_RANGE = 128
-_PORTED = (6, 17, 132, 136)  # TCP, UDP, SCTP, UDP-Lite: ports right after the IP header
+_PORTED = (6, 17, 132, 136)
+SO_RCVBUFFORCE = 33
+#: each event socket's receive buffer: room for a burst of some ten thousand events
+BUFFER = 8 << 20
+#: packets NFLOG gathers into one message under load
+BATCH = 64  # TCP, UDP, SCTP, UDP-Lite: ports right after the IP header
 
 
 class NetlinkError(OSError):
@@ -137,30 +142,41 @@ def _request(sock: socket.socket, kind: int, family: int, resource: int, body: b
                 return
 
 
-def nflog_socket(group: int, buffer: int = 1 << 20) -> socket.socket:
-    """A socket receiving the packets nft logs to ``group`` in the current namespace, each at once."""
+def _buffer(sock: socket.socket, size: int) -> None:
+    """A receive buffer of ``size`` bytes: beyond the host's ``rmem_max`` where permitted (root)."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, size)
+    except OSError:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
+
+
+def nflog_socket(group: int, buffer: int = BUFFER) -> socket.socket:
+    """A socket receiving the packets nft logs to ``group`` in the current namespace: batched by
+    the kernel under load (up to ``BATCH`` packets), otherwise within 10 ms."""
     sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_NETFILTER)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, buffer)
+        _buffer(sock, buffer)
         sock.bind((0, 0))
         kind = (NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_CONFIG
         bind = _attribute(NFULA_CFG_CMD, bytes([NFULNL_CFG_CMD_BIND]))
         _request(sock, kind, socket.AF_UNSPEC, group, bind, 1)
         mode = _attribute(NFULA_CFG_MODE, struct.pack("!IBB", COPY_RANGE, NFULNL_COPY_PACKET, 0))
-        threshold = _attribute(NFULA_CFG_QTHRESH, struct.pack("!I", 1))  # no batching: no delay
-        _request(sock, kind, socket.AF_UNSPEC, group, mode + threshold, 2)
+        batching = _attribute(NFULA_CFG_QTHRESH, struct.pack("!I", BATCH))
+        batching += _attribute(NFULA_CFG_TIMEOUT, struct.pack("!I", 1))  # in 1/100 s
+        batching += _attribute(NFULA_CFG_NLBUFSIZ, struct.pack("!I", 1 << 16))
+        _request(sock, kind, socket.AF_UNSPEC, group, mode + batching, 2)
     except BaseException:
         sock.close()
         raise
     return sock
 
 
-def conntrack_socket(buffer: int = 1 << 20, events: bool = True) -> socket.socket:
+def conntrack_socket(buffer: int = BUFFER, events: bool = True) -> socket.socket:
     """A socket receiving conntrack's DESTROY events in the current namespace (``events`` False:
     a socket for requests, such as ``sweep``)."""
     sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_NETFILTER)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, buffer)
+        _buffer(sock, buffer if events else 1 << 20)
         sock.bind((0, 1 << (NFNLGRP_CONNTRACK_DESTROY - 1) if events else 0))
     except BaseException:
         sock.close()
