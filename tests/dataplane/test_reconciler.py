@@ -116,9 +116,9 @@ def test_only_the_holder_of_the_host_lock_drives(instance, tmp_path):
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                yield False
+                yield None
                 return
-            yield True
+            yield lambda: True
         finally:
             os.close(fd)
 

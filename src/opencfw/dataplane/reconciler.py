@@ -55,7 +55,7 @@ class Reconciler:
         instance: str,
         deny: str = "drop",
         resync: float = 10.0,
-        host_lock: Callable[[], contextlib.AbstractContextManager[bool]] | None = None,
+        host_lock: Callable[[], contextlib.AbstractContextManager[Callable[[], bool] | None]] | None = None,
         logs: FlowLogs | None = None,
     ) -> None:
         self.load = load
@@ -70,6 +70,8 @@ class Reconciler:
         self.passes = 0
         #: this process holds the host lock and drives the namespaces
         self.driving = False
+        #: times the host lock was found lost while driving (its database session ended)
+        self.lock_losses = 0
         #: monotonic time of the last pass that started after the last change notification
         self.settled_at = 0.0
         self._changed = threading.Event()
@@ -183,9 +185,9 @@ class Reconciler:
             self.remove_all()
 
     @contextlib.contextmanager
-    def _driving(self) -> Iterator[bool]:
+    def _driving(self) -> Iterator[Callable[[], bool] | None]:
         if self.host_lock is None:
-            yield True
+            yield lambda: True
         else:
             with self.host_lock() as held:
                 yield held
@@ -193,12 +195,17 @@ class Reconciler:
     def _run(self) -> None:
         while not self._stop.is_set():
             with self._driving() as held:
-                if not held:  # another process on this host drives the data plane
+                if held is None:  # another process on this host drives the data plane
                     self._stop.wait(min(self.resync, 5.0))
                     continue
                 log.info("data plane: this process drives the firewalls' namespaces")
                 self.driving = True
                 while not self._stop.is_set():
+                    if not held():  # another process may take over: try to hold it again
+                        log.warning("data plane: the host lock was lost; trying to take it again")
+                        self.lock_losses += 1
+                        self.driving = False
+                        break
                     self._changed.clear()
                     mark = time.monotonic()
                     try:

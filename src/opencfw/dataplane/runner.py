@@ -97,41 +97,67 @@ def instance(settings: Settings) -> str:
     return netns.instance_of(store_identity(settings))
 
 
+#: what a host lock yields: None when another process holds it, else a check that it still holds
+Held = Callable[[], bool] | None
+
+
+def _always() -> bool:
+    return True
+
+
 @contextlib.contextmanager
-def _file_lock(settings: Settings) -> Iterator[bool]:
+def _file_lock(settings: Settings) -> Iterator[Held]:
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(settings.data_dir / "dataplane.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            yield False
+            yield None
             return
-        yield True
+        yield _always  # held until the file is closed
     finally:
         os.close(fd)  # releases the lock
 
 
+#: the lock's session is named so in ``pg_stat_activity``, after the store's instance
+LOCK_APPLICATION = "opencfw-dataplane-lock"
+
+
 @contextlib.contextmanager
-def _postgres_lock(settings: Settings) -> Iterator[bool]:
+def _postgres_lock(settings: Settings) -> Iterator[Held]:
     import psycopg
 
     assert settings.database_url is not None
-    key = f"opencfw-dataplane:{socket.gethostname()}"
+    # per host and per store: stores in other schemas of the database have labs of their own
+    key = f"opencfw-dataplane:{socket.gethostname()}:{instance(settings)}"
     try:
-        conn = psycopg.connect(settings.database_url.reveal(), autocommit=True, connect_timeout=5)
+        conn = psycopg.connect(
+            settings.database_url.reveal(),
+            autocommit=True,
+            connect_timeout=5,
+            application_name=f"{LOCK_APPLICATION} {instance(settings)}",
+        )
     except psycopg.Error:
-        yield False
+        yield None
         return
+
+    def alive() -> bool:
+        """The lock lives as long as its session: is the session still there?"""
+        try:
+            return conn.execute("SELECT 1").fetchone() is not None
+        except psycopg.Error:
+            return False
+
     try:
         row = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()
-        yield bool(row and row[0])
+        yield alive if row and row[0] else None
     finally:
         with contextlib.suppress(psycopg.Error):
             conn.close()  # the session ends: so does its advisory lock
 
 
-def host_lock(settings: Settings) -> Callable[[], contextlib.AbstractContextManager[bool]]:
+def host_lock(settings: Settings) -> Callable[[], contextlib.AbstractContextManager[Held]]:
     if settings.database_url is not None:
         return lambda: _postgres_lock(settings)
     return lambda: _file_lock(settings)
