@@ -1,14 +1,18 @@
 """The evaluator and the kernel agree: random rule sets, compiled by the ACL service's evaluator
 (``domain/policy.py``) and turned into the data plane's table (``dataplane/source.py``), judge
-random flows alike, the kernel with real packets."""
+random flows alike, the kernel with real packets — and the rule the kernel logs a flow's packet to
+(its access-control record) is the rule the evaluator names."""
 
 from __future__ import annotations
+
+import select
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from opencfw.dataplane import netns, nft, probe, source
+from opencfw.dataplane import netlink, netns, nft, probe, source
 from opencfw.dataplane.policy import Policy
 from opencfw.domain import policy as acl
 
@@ -111,6 +115,26 @@ def test_the_evaluator_and_the_kernel_agree(lab2, rule_set, lists, flows):
     )
     existing = nft.objects(nft.listing(lab2.firewall))
     nft.apply(lab2.firewall, nft.compile_table(table, "reject", existing)[0])
+    with netns.in_namespace(lab2.firewall, lambda: netlink.nflog_socket(nft.LOG_GROUP)) as logged:
+        logged.setblocking(False)
+        for flow, verdict in _probe_all(lab2, compiled, flows):
+            expected = {verdict.rule_id} if verdict.matched == "rule" else set()
+            assert _logged_rules(logged, expected) == expected, (flow, verdict, rule_set, lists)
+
+
+def _logged_rules(sock, expected: set[str | None]) -> set[str]:
+    """The rules whose log the kernel sent since the last call: waiting for the expected one (up
+    to 2 s), or 50 ms when none is expected (NFLOG sends within 10 ms)."""
+    found: set[str] = set()
+    deadline = time.monotonic() + (2.0 if expected else 0.05)
+    while time.monotonic() < deadline and not (expected and expected <= found):
+        select.select([sock], [], [], max(0.0, deadline - time.monotonic()))
+        events, _ = netlink.drain(sock)
+        found.update(e.prefix for e in events if isinstance(e, netlink.Logged))
+    return found
+
+
+def _probe_all(lab2: netns.Lab, compiled: acl.Policy, flows):
     for direction, eip, protocol, port in flows:
         src, dst = (INTERNET, eip) if direction == 0 else (eip, INTERNET)
         flow = acl.Flow(src, dst, protocol, direction, None, port)
@@ -124,7 +148,8 @@ def test_the_evaluator_and_the_kernel_agree(lab2, rule_set, lists, flows):
             port,
             0.5,
         )
-        assert got == (verdict.action == "allow"), (flow, verdict, rule_set, lists)
+        assert got == (verdict.action == "allow"), (flow, verdict, compiled.rules, list(compiled.entries))
+        yield flow, verdict
 
 
 def test_a_rule_of_any_protocol_with_a_port_matches_that_port_and_icmp(lab2):
