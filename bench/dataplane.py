@@ -8,7 +8,8 @@ creates (names ``ocfw-bench…``) and removes; bounded in count and time. In one
   (a) compile and apply a table of N ACL rules (each with its own addresses and port), against the
       same batch with one rule (the fixed cost of a batch: spawning nft, the transaction);
   (b) a rule on a group of M single addresses (a hash of elements in an interval set), applied,
-      then one element more (a whole new batch);
+      then one element more (that set is sent again), then a rule added beside it (the unchanged
+      set is kept), against the same table sent whole;
   (c) change-to-packet latency: the reconciler thread is told of a change (as the store's change
       notification does) and a prober measures when the verdict flips (p50/p99 over --changes);
       against a probe's own time;
@@ -66,10 +67,10 @@ def rules(count: int) -> tuple[Rule, ...]:
     )
 
 
-def apply(lab: netns.Lab, policy: Policy) -> tuple[float, float]:
+def apply(lab: netns.Lab, policy: Policy, previous: Policy | None = None) -> tuple[float, float]:
     existing = nft.objects(nft.listing(lab.firewall))
     started = time.perf_counter()
-    batch, _ = nft.compile_table(policy, "reject", existing)
+    batch, _ = nft.compile_table(policy, "reject", existing, previous)
     compiled = time.perf_counter() - started
     return compiled, timed(lambda: nft.apply(lab.firewall, batch))
 
@@ -107,10 +108,16 @@ def main() -> int:
         policy = Policy("bench", protected=(EIP,), rules=(group_rule,), groups={"big": members})
         compiled, applied = apply(lab, policy)
         more = Policy("bench", protected=(EIP,), rules=(group_rule,), groups={"big": (*members, "192.0.2.1")})
-        _, applied_more = apply(lab, more)
+        _, applied_more = apply(lab, more, previous=policy)
+        beside = Policy("bench", protected=(EIP,), rules=(*rules(1), group_rule), groups=more.groups)
+        beside_compiled, beside_applied = apply(lab, beside, previous=more)
+        _, whole = apply(lab, beside)
         print(
             f"(b) group of {args.addresses} addresses: compile {compiled * 1000:.0f}, apply "
-            f"{applied * 1000:.0f}; one element more (whole batch) {applied_more * 1000:.0f}"
+            f"{applied * 1000:.0f}; one element more (that set again) {applied_more * 1000:.0f}; "
+            f"a rule added beside it: compile {beside_compiled * 1000:.1f}, apply "
+            f"{beside_applied * 1000:.1f} (everything sent again: {whole * 1000:.0f}, ratio "
+            f"{whole / beside_applied:.0f}x)"
         )
         netns.destroy(lab)
 

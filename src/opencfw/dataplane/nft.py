@@ -84,12 +84,13 @@ def _elements(networks: Iterable[str], version: int) -> list[str]:
     return [element for text in networks for v, element in _normalised(text) if v == version]
 
 
-def _set(name: str, version: int, elements: Sequence[str]) -> list[str]:
+def _set(name: str, version: int, elements: Sequence[str], refill: bool = True) -> list[str]:
+    """A set's statements: made if missing, and (``refill``) emptied and filled with ``elements``."""
     kind = _FAMILY[version][1]
-    lines = [
-        f"add set inet {TABLE} {name} {{ type {kind}; flags interval; auto-merge; }}",
-        f"flush set inet {TABLE} {name}",
-    ]
+    lines = [f"add set inet {TABLE} {name} {{ type {kind}; flags interval; auto-merge; }}"]
+    if not refill:
+        return lines
+    lines.append(f"flush set inet {TABLE} {name}")
     for start in range(0, len(elements), 4096):  # keep each statement a reasonable size
         chunk = ", ".join(elements[start : start + 4096])
         lines.append(f"add element inet {TABLE} {name} {{ {chunk} }}")
@@ -121,25 +122,44 @@ def _service(service: Service, version: int) -> list[str]:
     return [" ".join([f"meta l4proto {name}", *ports])]
 
 
+def group_set_name(group: str, version: int) -> str:
+    """A group's set, named after the group (not its place in the policy): a set whose members did
+    not change is the same set in the next table, and is left as it is."""
+    return f"g_{hashlib.blake2s(group.encode(), digest_size=8).hexdigest()}_{version}"
+
+
 class _Compiler:
-    def __init__(self, policy: Policy, deny: str) -> None:
+    def __init__(self, policy: Policy, deny: str, previous: Policy | None, existing: set[str]) -> None:
         self.policy = policy
+        #: the policy the table enforces now (None: unknown), and the sets it has
+        self.previous = previous
+        self.existing = existing
         self.deny = "drop" if deny == "drop" else "reject with icmpx type admin-prohibited"
         self.sets: list[str] = []
         self.set_names: set[str] = set()
         self.group_sets: dict[tuple[str, int], str | None] = {}
-        self.group_index: dict[str, int] = {}
         self.counters: set[str] = set()
+
+    def unchanged(self, name: str, same: bool) -> bool:
+        """The table has set ``name`` with the very elements wanted (``same``: the policy it was
+        filled from has them): no need to send them again."""
+        return same and self.previous is not None and name in self.existing
 
     def group_set(self, group: str, version: int) -> str | None:
         key = (group, version)
         if key not in self.group_sets:
-            elements = _elements(self.policy.groups.get(group, ()), version)
-            name = None
-            if elements:
-                name = f"g{self.group_index.setdefault(group, len(self.group_index))}_{version}"
+            members = self.policy.groups.get(group, ())
+            name: str | None = group_set_name(group, version)
+            assert name is not None
+            same = self.previous is not None and self.previous.groups.get(group) == members
+            if self.unchanged(name, same):  # the table has it, full (an empty set is never made)
+                self.sets.extend(_set(name, version, (), refill=False))
+                self.set_names.add(name)
+            elif elements := _elements(members, version):
                 self.sets.extend(_set(name, version, elements))
                 self.set_names.add(name)
+            else:
+                name = None
             self.group_sets[key] = name
         return self.group_sets[key]
 
@@ -206,7 +226,9 @@ class _Compiler:
             chain.append("accept")
         for version in (4, 6):
             name = f"protected{version}"
-            self.sets.extend(_set(name, version, _elements(policy.protected, version)))
+            same = self.previous is not None and self.previous.protected == policy.protected
+            refill = not self.unchanged(name, same)
+            self.sets.extend(_set(name, version, _elements(policy.protected, version), refill))
             self.set_names.add(name)
             keyword, _, proto = _FAMILY[version]
             # traffic of an EIP that is not protected bypasses the firewall
@@ -251,15 +273,22 @@ def _quote(text: str) -> str:
 
 
 def compile_table(
-    policy: Policy, deny: str = "drop", existing: dict[str, list[str]] | None = None
+    policy: Policy,
+    deny: str = "drop",
+    existing: dict[str, list[str]] | None = None,
+    previous: Policy | None = None,
 ) -> tuple[str, dict[str, list[str]]]:
     """The nft batch that makes the table enforce ``policy``, and the sets and counters the table
     has after it.
 
     ``existing`` names the sets and counters the table has now (``objects``), so that the batch
-    deletes those no longer wanted; ``deny`` is ``drop`` or ``reject`` (an immediate ICMP answer)."""
-    compiler = _Compiler(policy, deny)
-    batch = compiler.compile(existing or {})
+    deletes those no longer wanted; ``previous`` is the policy the table was last filled from, when
+    known: the sets whose elements did not change since are kept, not sent again (a rule change
+    beside a group of 100,000 addresses sends the rules alone). ``deny`` is ``drop`` or ``reject``
+    (an immediate ICMP answer)."""
+    existing = existing or {}
+    compiler = _Compiler(policy, deny, previous, set(existing.get("set", [])))
+    batch = compiler.compile(existing)
     return batch, {"set": sorted(compiler.set_names), "counter": sorted(compiler.counters)}
 
 

@@ -130,7 +130,8 @@ class Reconciler:
         else:
             # what the table has: known when this process made it, else read from the kernel
             existing = applied.objects if applied is not None else nft.objects(nft.listing(lab.firewall))
-            batch, objects = nft.compile_table(want.policy, self.deny, existing)
+            previous = applied.policy if applied is not None else None
+            batch, objects = nft.compile_table(want.policy, self.deny, existing, previous)
             nft.apply(lab.firewall, batch)
             if self.logs is not None:
                 self.logs.rules(firewall_id, want.policy.rules)
