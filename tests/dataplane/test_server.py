@@ -206,6 +206,18 @@ def test_the_walk_through_rules_set_through_the_sdk_filter_real_packets(
         flow = web_flows()[0]
         assert flow.src_ip == "100.64.0.10" and flow.src_port > 0 and flow.bytes >= 120
         assert flow.direction == "out2in" and flow.end_time >= flow.start_time
+
+        import urllib.request
+
+        with urllib.request.urlopen(srv.url + "/_opencfw/metrics", timeout=10) as reply:
+            exposed = dict(
+                line.rsplit(" ", 1)
+                for line in reply.read().decode().splitlines()
+                if line[:1] not in ("#", "")
+            )
+        assert exposed["opencfw_dataplane_driving"] == "1.0" and float(exposed["opencfw_dataplane_labs"]) >= 1
+        assert float(exposed["opencfw_dataplane_log_records_total"]) >= 2
+        assert exposed['opencfw_dataplane_log_events_lost_total{reason="kernel_buffer"}'] == "0.0"
         status, _, body = srv.request(
             "POST",
             f"/_opencfw/v1/{sdk.PROJECT}/firewalls/{firewall_id}/evaluate",

@@ -188,5 +188,7 @@ def start(runtime: Runtime) -> Reconciler | None:
     found = reconciler(runtime)
     runtime.hub.listeners.append(found.changed)
     runtime.dataplane = found
+    if runtime.metrics is not None:
+        runtime.metrics.watch_dataplane(found)
     found.start()
     return found

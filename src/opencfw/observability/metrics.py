@@ -67,6 +67,47 @@ class _StoreCollector:
         yield queued
 
 
+class _DataplaneCollector:
+    """The nftables data plane of this process (``dataplane/reconciler.py``), read at scrape time."""
+
+    def __init__(self, dataplane: Any) -> None:
+        self.dataplane = dataplane
+
+    def describe(self) -> list[Any]:
+        return []
+
+    def collect(self) -> Iterator[Any]:
+        plane = self.dataplane
+        gauges = {
+            "opencfw_dataplane_driving": ("1 when this process drives the host's labs", int(plane.driving)),
+            "opencfw_dataplane_labs": ("Firewalls whose table this process applied", len(plane.applied)),
+            "opencfw_dataplane_failing": ("Firewalls whose last pass failed", len(plane.errors)),
+        }
+        for name, (text, value) in gauges.items():
+            gauge = GaugeMetricFamily(name, text)
+            gauge.add_metric([], value)
+            yield gauge
+        counters = {
+            "opencfw_dataplane_passes": ("Reconciler passes", plane.passes),
+            "opencfw_dataplane_lock_losses": ("Times the host lock was found lost", plane.lock_losses),
+        }
+        if plane.logs is not None:
+            counters["opencfw_dataplane_log_records"] = ("Kernel log records recorded", plane.logs.recorded)
+        for name, (text, value) in counters.items():
+            counter = CounterMetricFamily(name, text)
+            counter.add_metric([], value)
+            yield counter
+        if plane.logs is not None:
+            lost = CounterMetricFamily(
+                "opencfw_dataplane_log_events_lost",
+                "Kernel log events lost: the socket's buffer was full, or the store lagged too far",
+                labels=["reason"],
+            )
+            lost.add_metric(["kernel_buffer"], plane.logs.overflows)
+            lost.add_metric(["backlog"], plane.logs.dropped)
+            yield lost
+
+
 class _RequestCollector:
     """The request counts and latency histograms, from the hook's plain counters."""
 
@@ -129,6 +170,9 @@ class Metrics:
 
     def watch_store(self, store: Store, clock: Clock) -> None:
         self.registry.register(_StoreCollector(self, store, clock))
+
+    def watch_dataplane(self, dataplane: Any) -> None:
+        self.registry.register(_DataplaneCollector(dataplane))
 
     # -- hooks
 
