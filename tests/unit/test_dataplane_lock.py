@@ -9,6 +9,7 @@ from pathlib import Path
 
 from opencfw.config import Settings
 from opencfw.dataplane import runner
+from opencfw.dataplane.flow_logs import FlowLogs
 from opencfw.dataplane.reconciler import Reconciler
 
 
@@ -51,7 +52,11 @@ def test_a_lost_lock_is_noticed_and_taken_again(tmp_path: Path, database_url):
         return
     configured = settings(tmp_path, database_url)
     reconciler = Reconciler(
-        lambda: {}, runner.instance(configured), host_lock=runner.host_lock(configured), resync=0.05
+        lambda: {},
+        runner.instance(configured),
+        host_lock=runner.host_lock(configured),
+        resync=0.05,
+        logs=FlowLogs(lambda *_: None),
     )
     reconciler.start()
     try:
@@ -67,3 +72,20 @@ def test_a_lost_lock_is_noticed_and_taken_again(tmp_path: Path, database_url):
         assert until(lambda: reconciler.driving)  # a new session holds it again
     finally:
         reconciler.stop()
+
+
+def test_letting_go_of_the_labs_stops_reading_their_logs_and_forgets_the_tables():
+    """After a lost lock another process drives: its records are made once, by it; and this one
+    applies every table again when it holds the lock again."""
+    from opencfw.dataplane import netns
+    from opencfw.dataplane.flow_logs import _Watched
+    from opencfw.dataplane.policy import Policy
+    from opencfw.dataplane.reconciler import Applied
+
+    logs = FlowLogs(lambda *_: None)
+    reconciler = Reconciler(lambda: {}, "abcdef", logs=logs)
+    logs._watched["fw-1"] = _Watched(netns.Lab("ocfw-abcdef-0"), "fw-1", "p", inbound=2, sockets=())
+    reconciler.applied["fw-1"] = Applied(Policy("fw-1"), [], {})
+    reconciler._let_go()
+    assert (logs.watched(), reconciler.applied) == ([], {})
+    logs.stop()

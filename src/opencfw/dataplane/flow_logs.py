@@ -264,14 +264,18 @@ class FlowLogs:
     def _run(self) -> None:
         last = swept = time.monotonic()
         while not self._stop.is_set():
-            self._collect(min(self.interval, self.sweep))
-            now = time.monotonic()
-            if now - swept >= self.sweep:
-                self._sweep()
-                swept = now
-            if now - last >= self.interval or _size(self._pending) >= self.batch:
-                self.flush()
-                last = now
+            try:
+                self._collect(min(self.interval, self.sweep))
+                now = time.monotonic()
+                if now - swept >= self.sweep:
+                    self._sweep()
+                    swept = now
+                if now - last >= self.interval or _size(self._pending) >= self.batch:
+                    self.flush()
+                    last = now
+            except Exception:  # a socket closed under us, an unforeseen message: keep reading
+                log.exception("data plane: reading the kernel's logs failed; going on")
+                self._stop.wait(self.interval)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop reading; what was read is recorded; every lab is forgotten."""

@@ -206,6 +206,7 @@ class Reconciler:
                         log.warning("data plane: the host lock was lost; trying to take it again")
                         self.lock_losses += 1
                         self.driving = False
+                        self._let_go()
                         break
                     self._changed.clear()
                     mark = time.monotonic()
@@ -217,6 +218,14 @@ class Reconciler:
                     self._changed.wait(self.resync)
                     time.sleep(0.02)  # gather a burst of changes into one pass
         log.info("data plane: stopped")
+
+    def _let_go(self) -> None:
+        """Another process may drive the labs now: stop reading their logs (it will: records are
+        made once) and forget what was applied (a next hold of the lock applies every table)."""
+        with self._lock:
+            if self.logs is not None:
+                self.logs.forget_all()
+            self.applied.clear()
 
     def remove_all(self) -> None:
         """Every lab of this instance goes (the data plane is switched off, or the tests end)."""
