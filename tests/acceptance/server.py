@@ -215,7 +215,8 @@ class Worker:
         self.log = data_dir.parent / f"worker-{id(self)}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 20.0) -> Worker:
+    def start(self, timeout: float = 20.0, wait: bool = True) -> Worker:
+        """Start the process; with ``wait``, until it says it runs."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
@@ -224,6 +225,8 @@ class Worker:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+        if not wait:
+            return self
         began = time.monotonic()
         while b"opencfw: worker " not in self.log.read_bytes():
             if self.proc.poll() is not None or time.monotonic() - began > timeout:

@@ -159,7 +159,9 @@ def test_500_jobs_four_workers_random_kills(tmp_path, sdk_home, pg_url):
                     i = rng.randrange(4)
                     workers[i].kill()
                     kills += 1
-                    workers[i] = Worker(data, pg_url, **settings).start()
+                    # not waiting for it to be up: on a loaded machine a start takes seconds, and
+                    # the jobs (10 s) could all end before a third kill
+                    workers[i] = Worker(data, pg_url, **settings).start(wait=False)
                 time.sleep(rng.uniform(0.05, 0.3))
             final = dict(conn.execute("SELECT status, count(*) FROM jobs GROUP BY status").fetchall())
             assert final == {"Success": 500}, final

@@ -411,6 +411,9 @@ def test_tags_and_hit_status(api):
     assert [(r["tag_key"], r["tag_value"]) for r in records] == [("env", "prod"), ("team", "net")]
     assert records[1]["tag_id"] == "t1" and records[0]["tag_id"]
     assert_error(call(client, "GET", f"/v2/{P}/cfw-acl/tags?offset=0&limit=10"), 400, "CFW.00200001")
+    # the common query parameter is bounded here too (found by the schema fuzzing)
+    long_eps = f"/v2/{P}/cfw-acl/tags?fw_instance_id={fw}&offset=0&limit=10&enterprise_project_id={'e' * 256}"
+    assert_error(call(client, "GET", long_eps), 400, "CFW.00200001")
     flow = {"source": "8.8.8.8", "destination": "9.9.9.9", "protocol": 6, "dest_port": 80}
     call(client, "POST", f"/_opencfw/v1/{P}/firewalls/{fw}/evaluate", flow)
     hit = f"/v1/{P}/cfw/{fw}/acl-rule/hit-info/batch-query"

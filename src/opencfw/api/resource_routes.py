@@ -36,6 +36,7 @@ def service(rt: Runtime, resource: Resource[Any]) -> ResourceService[Any]:
 
 
 def _query(req: Request, kind: type[Any]) -> Any:
+    schemas.query_text(req.query, "enterprise_project_id")  # every operation's: accepted, bounded
     values = {k: v for k, v in req.query.items() if v != ""}
     try:
         return msgspec.convert(values, kind, strict=False)
