@@ -27,7 +27,7 @@ from opencfw.api.http import Router as ListRouter
 from opencfw.api.routing import Router
 from opencfw.domain.errors import MethodNotAllowed, RouteNotFound
 from opencfw.resources import REGISTRY
-from opencfw.resources.registry import Operation, Resource, Scope
+from opencfw.resources.registry import Link, Operation, Registry, Resource, Scope
 from opencfw.store.db import DIALECTS, Catalogue, catalogue
 from tests.unit import test_api
 
@@ -208,6 +208,20 @@ def test_the_catalogue_has_every_query_for_both_dialects():
     assert "FOR UPDATE" not in queries.text("resource_get_locked", "sqlite")
     assert "instr(" in queries.text("filter_key_word", "sqlite")
     assert "strpos(" in queries.text("filter_key_word", "postgres")
+
+
+def test_a_link_names_a_declared_target_and_an_owner_table_with_its_column():
+    """A link to an unknown resource, or with an owner table but no (or an unsafe) owner column,
+    is refused at start: its names go into SQL text."""
+    resources = list(REGISTRY)
+    Registry(resources, links=(Link("refs", "set_id", "domain_set", owner="rules", owner_column="rule_id"),))
+    for bad in (
+        Link("refs", "set_id", "no_such_resource"),
+        Link("refs", "set_id", "domain_set", owner="rules"),
+        Link("refs", "set_id", "domain_set", owner="rules", owner_column="id; DROP TABLE rules"),
+    ):
+        with pytest.raises(ValueError, match="bad link"):
+            Registry(resources, links=(bad,))
 
 
 def test_the_catalogue_refuses_a_name_twice_or_an_unknown_dialect():

@@ -188,6 +188,10 @@ class AclRules:
         return ids
 
     @staticmethod
+    def _domain_sets(*sides: RuleAddressDto) -> list[str]:
+        return [s.domain_set_id for s in sides if s.type in (4, 6, 7) and s.domain_set_id]
+
+    @staticmethod
     def _service_sets(svc: RuleServiceDto) -> list[str]:
         ids = [svc.service_set_id] if svc.type == 1 and svc.service_set_id else []
         return [*ids, *(svc.service_group or []), *(svc.predefined_group or [])]
@@ -216,6 +220,9 @@ class AclRules:
             self._address_sets(source) + self._address_sets(destination),
         )
         self._groups(conn, row.project_id, row.object_id, "acl_service_sets", self._service_sets(service))
+        self._groups(
+            conn, row.project_id, row.object_id, "acl_domain_sets", self._domain_sets(source, destination)
+        )
         seconds = decl.long_connection(
             row.long_connect_enable,
             row.long_connect_time,
@@ -239,7 +246,7 @@ class AclRules:
             refs.append((set_id, None, None))
         for set_id in dict.fromkeys(self._service_sets(service)):
             refs.append((None, set_id, None))
-        for set_id in dict.fromkeys(s.domain_set_id for s in (source, destination) if s.domain_set_id):
+        for set_id in dict.fromkeys(self._domain_sets(source, destination)):
             refs.append((None, None, set_id))
         for ref in refs:
             values = (self.new_id(), row.project_id, row.firewall_id, row.id, *ref)

@@ -388,27 +388,36 @@ class Repository(Generic[M]):
         self, where: Where, row_ids: list[str], registry: Registry
     ) -> dict[str, list[dict[str, str]]]:
         """``{"id", "name"}`` of the rows that refer to each of ``row_ids``: the referring row, or
-        for a referring child row (a rule's link to a group), its parent row; each once."""
+        for a referring child row (a rule's link to a group), its parent row, or for a link row
+        with an owner, its owner row; each once."""
         found: dict[str, dict[str, dict[str, str]]] = {row_id: {} for row_id in row_ids}
+        queries: list[str] = []
+        for other, ref in registry.referring(self.r.name):
+            if other.parent is not None:
+                parent = registry[other.parent.resource]
+                queries.append(
+                    self._referrer_parents(other.table, ref.column, parent.table, other.parent.column)
+                )
+            elif "name" in other.columns:
+                queries.append(self.db.sql("resource_referrer_rows", table=other.table, column=ref.column))
+        for link in registry.links:
+            if link.target == self.r.name and link.owner is not None and link.owner_column is not None:
+                queries.append(self._referrer_parents(link.table, link.column, link.owner, link.owner_column))
         with self.db.read() as conn:
-            for other, ref in registry.referring(self.r.name):
-                if other.parent is not None:
-                    owner = registry[other.parent.resource]
-                    sql = self.db.sql(
-                        "resource_referrer_parents",
-                        table=other.table,
-                        column=ref.column,
-                        parent=owner.table,
-                        parent_column=other.parent.column,
-                    )
-                elif "name" in other.columns:
-                    sql = self.db.sql("resource_referrer_rows", table=other.table, column=ref.column)
-                else:
-                    continue
+            for sql in queries:
                 for row_id in row_ids:
                     for ident, name, *_ in conn.execute(sql, (where.project_id, row_id)).fetchall():
                         found[row_id].setdefault(ident, {"id": ident, "name": name})
         return {row_id: list(rows.values()) for row_id, rows in found.items()}
+
+    def _referrer_parents(self, table: str, column: str, parent: str, parent_column: str) -> str:
+        return self.db.sql(
+            "resource_referrer_parents",
+            table=table,
+            column=column,
+            parent=parent,
+            parent_column=parent_column,
+        )
 
     def child_values(
         self, where: Where, row_ids: list[str], child: Resource[Any], column: str
