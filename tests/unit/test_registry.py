@@ -14,11 +14,11 @@ from huaweicloudsdkcfw.v1 import CfwClient
 
 from opencfw.api import (
     action_routes,
+    eip_openapi,
     resource_openapi,
     resource_routes,
     routes_actions,
     routes_domains,
-    routes_eip,
     routes_logs,
 )
 from opencfw.api.app import App
@@ -250,7 +250,7 @@ def test_the_served_document_equals_the_generated_one():
         if resource_openapi.MARK in op
     }
     resolver = {(r.method, r.template) for r in routes_domains.ROUTES}
-    described = {(doc.method, doc.path) for doc in routes_eip.DOCS}
+    described = {(doc.method, doc.path) for doc in eip_openapi.DOCS}
     declared = {(op.method, op.path) for op in resource_routes.operations()}
     actions = (
         {(a.method, a.path) for a in REGISTRY.actions}
