@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from opencfw.resources import capture, ips
+from opencfw.resources import capture, ips, ips_signatures
 from opencfw.service.resources import Where
 from tests.unit import test_api
 from tests.unit.test_api import OTHER, P, assert_error, call
@@ -294,10 +294,10 @@ def test_a_capture_task_runs_for_its_duration_or_until_stopped(api):
 
 
 def test_the_signature_catalogue_is_well_formed():
-    lib = ips.catalogue()
+    lib = ips_signatures.catalogue()
     ids = [s.ips_id for s in lib.signatures]
     assert len(ids) == len(set(ids)) >= 30
-    assert {s.ips_level for s in lib.signatures} <= set(ips.LEVELS)
+    assert {s.ips_level for s in lib.signatures} <= set(ips_signatures.LEVELS)
     assert {s.default_status for s in lib.signatures} <= {"OBSERVE", "ENABLE", "CLOSE"}
     assert {s.ips_group for s in lib.signatures} <= {"0", "1", "2", "3"}
     assert any(s.updated for s in lib.signatures)
