@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 
 from opencfw.domain import policy
-from opencfw.resources import acl_rule as decl
+from opencfw.resources import acl_checks
 from opencfw.resources.acl_rule import RuleAddressDto, RuleServiceDto
 from opencfw.service import acl_rows as rows
 from opencfw.service.acl_rows import AclRule
@@ -56,7 +56,7 @@ def compile_rule(db: Database, conn: Any, project_id: str, row: AclRule) -> poli
         return ()  # domains and regions match no flow given by addresses
 
     svc = msgspec.json.decode(row.service, type=RuleServiceDto)
-    services = [(p, policy.port_range(s), policy.port_range(d)) for p, s, d in decl.service(svc)]
+    services = [(p, policy.port_range(s), policy.port_range(d)) for p, s, d in acl_checks.service(svc)]
     ids = rows.service_sets(svc)
     if ids:
         sql = db.sql("acl_service_members", ids=rows.marks(db, len(ids)))

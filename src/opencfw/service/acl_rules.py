@@ -17,6 +17,7 @@ from typing import Any
 import msgspec
 
 from opencfw.domain.errors import BadParameter, NotFound
+from opencfw.resources import acl_checks
 from opencfw.resources import acl_rule as decl
 from opencfw.resources.acl_rule import (
     AddRuleAclDto,
@@ -83,9 +84,9 @@ class AclRules(AclReads):
         source = msgspec.json.decode(row.source, type=RuleAddressDto)
         destination = msgspec.json.decode(row.destination, type=RuleAddressDto)
         service = msgspec.json.decode(row.service, type=RuleServiceDto)
-        decl.address(source, row.address_type, "source")
-        decl.address(destination, row.address_type, "destination")
-        services = decl.service(service)
+        acl_checks.address(source, row.address_type, "source")
+        acl_checks.address(destination, row.address_type, "destination")
+        services = acl_checks.service(service)
         self._groups(
             conn,
             row.project_id,
@@ -97,7 +98,7 @@ class AclRules(AclReads):
         self._groups(
             conn, row.project_id, row.object_id, "acl_domain_sets", acl_rows.domain_sets(source, destination)
         )
-        seconds = decl.long_connection(
+        seconds = acl_checks.long_connection(
             row.long_connect_enable,
             row.long_connect_time,
             (row.long_connect_time_hour, row.long_connect_time_minute, row.long_connect_time_second),
