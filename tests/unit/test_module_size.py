@@ -13,8 +13,9 @@ BOUND = 450
 #: not split yet. One that grows past its allowance, or gets back under the bound, fails the tests.
 ALLOWED: dict[str, int] = {
     # the declaration vocabulary (Resource, Filter, Quota, ...) and the Registry that checks and
-    # holds the declarations: moving Registry to a module of its own changes the imports of 14
-    # modules, among them resource modules other developers are adding to at the time of writing
+    # holds the declarations, 11 lines over: its seam (Registry in a module of its own) moves an
+    # import in 14 modules, and folding the ways of declaring a hand-handled operation into one
+    # (registry.Action among them) reshapes this module anyway: split it then
     "resources/registry.py": 461,
 }
 
