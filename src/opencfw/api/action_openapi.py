@@ -23,10 +23,7 @@ def _error_response(action: Action) -> dict[str, Any]:
 
 
 def _operation(action: Action, error_name: str) -> dict[str, Any]:
-    params = [parts.PROJECT]
-    for name in parts.PARAM_NAMES.findall(action.path):
-        if name != "project_id":
-            params.append(parts.param(name, "path", {"type": "string", "pattern": parts.ID_PATTERN}, True))
+    params = parts.path_params(action.path)
     named = set()
     if action.query is not None:
         found = parts.query_params(action.query)
@@ -37,31 +34,16 @@ def _operation(action: Action, error_name: str) -> dict[str, Any]:
         content: dict[str, Any] = {"application/octet-stream": {"schema": {"type": "string"}}}
     else:
         content = {"application/json": {"schema": {"$ref": parts.REF.format(name=action.answer.__name__)}}}
-    found_op: dict[str, Any] = {
-        "operationId": parts.camel(action.sdk),
-        "summary": action.summary,
-        "tags": ["cfw"],
-        parts.MARK: "action",
-        "parameters": params,
-    }
+    found_op = parts.operation(parts.camel(action.sdk), action.summary, "cfw", "action", params)
     if action.description:
         found_op["description"] = action.description
     if action.body is not None:
-        found_op["requestBody"] = {
-            "required": True,
-            "content": {
-                "application/json": {"schema": {"$ref": parts.REF.format(name=action.body.__name__)}}
-            },
-        }
+        found_op["requestBody"] = parts.json_body(action.body)
     found_op["security"] = [{"token": []}, {"aksk": []}]
-    ok = {
-        "description": "OK",
-        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
-        "content": content,
-    }
-    found_op["responses"] = {"200": ok, "400": {"$ref": f"#/components/responses/{error_name}"}} | {
-        code: {"$ref": f"#/components/responses/{name}"} for code, name in parts.COMMON_ANSWERS.items()
-    }
+    ok = parts.ok_content(content)
+    found_op["responses"] = {"200": ok, "400": {"$ref": f"#/components/responses/{error_name}"}} | parts.refs(
+        parts.COMMON_ANSWERS
+    )
     return found_op
 
 

@@ -5,7 +5,6 @@ rather than as registry resources: the registry's ``Action``s (ACL rules), the d
 from __future__ import annotations
 
 import copy
-import re
 from typing import Any
 
 from opencfw.api import openapi_parts as parts
@@ -54,11 +53,7 @@ def _action_errors(action: Action) -> dict[str, Any]:
 def _action(action: Action) -> dict[str, Any]:
     """An operation with its own handler: its path and query parameters, its body, and any
     JSON answer (the structs say the inputs; the answers are described in words)."""
-    params = [parts.PROJECT] + [
-        parts.param(name, "path", {"type": "string", "pattern": parts.ID_PATTERN}, True)
-        for name in re.findall(r"\{(\w+)\}", action.path)
-        if name != "project_id"
-    ]
+    params = parts.path_params(action.path)
     if action.query is not None:
         params += parts.query_params(action.query)
     if action.paged:
@@ -66,20 +61,10 @@ def _action(action: Action) -> dict[str, Any]:
     if not action.path.startswith("/_opencfw/"):
         named = {p["name"] for p in params}
         params += [p for p in parts.COMMON_QUERY if p["name"] not in named]
-    found: dict[str, Any] = {
-        "operationId": parts.camel(action.sdk),
-        "summary": action.title,
-        "tags": ["opencfw" if action.path.startswith("/_opencfw/") else "cfw"],
-        parts.MARK: action.sdk,
-        "parameters": params,
-    }
+    tag = "opencfw" if action.path.startswith("/_opencfw/") else "cfw"
+    found = parts.operation(parts.camel(action.sdk), action.title, tag, action.sdk, params)
     if action.body is not None:
-        found["requestBody"] = {
-            "required": True,
-            "content": {
-                "application/json": {"schema": {"$ref": parts.REF.format(name=action.body.__name__)}}
-            },
-        }
+        found["requestBody"] = parts.json_body(action.body)
     if action.upload:
         upload = {
             "type": "object",
@@ -90,12 +75,9 @@ def _action(action: Action) -> dict[str, Any]:
     found["security"] = [{"token": []}, {"aksk": []}]
     binary = {"type": "string", "format": "binary"}
     answer = {"type": "object"} if action.produces == "application/json" else binary
-    ok = {
-        "description": "OK",
-        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
-        "content": {action.produces: {"schema": answer}},
-    }
-    found["responses"] = {"200": ok} | parts.error_refs(f"{parts.camel(action.sdk)}BadRequest")
+    found["responses"] = {"200": parts.ok_answer(answer, action.produces)} | parts.error_refs(
+        f"{parts.camel(action.sdk)}BadRequest"
+    )
     if action.produces != "application/json":
         found["x-opencfw-file"] = True  # a download: bytes, not JSON
     found.update(copy.deepcopy(parts.OVERRIDES.get(found["operationId"], {})))
@@ -108,39 +90,26 @@ _DOCUMENTED_ERRORS = ("CFW.00200001", "CFW.00200005")
 
 def _documented(doc: Any) -> dict[str, Any]:
     """The operation of a hand-written route that its module describes with structs (``Doc``)."""
-    params = [parts.PROJECT]
-    for name in re.findall(r"\{(\w+)\}", doc.path)[1:]:
-        params.append(parts.param(name, "path", {"type": "string", "pattern": parts.ID_PATTERN}, True))
+    params = parts.path_params(doc.path)
     if doc.query is not None:
         params += parts.query_params(doc.query)
     if doc.paging:
         params += parts.PAGING
     codes = sorted({*_DOCUMENTED_ERRORS, *doc.errors})
-    found: dict[str, Any] = {
-        "operationId": doc.operation_id,
-        "summary": doc.summary,
-        "tags": ["admin" if doc.admin else ("opencfw" if doc.path.startswith("/_opencfw/") else "cfw")],
-        parts.MARK: "routes_eip",
-        "parameters": params,
-    }
+    tag = "admin" if doc.admin else ("opencfw" if doc.path.startswith("/_opencfw/") else "cfw")
+    found = parts.operation(doc.operation_id, doc.summary, tag, "routes_eip", params)
     if doc.description:
         found["description"] = doc.description
     if doc.body is not None:
-        found["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": {"$ref": parts.REF.format(name=doc.body.__name__)}}},
-        }
+        found["requestBody"] = parts.json_body(doc.body)
     found["security"] = [{"admin": []}] if doc.admin else [{"token": []}, {"aksk": []}]
     bad = parts.errors_answer(
         "A bad parameter or body (the message names it), an unknown id or one of another "
         "project (CFW.00200005), or the operation's own errors.",
         codes,
     )
-    ok = {
-        "description": "OK" if doc.status == 200 else "Created",
-        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
-        "content": {"application/json": {"schema": {"$ref": parts.REF.format(name=doc.answer.__name__)}}},
-    }
+    answer = {"$ref": parts.REF.format(name=doc.answer.__name__)}
+    ok = parts.ok_answer(answer, description="OK" if doc.status == 200 else "Created")
     found["responses"] = {str(doc.status): ok, "400": bad} | {
         code: ref for code, ref in parts.error_refs("BadRequest").items() if code != "400"
     }
@@ -149,12 +118,7 @@ def _documented(doc: Any) -> dict[str, Any]:
 
 def _declared_action(action: DeclaredAction, error_name: str) -> dict[str, Any]:
     """The description of a declared action (``resources.actions``: settings, catalogue reads)."""
-    params = [parts.PROJECT]
-    params += [
-        parts.param(name, "path", {"type": "string", "pattern": parts.ID_PATTERN}, True)
-        for name in re.findall(r"\{(\w+)\}", action.path)
-        if name != "project_id"
-    ]
+    params = parts.path_params(action.path)
     if action.query is not None:
         params += parts.query_params(action.query)
     names = {p["name"] for p in params}
@@ -167,26 +131,10 @@ def _declared_action(action: DeclaredAction, error_name: str) -> dict[str, Any]:
     answer: dict[str, Any] = (
         data if action.top_level else {"type": "object", "required": ["data"], "properties": {"data": data}}
     )
-    found: dict[str, Any] = {
-        "operationId": parts.camel(action.sdk),
-        "summary": action.summary,
-        "tags": ["cfw"],
-        parts.MARK: "action",
-        "parameters": params,
-    }
+    found = parts.operation(parts.camel(action.sdk), action.summary, "cfw", "action", params)
     if action.body is not None:
-        found["requestBody"] = {
-            "required": True,
-            "content": {
-                "application/json": {"schema": {"$ref": parts.REF.format(name=action.body.__name__)}}
-            },
-        }
-    ok = {
-        "description": "OK",
-        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
-        "content": {"application/json": {"schema": answer}},
-    }
+        found["requestBody"] = parts.json_body(action.body)
     found["security"] = [{"token": []}, {"aksk": []}]
-    found["responses"] = {"200": ok} | parts.error_refs(error_name)
+    found["responses"] = {"200": parts.ok_answer(answer)} | parts.error_refs(error_name)
     found.update(copy.deepcopy(parts.OVERRIDES.get(found["operationId"], {})))
     return found

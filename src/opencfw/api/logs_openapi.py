@@ -94,12 +94,8 @@ def _inject() -> dict[str, Any]:
             "content": {"application/json": {"schema": {"$ref": parts.REF.format(name="InjectIn")}}},
         },
         "responses": {
-            "200": {
-                "description": "The log ids made",
-                "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
-                "content": {"application/json": {"schema": recorded}},
-            },
-            **{code: {"$ref": f"#/components/responses/{n}"} for code, n in refs.items()},
+            "200": parts.ok_answer(recorded, description="The log ids made"),
+            **parts.refs(refs),
             "500": {"$ref": "#/components/responses/InternalError"},
             "503": {"$ref": "#/components/responses/Unavailable"},
         },
@@ -117,21 +113,11 @@ def generate() -> dict[str, Any]:
     paths[INJECT_PATH] = {"post": _inject()}
     _, schemas = msgspec.json.schema_components([*bodies, InjectIn], ref_template=parts.REF)
     codes = sorted({e.error_code for e in (BadParameter, NotFound, TimeRangeError)})
-    error = {
-        "description": "A bad parameter or body (the message names it), an unknown firewall or one of another "
+    error = parts.errors_answer(
+        "A bad parameter or body (the message names it), an unknown firewall or one of another "
         "project (CFW.00200005), or a time range that ends before it starts (CFW.00500002).",
-        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
-        "content": {
-            "application/json": {
-                "schema": {
-                    "allOf": [
-                        {"$ref": "#/components/schemas/CfwError"},
-                        {"properties": {"error_code": {"enum": codes}}},
-                    ]
-                }
-            }
-        },
-    }
+        codes,
+    )
     return {
         "paths": paths,
         "schemas": parts.portable(dict(sorted(schemas.items()))),

@@ -109,6 +109,29 @@ ANSWER = {
     },
 }
 
+
+def path_params(path: str) -> list[dict[str, Any]]:
+    """The project and the ids ``path`` names, as path parameters."""
+    return [PROJECT] + [
+        param(name, "path", {"type": "string", "pattern": ID_PATTERN}, True)
+        for name in PARAM_NAMES.findall(path)
+        if name != "project_id"
+    ]
+
+
+def json_body(struct: type[msgspec.Struct]) -> dict[str, Any]:
+    """A required JSON body: ``struct``'s schema."""
+    return {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": REF.format(name=struct.__name__)}}},
+    }
+
+
+def operation(op_id: str, summary: str, tag: str, mark: str, params: list[dict[str, Any]]) -> dict[str, Any]:
+    """An operation's head: its id, summary, tag, generated mark and parameters."""
+    return {"operationId": op_id, "summary": summary, "tags": [tag], MARK: mark, "parameters": params}
+
+
 #: the query parameters of a paged list
 PAGING = [
     param("offset", "query", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}, True),
@@ -127,12 +150,7 @@ def error_answer(errors: list[type[OpenCfwError]], description: str) -> dict[str
 
 def responses(content: dict[str, Any], error_name: str) -> dict[str, Any]:
     """An operation's answers: 200 with ``content``, 400 the named error, the others shared."""
-    ok = {
-        "description": "OK",
-        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
-        "content": content,
-    }
-    return {"200": ok} | error_refs(error_name)
+    return {"200": ok_content(content)} | error_refs(error_name)
 
 
 def errors_answer(description: str, codes: list[str]) -> dict[str, Any]:
@@ -181,21 +199,25 @@ def query_params(struct: type[Any]) -> list[dict[str, Any]]:
 
 def error_refs(bad_request: str) -> dict[str, Any]:
     """The error answers every operation has, 400 being ``bad_request``."""
-    refs = {
-        "400": bad_request,
-        "401": "Unauthorized",
-        "403": "Forbidden",
-        "404": "NoRoute",
-        "413": "PayloadTooLarge",
-        "500": "InternalError",
-        "503": "Unavailable",
-    }
-    return {code: {"$ref": f"#/components/responses/{name}"} for code, name in refs.items()}
+    return refs({"400": bad_request, **COMMON_ANSWERS})
 
 
-def ok_answer(schema: dict[str, Any]) -> dict[str, Any]:
+def refs(answers: dict[str, str]) -> dict[str, Any]:
+    """References to the shared answers: ``{code: name}`` made ``{code: {"$ref": ...}}``."""
+    return {code: {"$ref": f"#/components/responses/{name}"} for code, name in answers.items()}
+
+
+def ok_answer(
+    schema: dict[str, Any], media: str = "application/json", description: str = "OK"
+) -> dict[str, Any]:
+    """A successful answer: ``schema`` in ``media``."""
+    return ok_content({media: {"schema": schema}}, description)
+
+
+def ok_content(content: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    """A successful answer of ``content`` (media type -> schema), with its request id."""
     return {
-        "description": "OK",
+        "description": description,
         "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
-        "content": {"application/json": {"schema": schema}},
+        "content": content,
     }

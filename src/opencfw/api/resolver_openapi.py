@@ -27,14 +27,7 @@ def paths() -> dict[str, dict[str, Any]]:
         "required": ["parsed_success_ip", "excess_ip"],
         "properties": {"parsed_success_ip": ips, "excess_ip": ips},
     }
-    rest = {
-        "401": "Unauthorized",
-        "403": "Forbidden",
-        "404": "NoRoute",
-        "413": "PayloadTooLarge",
-        "500": "InternalError",
-        "503": "Unavailable",
-    }
+    rest = parts.COMMON_ANSWERS
 
     def cfw(op_id: str, summary: str, params: list[dict[str, Any]], data: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -51,14 +44,12 @@ def paths() -> dict[str, dict[str, Any]]:
                     {"type": "object", "required": ["data"], "properties": {"data": data}}
                 ),
                 "400": errors,
-                **{code: {"$ref": f"#/components/responses/{ref}"} for code, ref in rest.items()},
+                **parts.refs(rest),
             },
         }
 
     view = {"$ref": parts.REF.format(name="ResolverAnswer")}
-    admin_rest = {
-        code: {"$ref": f"#/components/responses/{ref}"} for code, ref in rest.items() if code != "403"
-    }
+    admin_rest = parts.refs({code: ref for code, ref in rest.items() if code != "403"})
 
     def admin(op_id: str, summary: str, answer: dict[str, Any], body: bool = False) -> dict[str, Any]:
         found: dict[str, Any] = {

@@ -143,13 +143,8 @@ def _operation(resource: Resource[Any], op: Operation, error_name: str) -> dict[
             "required": True,
             "content": {"application/json": {"schema": {"$ref": parts.REF.format(name=body.__name__)}}},
         }
-    ok = {
-        "description": "OK",
-        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
-        "content": {"application/json": {"schema": answer}},
-    }
     found["security"] = [{"token": []}, {"aksk": []}]
-    found["responses"] = {"200": ok} | parts.error_refs(error_name)
+    found["responses"] = {"200": parts.ok_answer(answer)} | parts.error_refs(error_name)
     found.update(copy.deepcopy(parts.OVERRIDES.get(found["operationId"], {})))
     return found
 
@@ -160,15 +155,7 @@ def _fixed_operation(listing: Fixed) -> dict[str, Any]:
     query[1]["required"] = listing.needs_firewall
     query[1]["description"] = "The firewall (one of the project's)."
     records = {"type": "array", "items": {"$ref": parts.REF.format(name=listing.record.__name__)}}
-    ok = {
-        "description": "OK",
-        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
-        "content": {
-            "application/json": {
-                "schema": {"type": "object", "required": ["data"], "properties": {"data": records}}
-            }
-        },
-    }
+    ok = parts.ok_answer({"type": "object", "required": ["data"], "properties": {"data": records}})
     return {
         "operationId": parts.camel(listing.operation.sdk),
         "summary": f"List the {listing.name} records",
