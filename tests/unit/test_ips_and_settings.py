@@ -237,6 +237,21 @@ def test_a_custom_rule_is_applying_for_a_second_after_each_change(api):
     assert call(client, "POST", f"/v1/{P}/ips/custom-rule/batch-delete", delete).status == 200
 
 
+def test_a_custom_rule_filter_past_a_32_bit_integer_is_a_400(api):
+    """ListCustomerIps's integer filters are the SDK's 32-bit integers: a larger one (which SQLite
+    cannot bind) is a documented 400, never a 500; one in range filters."""
+    runtime, _, client = api
+    fw, _ = running(runtime, client)
+    assert call(client, "POST", f"/v1/{P}/ips/custom-rule?fw_instance_id={fw}", dict(_IPS_RULE)).status == 200
+    url = f"/v1/{P}/ips/custom-rule?fw_instance_id={fw}&limit=10&offset=0"
+    for name in ("action_type", "affected_os", "attack_type", "protocol", "severity", "software"):
+        assert_error(call(client, "GET", f"{url}&{name}={2**80}"), 400, "CFW.00200001")
+        assert_error(call(client, "GET", f"{url}&{name}={-(2**31) - 1}"), 400, "CFW.00200001")
+    protocol = _IPS_RULE["protocol"]
+    assert call(client, "GET", f"{url}&protocol={protocol}").json["data"]["total"] == 1
+    assert call(client, "GET", f"{url}&protocol={2**31 - 1}").json["data"]["total"] == 0
+
+
 def test_the_batch_action_changes_every_rule_or_none(api):
     """One rule still applying (or unknown) in the batch: no rule changes."""
     runtime, clock, client = api

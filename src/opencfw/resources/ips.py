@@ -26,6 +26,8 @@ Id = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]{1,64}\Z")]
 Name = Annotated[str, Meta(min_length=1, max_length=255)]
 Text = Annotated[str, Meta(max_length=255)]
 Offset = Annotated[int, Meta(ge=0, le=65535)]
+#: the SDK's ``Integer``: a filter past it matches nothing and would not fit a column's type
+Int32 = Annotated[int, Meta(ge=-(2**31), le=2**31 - 1)]
 Ports = Annotated[str, Meta(max_length=255)]
 
 
@@ -92,12 +94,12 @@ class ListCustomerIpsQuery(Struct):
     fw_instance_id: Id | None = None
     ips_name: Name | None = None
     ips_id: Id | None = None
-    action_type: int | None = None
-    affected_os: int | None = None
-    attack_type: int | None = None
-    protocol: int | None = None
-    severity: int | None = None
-    software: int | None = None
+    action_type: Int32 | None = None
+    affected_os: Int32 | None = None
+    attack_type: Int32 | None = None
+    protocol: Int32 | None = None
+    severity: Int32 | None = None
+    software: Int32 | None = None
     object_id: Id | None = None
 
 
