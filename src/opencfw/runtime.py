@@ -17,6 +17,7 @@ from opencfw.observability.http import Observer, passthrough
 from opencfw.observability.jobs import ObservedFirewalls
 from opencfw.observability.metrics import Metrics
 from opencfw.service.acl_rules import AclRules
+from opencfw.service.acl_transfers import AclTransfers
 from opencfw.service.changes import ChangeHub
 from opencfw.service.credentials import BootstrapResult, BootstrapSpec, Credentials
 from opencfw.service.eips import Eips
@@ -81,6 +82,7 @@ class Runtime:
     #: the services of the resource registry's resources (made at first use)
     _resources: ResourceServices | None = None
     _acl_rules: AclRules | None = None
+    _acl_transfers: AclTransfers | None = None
 
     #: EIPs and their protection (made at first use)
     _eips: Eips | None = None
@@ -115,6 +117,13 @@ class Runtime:
         if self._acl_rules is None:
             self._acl_rules = AclRules(self.store, self.clock)
         return self._acl_rules
+
+    @property
+    def acl_transfers(self) -> AclTransfers:
+        """The export and import of ACL rules (made at first use)."""
+        if self._acl_transfers is None:
+            self._acl_transfers = AclTransfers(self.acl_rules)
+        return self._acl_transfers
 
     @property
     def logs(self) -> Logs:

@@ -184,26 +184,37 @@ def finish(server: Server, job_id: str) -> None:
     """On a server with ``clock="manual"`` and ``admin_token=ADMIN_TOKEN``: advance the clock step by
     step, each time by what is left of the running step's planned time, until the job has ended (its
     own times then span exactly its planned duration)."""
+    for _ in range(30):
+        if not advance_step(server, job_id):
+            return
+    raise AssertionError(f"job {job_id} still running after 30 steps of its manual clock")
+
+
+def advance_step(server: Server, job_id: str, *, last: bool = True) -> bool:
+    """On a server as for ``finish``: advance the manual clock by what is left of the job's running
+    step (with ``last=False``, unless that is its last step, so the job is still running after);
+    whether the clock was advanced."""
     from datetime import datetime
 
-    token = server.token()
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    for _ in range(30):
-        status, _, body = server.request(
-            "GET", f"/_opencfw/v1/{PROJECT}/jobs/{job_id}", headers={"X-Auth-Token": token}
-        )
-        assert status == 200, body
-        if body["data"]["status"] != "Running":
-            return
-        step = next(s for s in body["data"]["steps"] if s["status"] == "running")
-        started = datetime.fromisoformat(step["started_at"].replace("Z", "+00:00")).timestamp()
-        now = server.request("GET", "/_opencfw/admin/clock", headers=admin)[2]["now"] / 1000
-        seconds = max(step["planned_seconds"] - (now - started), 0) + 0.001
-        status, _, body = server.request(
-            "POST", "/_opencfw/admin/clock/advance", headers=admin, body={"seconds": seconds}
-        )
-        assert status == 200, body
-    raise AssertionError(f"job {job_id} still running after 30 steps of its manual clock")
+    status, _, body = server.request(
+        "GET", f"/_opencfw/v1/{PROJECT}/jobs/{job_id}", headers={"X-Auth-Token": server.token()}
+    )
+    assert status == 200, body
+    if body["data"]["status"] != "Running":
+        return False
+    steps = body["data"]["steps"]
+    step = next(s for s in steps if s["status"] == "running")
+    if not last and step is steps[-1]:
+        return False
+    started = datetime.fromisoformat(step["started_at"].replace("Z", "+00:00")).timestamp()
+    now = server.request("GET", "/_opencfw/admin/clock", headers=admin)[2]["now"] / 1000
+    seconds = max(step["planned_seconds"] - (now - started), 0) + 0.001
+    status, _, body = server.request(
+        "POST", "/_opencfw/admin/clock/advance", headers=admin, body={"seconds": seconds}
+    )
+    assert status == 200, body
+    return True
 
 
 class Worker:

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import subprocess
 import sys
+import threading
+from typing import TextIO
 
 import pytest
 
 from tests.acceptance import sdk
-from tests.acceptance.server import AK, PROJECT, SK, Server
+from tests.acceptance.server import ADMIN_TOKEN as SERVER_ADMIN_TOKEN
+from tests.acceptance.server import AK, PROJECT, SK, Server, advance_step, finish
 
 MISSING_JOB = "11111111-1111-4111-8111-111111111111"
 ADMIN_TOKEN = "client-tests-admin-token"
@@ -174,19 +178,44 @@ def test_job_get_matches_listjob(srv):
     assert table.stdout.split()[8:11] == ["KIND", "create", "TOOK"]
 
 
-def test_job_wait_success_exit_0(srv):
+def _read_lines(stream: TextIO, into: queue.Queue[str]) -> None:
+    for line in stream:
+        into.put(line)
+
+
+def test_job_wait_success_exit_0(other_server):
     """job wait on a running job ends 0 with the final job as JSON and log lines on stderr."""
-    cfw = sdk.client(srv.url)
-    # 3 s: still running when the command (a new Python process) gets to it
+    # a manual clock: the 3 s job (its duration tag) ends only when the test advances the clock, and
+    # the test ends it only once the command (a new Python process, slow to start on a busy
+    # machine) has reported it running
+    server = other_server(clock="manual", admin_token=SERVER_ADMIN_TOKEN)
+    cfw = sdk.client(server.url)
     job_id = cfw.create_firewall(sdk.create_request("cli-wait-ok", {"opencfw:duration": "3s"})).job_id
-    result = cli(srv, "job", "wait", job_id, "--interval", "0.1")
-    assert result.returncode == 0, result.stderr
-    data = as_json(result)
+    with popen_cli(server, "job", "wait", job_id, "--interval", "0.1") as waiting:
+        lines: queue.Queue[str] = queue.Queue()
+        reader = threading.Thread(target=_read_lines, args=(waiting.stderr, lines), daemon=True)
+        reader.start()
+        first = None
+        while first is None:
+            try:
+                first = lines.get(timeout=1)
+            except queue.Empty:
+                # the command's first look answers on the next step (or after its server-side wait);
+                # never the last step: the job stays running until the command has said so
+                if not advance_step(server, job_id, last=False):
+                    first = lines.get(timeout=60)
+        assert f"job {job_id} Running" in first, first
+        finish(server, job_id)
+        stdout = waiting.stdout.read()  # type: ignore[union-attr]
+        assert waiting.wait(timeout=60) == 0
+        reader.join(timeout=10)
+    stderr = [first, *lines.queue]
+    data = json.loads(stdout)
     assert data["id"] == job_id and data["status"] == "Success" and data["end_time"]
     # the job's own run time, to the tenth
-    assert re.search(rf"job {job_id} Success after 3\.0s$", result.stderr.splitlines()[-1])
+    assert re.search(rf"job {job_id} Success after 3\.0s$", stderr[-1].rstrip("\n")), stderr
     # asked again once it has ended: not "Success after 0:00" (the wait), but what the job took
-    again = cli(srv, "job", "wait", job_id)
+    again = cli(server, "job", "wait", job_id)
     assert again.returncode == 0
     assert re.search(rf"job {job_id} had already ended: Success \(it took 3\.0s\)$", again.stderr.strip())
 

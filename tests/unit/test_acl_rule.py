@@ -220,6 +220,57 @@ def test_groups_are_named_in_the_record_and_cannot_be_deleted_while_used(api):
     assert call(client, "DELETE", f"/v1/{P}/service-sets/{svc_id}").status == 200
 
 
+def test_a_domain_group_a_rule_uses_is_counted_named_and_cannot_be_deleted(api):
+    """A domain name group a rule's destination names (types 4 and 6) counts the rule in its
+    ``ref_count`` and ``rules``, refuses DeleteDomainSet and BatchDeleteDomainSet with CFW.00200004
+    until the rule goes, and a rule naming an unknown domain group is refused."""
+    runtime, _, client = api
+    fw, obj = running(runtime, client)
+
+    def group(name: str, kind: int) -> str:
+        body = {
+            "object_id": obj,
+            "name": name,
+            "domain_set_type": kind,
+            "domain_names": [{"domain_name": "a.example.com"}],
+        }
+        reply = call(client, "POST", f"/v1/{P}/domain-set?fw_instance_id={fw}", body)
+        assert reply.status == 200, reply.body
+        return str(reply.json["data"]["id"])
+
+    def groups() -> dict[str, dict]:
+        reply = call(
+            client, "GET", f"/v1/{P}/domain-sets?fw_instance_id={fw}&object_id={obj}&offset=0&limit=10"
+        )
+        assert reply.status == 200, reply.body
+        return {g["set_id"]: g for g in reply.json["data"]["records"]}
+
+    app, net, spare = group("app", 0), group("net", 1), group("spare", 1)
+    assert_error(
+        add(client, obj, rule(destination={"type": 4, "domain_set_id": UNKNOWN})), 400, "CFW.00200005"
+    )
+    (first,) = added(client, obj, rule("first", destination={"type": 4, "domain_set_id": app}))
+    (second,) = added(client, obj, rule("second", destination={"type": 6, "domain_set_id": net}))
+    (third,) = added(client, obj, rule("third", source={"type": 6, "domain_set_id": net}))
+    found = groups()
+    assert (found[app]["ref_count"], found[app]["rules"]) == (1, [{"id": first, "name": "first"}])
+    assert found[net]["ref_count"] == 2
+    named = sorted(found[net]["rules"], key=lambda r: r["name"])  # created in the same ms: ordered by id
+    assert named == [{"id": second, "name": "second"}, {"id": third, "name": "third"}]
+    assert (found[spare]["ref_count"], found[spare]["rules"]) == (0, [])
+    assert_error(call(client, "DELETE", f"/v1/{P}/domain-set/{app}?fw_instance_id={fw}"), 400, "CFW.00200004")
+    batch = {"object_id": obj, "set_ids": [spare, net]}
+    reply = call(client, "POST", f"/v1/{P}/domain-sets/batch-delete?fw_instance_id={fw}", batch)
+    assert_error(reply, 400, "CFW.00200004")
+    assert set(groups()) == {app, net, spare}  # the batch deleted none
+    assert call(client, "DELETE", RULE, {"object_id": obj, "rule_ids": [first, second, third]}).status == 200
+    assert groups()[net]["ref_count"] == 0
+    assert call(client, "DELETE", f"/v1/{P}/domain-set/{app}?fw_instance_id={fw}").status == 200
+    reply = call(client, "POST", f"/v1/{P}/domain-sets/batch-delete?fw_instance_id={fw}", batch)
+    assert reply.status == 200, reply.body
+    assert groups() == {}
+
+
 def test_filters(api):
     runtime, _, client = api
     _, obj = running(runtime, client)

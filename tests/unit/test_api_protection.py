@@ -244,6 +244,23 @@ def test_east_west_errors(api):
 # -- tags
 
 
+def test_the_tag_reads_and_save_bound_enterprise_project_id_as_documented(api):
+    """ListResourceTags, ListProjectTags and SaveTags take an `enterprise_project_id` of up to 64
+    characters (the document's bound; found by the OpenAPI fuzzing): a longer one is a 400."""
+    runtime, _, client = api
+    firewall_id, _ = running(runtime, client)
+    save = {"tags": [{"key": "k", "value": "v"}]}
+    for method, path, body in (
+        ("GET", f"/v2/{P}/cfw-cfw/{firewall_id}/tags", None),
+        ("GET", f"/v2/{P}/cfw-cfw/tags", None),
+        ("PUT", f"/v2/{P}/cfw-cfw/{firewall_id}/tags/save", save),
+    ):
+        assert_error(
+            call(client, method, f"{path}?enterprise_project_id={'e' * 65}", body), 400, "CFW.00200001"
+        )
+        assert call(client, method, f"{path}?enterprise_project_id={'e' * 64}", body).status == 200
+
+
 def test_tags_create_and_delete_show_in_the_record(api):
     """Created tags join (and overwrite) the record's JSON-string tags; deleted keys leave it."""
     runtime, _, client = api

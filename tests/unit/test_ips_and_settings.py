@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from opencfw.resources import capture, ips
+from opencfw.resources import capture, ips, ips_signatures
 from opencfw.service.resources import Where
 from tests.unit import test_api
 from tests.unit.test_api import OTHER, P, assert_error, call
@@ -237,6 +237,21 @@ def test_a_custom_rule_is_applying_for_a_second_after_each_change(api):
     assert call(client, "POST", f"/v1/{P}/ips/custom-rule/batch-delete", delete).status == 200
 
 
+def test_a_custom_rule_filter_past_a_32_bit_integer_is_a_400(api):
+    """ListCustomerIps's integer filters are the SDK's 32-bit integers: a larger one (which SQLite
+    cannot bind) is a documented 400, never a 500; one in range filters."""
+    runtime, _, client = api
+    fw, _ = running(runtime, client)
+    assert call(client, "POST", f"/v1/{P}/ips/custom-rule?fw_instance_id={fw}", dict(_IPS_RULE)).status == 200
+    url = f"/v1/{P}/ips/custom-rule?fw_instance_id={fw}&limit=10&offset=0"
+    for name in ("action_type", "affected_os", "attack_type", "protocol", "severity", "software"):
+        assert_error(call(client, "GET", f"{url}&{name}={2**80}"), 400, "CFW.00200001")
+        assert_error(call(client, "GET", f"{url}&{name}={-(2**31) - 1}"), 400, "CFW.00200001")
+    protocol = _IPS_RULE["protocol"]
+    assert call(client, "GET", f"{url}&protocol={protocol}").json["data"]["total"] == 1
+    assert call(client, "GET", f"{url}&protocol={2**31 - 1}").json["data"]["total"] == 0
+
+
 def test_the_batch_action_changes_every_rule_or_none(api):
     """One rule still applying (or unknown) in the batch: no rule changes."""
     runtime, clock, client = api
@@ -294,10 +309,10 @@ def test_a_capture_task_runs_for_its_duration_or_until_stopped(api):
 
 
 def test_the_signature_catalogue_is_well_formed():
-    lib = ips.catalogue()
+    lib = ips_signatures.catalogue()
     ids = [s.ips_id for s in lib.signatures]
     assert len(ids) == len(set(ids)) >= 30
-    assert {s.ips_level for s in lib.signatures} <= set(ips.LEVELS)
+    assert {s.ips_level for s in lib.signatures} <= set(ips_signatures.LEVELS)
     assert {s.default_status for s in lib.signatures} <= {"OBSERVE", "ENABLE", "CLOSE"}
     assert {s.ips_group for s in lib.signatures} <= {"0", "1", "2", "3"}
     assert any(s.updated for s in lib.signatures)

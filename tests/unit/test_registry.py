@@ -14,11 +14,11 @@ from huaweicloudsdkcfw.v1 import CfwClient
 
 from opencfw.api import (
     action_routes,
+    eip_openapi,
     resource_openapi,
     resource_routes,
     routes_actions,
     routes_domains,
-    routes_eip,
     routes_logs,
 )
 from opencfw.api.app import App
@@ -27,7 +27,7 @@ from opencfw.api.http import Router as ListRouter
 from opencfw.api.routing import Router
 from opencfw.domain.errors import MethodNotAllowed, RouteNotFound
 from opencfw.resources import REGISTRY
-from opencfw.resources.registry import Operation, Resource, Scope
+from opencfw.resources.registry import Link, Operation, Registry, Resource, Scope
 from opencfw.store.db import DIALECTS, Catalogue, catalogue
 from tests.unit import test_api
 
@@ -210,6 +210,20 @@ def test_the_catalogue_has_every_query_for_both_dialects():
     assert "strpos(" in queries.text("filter_key_word", "postgres")
 
 
+def test_a_link_names_a_declared_target_and_an_owner_table_with_its_column():
+    """A link to an unknown resource, or with an owner table but no (or an unsafe) owner column,
+    is refused at start: its names go into SQL text."""
+    resources = list(REGISTRY)
+    Registry(resources, links=(Link("refs", "set_id", "domain_set", owner="rules", owner_column="rule_id"),))
+    for bad in (
+        Link("refs", "set_id", "no_such_resource"),
+        Link("refs", "set_id", "domain_set", owner="rules"),
+        Link("refs", "set_id", "domain_set", owner="rules", owner_column="id; DROP TABLE rules"),
+    ):
+        with pytest.raises(ValueError, match="bad link"):
+            Registry(resources, links=(bad,))
+
+
 def test_the_catalogue_refuses_a_name_twice_or_an_unknown_dialect():
     """A query defined twice, or for a dialect opencfw does not have, is an error at load."""
     with pytest.raises(ValueError, match="twice"):
@@ -236,7 +250,7 @@ def test_the_served_document_equals_the_generated_one():
         if resource_openapi.MARK in op
     }
     resolver = {(r.method, r.template) for r in routes_domains.ROUTES}
-    described = {(doc.method, doc.path) for doc in routes_eip.DOCS}
+    described = {(doc.method, doc.path) for doc in eip_openapi.DOCS}
     declared = {(op.method, op.path) for op in resource_routes.operations()}
     actions = (
         {(a.method, a.path) for a in REGISTRY.actions}

@@ -16,7 +16,7 @@ from opencfw.resources import REGISTRY
 from opencfw.resources.registry import Filter, Match, Operation, Reference, Registry, Resource, Scope
 from opencfw.service.protection import Protection
 from opencfw.service.resources import ResourceServices, Where
-from opencfw.store import repository
+from opencfw.store import lifecycles
 from opencfw.store.db import Database
 from tests.unit.test_store_protection import P, firewall
 
@@ -233,10 +233,10 @@ def test_purges_walk_every_table_of_a_registry(store, clock, toys):
     kept = toys["widget"].create(Where(P, other_firewall), WidgetIn(gadget.id))
     db = Database(store)
     with store._write() as conn:
-        assert repository.purge_firewall(db, conn, Registry([GADGET, WIDGET]), firewall_id) == 1
+        assert lifecycles.purge_firewall(db, conn, Registry([GADGET, WIDGET]), firewall_id) == 1
     assert toys["widget"].list(Where(P, other_firewall), {}, 0, 10) == (1, [kept])
     with store._write() as conn:
-        assert repository.purge_project(db, conn, TOYS, P) == 2
+        assert lifecycles.purge_project(db, conn, TOYS, P) == 2
     assert toys["gadget"].list(Where(P), {}, 0, 10) == (0, [])
 
 

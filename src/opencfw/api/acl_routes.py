@@ -188,7 +188,7 @@ def evaluate(rt: Runtime, req: Request) -> Response:
 
 def export(rt: Runtime, req: Request) -> Response:
     body = schemas.decode_body(req.body, decl.ExportRuleAclRequestBody)
-    transfer_id = rt.acl_rules.export(req.params["project_id"], _firewall(req), body.object_id)
+    transfer_id = rt.acl_transfers.export(req.params["project_id"], _firewall(req), body.object_id)
     return json_response(200, {"data": {"id": transfer_id}})
 
 
@@ -196,7 +196,7 @@ def _status(kind: str) -> Handler:
     def status(rt: Runtime, req: Request) -> Response:
         query = _query(req, decl.ObjectQuery)
         _firewall(req)
-        found = rt.acl_rules.transfer(req.params["project_id"], query.object_id, kind)
+        found = rt.acl_transfers.transfer(req.params["project_id"], query.object_id, kind)
         data = {"id": found[0], "status": found[1]} if found else {"id": None, "status": 0}
         return json_response(200, {"data": data})
 
@@ -214,7 +214,7 @@ def _result(kind: str, name: str) -> Handler:
     def result(rt: Runtime, req: Request) -> Response:
         query = _query(req, decl.ObjectQuery)
         _firewall(req)
-        found = rt.acl_rules.transfer(req.params["project_id"], query.object_id, kind)
+        found = rt.acl_transfers.transfer(req.params["project_id"], query.object_id, kind)
         if found is None:
             raise NotFound(f"No {kind} of the rules of the protected object {query.object_id} yet")
         return _file(found[2].encode(), name)
@@ -243,7 +243,7 @@ TEMPLATE = {
 def template(rt: Runtime, req: Request) -> Response:
     query = _query(req, decl.ObjectQuery)
     _firewall(req)
-    rt.acl_rules.transfer(req.params["project_id"], query.object_id, "import")  # the object must exist
+    rt.acl_transfers.transfer(req.params["project_id"], query.object_id, "import")  # the object must exist
     return _file(msgspec.json.encode(TEMPLATE), "acl-rule-import-template.json")
 
 
@@ -266,7 +266,7 @@ def _uploaded(req: Request) -> bytes:
 
 def import_(rt: Runtime, req: Request) -> Response:
     query = _query(req, decl.ObjectQuery)
-    transfer_id = rt.acl_rules.import_(
+    transfer_id = rt.acl_transfers.import_(
         req.params["project_id"], _firewall(req), query.object_id, _uploaded(req)
     )
     return json_response(200, {"data": {"id": transfer_id}})

@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from opencfw.api import resource_openapi as ro
+from opencfw.api import openapi_parts as parts
 from opencfw.api.logs_schemas import InjectIn
 from opencfw.api.routes_logs import INJECT_PATH, OPERATIONS
 from opencfw.domain.errors import BadParameter, NotFound
@@ -37,27 +37,29 @@ def _answer(op: str) -> dict[str, Any]:
 
 
 def _operation(op: str, method: str, path: str, struct: type[msgspec.Struct]) -> dict[str, Any]:
-    params = [ro.PROJECT]
+    params = [parts.PROJECT]
     if "{fw_instance_id}" in path:
-        params.append(ro._param("fw_instance_id", "path", {"type": "string", "pattern": ro.ID_PATTERN}, True))
+        params.append(
+            parts.param("fw_instance_id", "path", {"type": "string", "pattern": parts.ID_PATTERN}, True)
+        )
     found: dict[str, Any] = {
-        "operationId": ro._camel(op),
+        "operationId": parts.camel(op),
         "summary": op.replace("_", " ").capitalize(),
         "tags": ["cfw"],
-        ro.MARK: NAME,
+        parts.MARK: NAME,
     }
     if method == "GET":
-        params += ro._query_params(struct)
+        params += parts.query_params(struct)
     else:
         found["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": {"$ref": ro.REF.format(name=struct.__name__)}}},
+            "content": {"application/json": {"schema": {"$ref": parts.REF.format(name=struct.__name__)}}},
         }
     found["parameters"] = params
     if found["operationId"] in DESCRIPTIONS:
         found["description"] = DESCRIPTIONS[found["operationId"]]
     found["security"] = [{"token": []}, {"aksk": []}]
-    found["responses"] = ro.responses(_answer(op), ERROR)
+    found["responses"] = parts.responses(_answer(op), ERROR)
     return found
 
 
@@ -82,20 +84,18 @@ def _inject() -> dict[str, Any]:
         "when `rule_id` is set, a flow record when `action` is permit. All or none; a firewall that is not "
         "the project's is CFW.00200005.",
         "tags": ["admin"],
-        ro.MARK: NAME,
-        "parameters": [ro._param("project_id", "path", {"type": "string", "pattern": ro.ID_PATTERN}, True)],
+        parts.MARK: NAME,
+        "parameters": [
+            parts.param("project_id", "path", {"type": "string", "pattern": parts.ID_PATTERN}, True)
+        ],
         "security": [{"admin": []}],
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": {"$ref": ro.REF.format(name="InjectIn")}}},
+            "content": {"application/json": {"schema": {"$ref": parts.REF.format(name="InjectIn")}}},
         },
         "responses": {
-            "200": {
-                "description": "The log ids made",
-                "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
-                "content": {"application/json": {"schema": recorded}},
-            },
-            **{code: {"$ref": f"#/components/responses/{n}"} for code, n in refs.items()},
+            "200": parts.ok_answer(recorded, description="The log ids made"),
+            **parts.refs(refs),
             "500": {"$ref": "#/components/responses/InternalError"},
             "503": {"$ref": "#/components/responses/Unavailable"},
         },
@@ -111,25 +111,15 @@ def generate() -> dict[str, Any]:
         if method != "GET":
             bodies.append(struct)
     paths[INJECT_PATH] = {"post": _inject()}
-    _, schemas = msgspec.json.schema_components([*bodies, InjectIn], ref_template=ro.REF)
+    _, schemas = msgspec.json.schema_components([*bodies, InjectIn], ref_template=parts.REF)
     codes = sorted({e.error_code for e in (BadParameter, NotFound, TimeRangeError)})
-    error = {
-        "description": "A bad parameter or body (the message names it), an unknown firewall or one of another "
+    error = parts.errors_answer(
+        "A bad parameter or body (the message names it), an unknown firewall or one of another "
         "project (CFW.00200005), or a time range that ends before it starts (CFW.00500002).",
-        "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
-        "content": {
-            "application/json": {
-                "schema": {
-                    "allOf": [
-                        {"$ref": "#/components/schemas/CfwError"},
-                        {"properties": {"error_code": {"enum": codes}}},
-                    ]
-                }
-            }
-        },
-    }
+        codes,
+    )
     return {
         "paths": paths,
-        "schemas": ro._portable(dict(sorted(schemas.items()))),
+        "schemas": parts.portable(dict(sorted(schemas.items()))),
         "responses": {ERROR: error},
     }

@@ -1,268 +1,36 @@
 """EIP protection (ListEips, ChangeEipStatus, ListEipCount, the auto-protection status and switch,
 the bypass-all switch and its status, the alarm whitelist) and opencfw's own EIP inventory
 (``/_opencfw/v1/{project_id}/eips`` for the project's keys, ``/_opencfw/admin/projects/{project_id}/eips``
-for the admin token). Thin handlers: decode with the structs below, call ``rt.eips``, encode.
-
-``DOCS`` describes every route for the OpenAPI document (``resource_openapi`` generates it)."""
+for the admin token). Thin handlers: decode with the structs of ``eip_schemas``, call ``rt.eips``,
+encode. Their OpenAPI description: ``eip_openapi``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Literal
-
-from msgspec import Meta, Struct
+from typing import TYPE_CHECKING, Any
 
 from opencfw.api import schemas
+from opencfw.api.eip_schemas import (
+    ADMIN_PATH,
+    CFW_PATH,
+    OWN_PATH,
+    AddEipAlarmWhitelistRequestBody,
+    AddEipsIn,
+    EipBypassDto,
+    EipOperateProtectReq,
+    ListAlarmWhitelistQuery,
+    ListEipsQuery,
+    ObjectQuery,
+    SwitchEipStatusDto,
+)
 from opencfw.api.http import Request, Response, Route, json_response
 from opencfw.api.resource_routes import Paging, _query
 from opencfw.domain.eips import BYPASS_ON, Eip, ProtectionStatus
-from opencfw.domain.errors import BadParameter, InstanceStatusError, NotFound
-from opencfw.service.eips import NothingToDo, Target, address
+from opencfw.domain.errors import BadParameter, NotFound
+from opencfw.service.eips import Target, address
 from opencfw.store.eips import Listed, NewEip
 
 if TYPE_CHECKING:
     from opencfw.runtime import Runtime
-
-Id = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]{1,64}\Z")]
-Text = Annotated[str, Meta(max_length=255)]
-Ip = Annotated[str, Meta(max_length=64)]
-Status = Literal[0, 1]
-
-# -- requests
-
-
-class ListEipsQuery(Struct):
-    object_id: Id
-    key_word: Text | None = None
-    status: Status | None = None
-    sync: Status | None = None
-    device_key: Text | None = None
-    address_type: Status | None = None
-    fw_instance_id: Id | None = None
-    fw_key_word: Text | None = None
-    eps_id: Text | None = None
-    tags: Text | None = None
-    enterprise_project_id: Text | None = None
-
-
-class EipOperateProtectReqIpInfos(Struct):
-    id: Id
-    public_ip: Ip | None = None
-    public_ipv6: Ip | None = None
-
-
-class EipOperateProtectReq(Struct):
-    object_id: Id
-    status: Status
-    ip_infos: Annotated[list[EipOperateProtectReqIpInfos], Meta(min_length=1, max_length=1024)]
-
-
-class SwitchEipStatusDto(Struct):
-    fw_instance_id: Id
-    object_id: Id
-    status: Status
-
-
-class EipBypassDto(Struct):
-    bypass_operation: Status
-
-
-class EipInfo(Struct):
-    eip_id: Id
-    fw_instance_id: Id | None = None
-    object_id: Id | None = None
-    public_ip: Ip | None = None
-    public_ipv6: Ip | None = None
-    #: accepted and not used: an added EIP is whitelisted (see docs/api-notes.md)
-    type: Status | None = None
-
-
-class AddEipAlarmWhitelistRequestBody(Struct):
-    fw_instance_id: Id
-    eip_infos: Annotated[list[EipInfo], Meta(min_length=1, max_length=1024)]
-
-
-class ListAlarmWhitelistQuery(Struct):
-    ip_address: Ip | None = None
-    enterprise_project_id: Text | None = None
-    eps_id: Text | None = None
-
-
-class ObjectQuery(Struct):
-    fw_instance_id: Id | None = None
-    enterprise_project_id: Text | None = None
-
-
-class NewEipIn(Struct, forbid_unknown_fields=True):
-    """An EIP to add; without ``public_ip`` it gets the next free documentation address."""
-
-    public_ip: Ip | None = None
-    public_ipv6: Ip | None = None
-    device_id: Text | None = None
-    device_name: Text | None = None
-    device_owner: Text | None = None
-    associate_instance_type: Literal["PORT", "NATGW", "ELB", "VPN", "EVPN", "IPV6_PORT"] | None = None
-
-
-class AddEipsIn(Struct, forbid_unknown_fields=True):
-    """Either ``count`` EIPs with made-up addresses, or the ``eips`` described."""
-
-    count: Annotated[int, Meta(ge=1, le=1024)] | None = None
-    eips: Annotated[list[NewEipIn], Meta(min_length=1, max_length=1024)] | None = None
-
-
-# -- answers (the documented shapes, also what the OpenAPI document says)
-
-
-class EipResource(Struct):
-    id: str
-    public_ip: str
-    status: int
-    public_ipv6: str | None
-    enterprise_project_id: str
-    device_id: str | None
-    device_name: str | None
-    device_owner: str | None
-    associate_instance_type: str | None
-    fw_instance_name: str | None
-    fw_instance_id: str | None
-    fw_enterprise_project_id: str | None
-    object_id: str | None
-    tags: str | None
-    domain_id: str | None
-    fw_domain_id: str | None
-    bypass_status: int
-
-
-class EipResponseData(Struct):
-    limit: int
-    offset: int
-    total: int
-    records: list[EipResource]
-
-
-class ListEipsResponse(Struct):
-    data: EipResponseData
-
-
-class FailedEipInfo(Struct):
-    id: str
-    error_message: str
-
-
-class EipSwitchStatusVo(Struct):
-    object_id: str
-    id: str
-    fail_eip_id_list: list[str]
-    fail_eip_list: list[FailedEipInfo]
-
-
-class ChangeEipStatusResponse(Struct):
-    data: EipSwitchStatusVo
-
-
-class EipCountRespData(Struct):
-    eip_total: int
-    eip_protected: int
-    eip_protected_self: int
-
-
-class ListEipCountResponse(Struct):
-    data: EipCountRespData
-
-
-class FirewallStatusVo(Struct):
-    object_id: str
-    status: int
-    available_eip_count: int
-    beyond_max_count: bool
-    eip_protected_self: int
-    eip_total: int
-    eip_un_protected: int
-
-
-class ShowAutoProtectStatusResponse(Struct):
-    data: FirewallStatusVo
-
-
-class SwitchAutoProtectStatusResponse(Struct):
-    data: str
-
-
-class SwitchFirewallEipProtectionRespData(Struct):
-    protection_status: int
-    id: str
-    object_id: str
-
-
-class SwitchFirewallEipProtectionResponse(Struct):
-    data: SwitchFirewallEipProtectionRespData
-    fail_reason: str
-
-
-class FirewallProtectionStatusVo(Struct):
-    protection_status: int
-    id: str
-    object_id: str
-    failed_eip_list: list[str]
-    failed_eip_id_list: list[str]
-
-
-class ShowSnFirewallProtectionStatusResponse(Struct):
-    data: FirewallProtectionStatusVo
-
-
-class AddEipAlarmWhitelistRespData(Struct):
-    id: str
-
-
-class AddEipAlarmWhitelistResponse(Struct):
-    data: AddEipAlarmWhitelistRespData
-
-
-class WhitelistedEip(Struct):
-    eip_id: str
-    fw_instance_id: str
-    object_id: str
-    public_ip: str
-    public_ipv6: str | None
-    device_name: str | None
-    type: int
-
-
-Entries = list[WhitelistedEip]  # named: the field `list` hides the builtin in the class body
-
-
-class HttpListAlarmWhiteListResponseData(Struct):
-    list: Entries
-    pages: int
-    size: int
-
-
-class ListAlarmWhitelistResponse(Struct):
-    data: HttpListAlarmWhiteListResponseData
-
-
-class InventoryEip(Struct):
-    id: str
-    public_ip: str
-    public_ipv6: str | None
-    device_id: str | None
-    device_name: str | None
-    device_owner: str | None
-    associate_instance_type: str | None
-    synced: bool
-    fw_instance_id: str | None
-    object_id: str | None
-    created_ms: int
-
-
-class InventoryAnswer(Struct):
-    eips: list[InventoryEip]
-
-
-class RemovedAnswer(Struct):
-    removed: str
 
 
 # -- views
@@ -495,9 +263,7 @@ def remove_eip(rt: Runtime, req: Request) -> Response:
     return json_response(200, {"removed": eip_id})
 
 
-_P = "/v1/{project_id}"
-_OWN = "/_opencfw/v1/{project_id}/eips"
-_ADMIN = "/_opencfw/admin/projects/{project_id}/eips"
+_P, _OWN, _ADMIN = CFW_PATH, OWN_PATH, ADMIN_PATH
 
 ROUTES = [
     Route("GET", f"{_P}/eips/protect", list_eips, mode="write"),
@@ -525,149 +291,4 @@ ROUTES = [
     Route("GET", _ADMIN, inventory, mode="write", auth="admin"),
     Route("POST", _ADMIN, add_eips, mode="write", auth="admin"),
     Route("DELETE", f"{_ADMIN}/{{eip_id}}", remove_eip, mode="write", auth="admin"),
-]
-
-
-# -- the OpenAPI description of these routes
-
-
-@dataclass(frozen=True)
-class Doc:
-    """One route as the OpenAPI document describes it (generated by ``resource_openapi``)."""
-
-    method: str
-    path: str
-    operation_id: str
-    summary: str
-    answer: type[Struct]
-    query: type[Struct] | None = None
-    body: type[Struct] | None = None
-    paging: bool = False
-    status: int = 200
-    #: the error codes of its 400 answers beyond CFW.00200001 and CFW.00200005
-    errors: tuple[str, ...] = ()
-    admin: bool = False
-    description: str = ""
-
-
-_RUNNING = (InstanceStatusError.error_code,)
-DOCS = [
-    Doc(
-        "GET",
-        f"{_P}/eips/protect",
-        "ListEips",
-        "List the project's EIPs as a protected object sees them",
-        ListEipsResponse,
-        query=ListEipsQuery,
-        paging=True,
-        description="`status` 0 is protected by this object's firewall, 1 is not (the record names the "
-        "firewall that protects it, if any). `sync=1` first shows the EIPs added since, which firewalls "
-        "with auto-protection on then protect (within their quota).",
-    ),
-    Doc(
-        "POST",
-        f"{_P}/eip/protect",
-        "ChangeEipStatus",
-        "Protect (0) or unprotect (1) EIPs",
-        ChangeEipStatusResponse,
-        query=ObjectQuery,
-        body=EipOperateProtectReq,
-        errors=_RUNNING,
-        description="An EIP that cannot change (unknown, protected by another firewall, over the "
-        "firewall's EIP quota) is listed in `fail_eip_list`; the others change.",
-    ),
-    Doc(
-        "GET",
-        f"{_P}/eip-count/{{object_id}}",
-        "ListEipCount",
-        "Count EIPs",
-        ListEipCountResponse,
-        ObjectQuery,
-    ),
-    Doc(
-        "GET",
-        f"{_P}/eip/auto-protect-status/{{object_id}}",
-        "ShowAutoProtectStatus",
-        "Read the auto-protection of new EIPs",
-        ShowAutoProtectStatusResponse,
-        ObjectQuery,
-    ),
-    Doc(
-        "POST",
-        f"{_P}/eip/auto-protect-status/switch",
-        "SwitchAutoProtectStatus",
-        "Turn the auto-protection of new EIPs on (1) or off (0)",
-        SwitchAutoProtectStatusResponse,
-        body=SwitchEipStatusDto,
-        errors=_RUNNING,
-    ),
-    Doc(
-        "POST",
-        f"{_P}/eip/protect/all/{{fw_instance_id}}/operation",
-        "SwitchFirewallEipProtection",
-        "Bypass all EIP protection (1) or restore it (0)",
-        SwitchFirewallEipProtectionResponse,
-        body=EipBypassDto,
-        errors=(*_RUNNING, NothingToDo.error_code),
-        description="Starts a job: the status is 1 (bypassing) or 4 (restoring) until it ends in 2 or 3, "
-        "0 or 5. While a job runs, another switch is CFW.00200016; a switch to where it is, CFW.00400002.",
-    ),
-    Doc(
-        "GET",
-        f"{_P}/eip/protection-status/{{fw_instance_id}}",
-        "ShowSnFirewallProtectionStatus",
-        "Read the bypass-all status",
-        ShowSnFirewallProtectionStatusResponse,
-    ),
-    Doc(
-        "POST",
-        f"{_P}/eip/alarm-whitelist",
-        "AddEipAlarmWhitelist",
-        "Put EIPs on a firewall's alarm whitelist",
-        AddEipAlarmWhitelistResponse,
-        body=AddEipAlarmWhitelistRequestBody,
-        errors=_RUNNING,
-    ),
-    Doc(
-        "GET",
-        f"{_P}/eip/alarm-whitelist/{{fw_instance_id}}",
-        "ListAlarmWhitelist",
-        "List a firewall's alarm whitelist",
-        ListAlarmWhitelistResponse,
-        query=ListAlarmWhitelistQuery,
-        paging=True,
-        description="Entries are whitelisted EIPs, `type` 1 (as the provider reads it).",
-    ),
-    *(
-        doc
-        for prefix, who, admin in ((_OWN, "Opencfw", False), (_ADMIN, "Admin", True))
-        for doc in (
-            Doc(
-                "GET",
-                prefix,
-                f"{who}ListEipInventory",
-                "List the project's EIP inventory (with the EIPs ListEips has not synced yet)",
-                InventoryAnswer,
-                admin=admin,
-            ),
-            Doc(
-                "POST",
-                prefix,
-                f"{who}AddEips",
-                "Add EIPs to the project's inventory (ListEips shows them after a sync=1)",
-                InventoryAnswer,
-                body=AddEipsIn,
-                status=201,
-                admin=admin,
-            ),
-            Doc(
-                "DELETE",
-                f"{prefix}/{{eip_id}}",
-                f"{who}RemoveEip",
-                "Release an EIP: its protection and whitelist entries go with it",
-                RemovedAnswer,
-                admin=admin,
-            ),
-        )
-    ),
 ]

@@ -176,9 +176,21 @@ def _tags(req: Request) -> list[Tag]:
     return [Tag(t.key, t.value) for t in body.tags or []]
 
 
-def _path_firewall_id(req: Request) -> str:
-    schemas.query_text(req.query, "enterprise_project_id")  # accepted, bounded, not used
+#: the longest ``enterprise_project_id`` the tag reads and SaveTags document
+TAGS_ENTERPRISE_PROJECT = 64
+
+
+def _path_firewall_id(req: Request, enterprise_project_length: int = 255) -> str:
+    _enterprise_project(req, enterprise_project_length)
     return schemas.path_id(req.params["fw_instance_id"], "fw_instance_id")
+
+
+def _enterprise_project(req: Request, length: int) -> None:
+    """Accepted, bounded (SaveTags, ListResourceTags and ListProjectTags document 64 characters),
+    not used."""
+    value = schemas.query_text(req.query, "enterprise_project_id")
+    if value is not None and len(value) > length:
+        raise BadParameter(f"The query parameter `enterprise_project_id` is longer than {length} characters")
 
 
 def create_tags(rt: Runtime, req: Request) -> Response:
@@ -194,19 +206,19 @@ def delete_tags(rt: Runtime, req: Request) -> Response:
 
 
 def save_tags(rt: Runtime, req: Request) -> Response:
-    firewall_id = _path_firewall_id(req)
+    firewall_id = _path_firewall_id(req, TAGS_ENTERPRISE_PROJECT)
     _service(rt).save_tags(req.params["project_id"], firewall_id, _tags(req))
     return json_response(200, {})
 
 
 def list_resource_tags(rt: Runtime, req: Request) -> Response:
-    firewall_id = _path_firewall_id(req)
+    firewall_id = _path_firewall_id(req, TAGS_ENTERPRISE_PROJECT)
     tags = _service(rt).firewall_tags(req.params["project_id"], firewall_id)
     return json_response(200, {"tags": [{"key": t.key, "value": t.value} for t in tags], "sys_tags": []})
 
 
 def list_project_tags(rt: Runtime, req: Request) -> Response:
-    schemas.query_text(req.query, "enterprise_project_id")  # accepted, bounded, not used
+    _enterprise_project(req, TAGS_ENTERPRISE_PROJECT)
     offset = schemas.query_int(req.query, "offset", low=0, high=2**31 - 1, required=False) or 0
     limit = schemas.query_int(req.query, "limit", low=1, high=1024, required=False) or 1024
     found = _service(rt).project_tags(req.params["project_id"])[offset : offset + limit]

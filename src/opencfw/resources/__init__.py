@@ -62,6 +62,7 @@ REGISTRY = Registry(
     links=(
         Link("acl_rule_refs", "address_set_id", "address_set"),
         Link("acl_rule_refs", "service_set_id", "service_set"),
+        Link("acl_rule_refs", "domain_set_id", "domain_set", owner="acl_rules", owner_column="rule_id"),
     ),
     actions=acl_rule.ACTIONS,
 )

@@ -138,11 +138,15 @@ class Many:
 class Link:
     """A table outside the registry whose ``column`` holds ids of rows of the resource ``target``
     (an ACL rule's link rows naming the groups it uses): while a row there does, the target row
-    cannot be deleted (``InUse``), and it counts in the target's ``ref_count``."""
+    cannot be deleted (``InUse``), and it counts in the target's ``ref_count``. With ``owner``
+    (the table of the rows owning the link rows, named by their ``owner_column``), those rows'
+    ``{"id", "name"}`` are the target's ``ref_rows`` (a domain group's ``rules``)."""
 
     table: str
     column: str
     target: str
+    owner: str | None = None
+    owner_column: str | None = None
 
 
 @dataclass(frozen=True)
@@ -421,8 +425,9 @@ class Registry:
         #: writes: project reset and firewall deletion clear them too, so that no table is forgotten
         self.owned_elsewhere = owned_elsewhere
         for link in links:
+            names = (link.table, link.column, *((link.owner, link.owner_column) if link.owner else ()))
             if link.target not in self._by_name or not all(
-                _IDENTIFIER.match(n) for n in (link.table, link.column)
+                n is not None and _IDENTIFIER.match(n) for n in names
             ):
                 raise ValueError(f"bad link {link}")
         self.links = links

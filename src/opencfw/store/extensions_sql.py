@@ -12,7 +12,7 @@ import msgspec
 from opencfw.domain.models import FirewallStatus, Job, JobKind, JobStatus
 from opencfw.resources import REGISTRY
 from opencfw.store import db as registry_db
-from opencfw.store import eips, logs_sql, repository
+from opencfw.store import eips, lifecycles, logs_sql
 from opencfw.store.columns import JOB_COLUMNS
 from opencfw.store.job_reads import EPOCH_KEY
 
@@ -163,12 +163,12 @@ class ExtensionsSql:
                 self._q("SELECT id FROM firewalls WHERE status = 4 AND updated_ms < ?"), (ended_before_ms,)
             ).fetchall()
             for (firewall_id,) in gone:  # rows left by a firewall deleted before they went with it
-                repository.purge_firewall(registry_db.Database(self), conn, REGISTRY, firewall_id)  # type: ignore[arg-type]
+                lifecycles.purge_firewall(registry_db.Database(self), conn, REGISTRY, firewall_id)  # type: ignore[arg-type]
             conn.execute(
                 self._q("DELETE FROM firewalls WHERE status = 4 AND updated_ms < ?"), (ended_before_ms,)
             )
             # and rows of firewalls that are gone (left by older versions), in every declared table
-            repository.purge_orphans(registry_db.Database(self), conn, REGISTRY)  # type: ignore[arg-type]
+            lifecycles.purge_orphans(registry_db.Database(self), conn, REGISTRY)  # type: ignore[arg-type]
             if purged:
                 self._jobs_changed_out_of_course(conn)
         if purged:
@@ -215,7 +215,7 @@ class ExtensionsSql:
             (int(firewall_status), now_ms, job.resource_id),
         )
         if firewall_status is FirewallStatus.DELETED:  # what belonged to it goes with it
-            repository.purge_firewall(registry_db.Database(self), conn, REGISTRY, job.resource_id)  # type: ignore[arg-type]
+            lifecycles.purge_firewall(registry_db.Database(self), conn, REGISTRY, job.resource_id)  # type: ignore[arg-type]
         self._emit(
             conn,
             job.project_id,
@@ -237,7 +237,7 @@ class ExtensionsSql:
             ).rowcount
             conn.execute(self._q("DELETE FROM firewalls WHERE project_id = ?"), (project_id,))
             conn.execute(self._q("DELETE FROM idempotency_keys WHERE project_id = ?"), (project_id,))
-            repository.purge_project(registry_db.Database(self), conn, REGISTRY, project_id)  # type: ignore[arg-type]
+            lifecycles.purge_project(registry_db.Database(self), conn, REGISTRY, project_id)  # type: ignore[arg-type]
             eips.purge_project(registry_db.Database(self), conn, project_id)  # type: ignore[arg-type]
             self._emit(conn, project_id, "project.reset", {"firewalls": firewalls, "jobs": jobs}, now_ms)
             self._jobs_changed_out_of_course(conn)

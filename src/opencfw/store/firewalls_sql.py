@@ -15,7 +15,7 @@ from opencfw.resources import REGISTRY
 from opencfw.store import db as registry_db
 from opencfw.store.columns import FIREWALL_COLUMNS
 from opencfw.store.extensions_sql import job_event
-from opencfw.store.repository import seed_firewall
+from opencfw.store.lifecycles import seed_firewall
 from opencfw.store.sql_mixin import SqlMixin
 
 Row = tuple[Any, ...]

@@ -388,27 +388,36 @@ class Repository(Generic[M]):
         self, where: Where, row_ids: list[str], registry: Registry
     ) -> dict[str, list[dict[str, str]]]:
         """``{"id", "name"}`` of the rows that refer to each of ``row_ids``: the referring row, or
-        for a referring child row (a rule's link to a group), its parent row; each once."""
+        for a referring child row (a rule's link to a group), its parent row, or for a link row
+        with an owner, its owner row; each once."""
         found: dict[str, dict[str, dict[str, str]]] = {row_id: {} for row_id in row_ids}
+        queries: list[str] = []
+        for other, ref in registry.referring(self.r.name):
+            if other.parent is not None:
+                parent = registry[other.parent.resource]
+                queries.append(
+                    self._referrer_parents(other.table, ref.column, parent.table, other.parent.column)
+                )
+            elif "name" in other.columns:
+                queries.append(self.db.sql("resource_referrer_rows", table=other.table, column=ref.column))
+        for link in registry.links:
+            if link.target == self.r.name and link.owner is not None and link.owner_column is not None:
+                queries.append(self._referrer_parents(link.table, link.column, link.owner, link.owner_column))
         with self.db.read() as conn:
-            for other, ref in registry.referring(self.r.name):
-                if other.parent is not None:
-                    owner = registry[other.parent.resource]
-                    sql = self.db.sql(
-                        "resource_referrer_parents",
-                        table=other.table,
-                        column=ref.column,
-                        parent=owner.table,
-                        parent_column=other.parent.column,
-                    )
-                elif "name" in other.columns:
-                    sql = self.db.sql("resource_referrer_rows", table=other.table, column=ref.column)
-                else:
-                    continue
+            for sql in queries:
                 for row_id in row_ids:
                     for ident, name, *_ in conn.execute(sql, (where.project_id, row_id)).fetchall():
                         found[row_id].setdefault(ident, {"id": ident, "name": name})
         return {row_id: list(rows.values()) for row_id, rows in found.items()}
+
+    def _referrer_parents(self, table: str, column: str, parent: str, parent_column: str) -> str:
+        return self.db.sql(
+            "resource_referrer_parents",
+            table=table,
+            column=column,
+            parent=parent,
+            parent_column=parent_column,
+        )
 
     def child_values(
         self, where: Where, row_ids: list[str], child: Resource[Any], column: str
@@ -427,64 +436,3 @@ class Repository(Generic[M]):
     def _event(self, conn: Any, change: str, row: M, at_ms: int) -> None:
         data = {c: getattr(row, c) for c in self.r.scope_columns if c != "project_id"}
         self.db.emit(conn, row.project_id, f"{self.r.name}.{change}", data, at_ms)  # type: ignore[attr-defined]
-
-
-# -- lifecycles: what firewall creation, project reset and firewall deletion do to every table
-
-
-def seed_firewall(
-    db: Database,
-    conn: Any,
-    registry: Registry,
-    project_id: str,
-    firewall_id: str,
-    object_id: str,
-    now_ms: int,
-) -> int:
-    """Inside the caller's transaction (the firewall's creation): store the rows every new
-    firewall starts with (``Resource.builtin``). Returns the rows added."""
-    added = 0
-    for r in registry:
-        for row in r.builtin(project_id, firewall_id, object_id, now_ms) if r.builtin else ():
-            sql = db.sql(
-                "resource_insert",
-                table=r.table,
-                columns=", ".join(r.columns),
-                placeholders=", ".join(db.sql("value") for _ in r.columns),
-            )
-            conn.execute(sql, tuple(getattr(row, c) for c in r.columns))
-            added += 1
-    return added
-
-
-def purge_project(db: Database, conn: Any, registry: Registry, project_id: str) -> int:
-    """Inside the caller's transaction: delete every registry row of the project (referring
-    resources first) and the rows of the tables owned elsewhere. Returns the rows deleted."""
-    deleted = 0
-    tables = [r.table for r in registry.teardown_order() if r.on_project_reset == "delete"]
-    for table in (*tables, *registry.owned_elsewhere):
-        deleted += conn.execute(db.sql("purge_project", table=table), (project_id,)).rowcount
-    return deleted
-
-
-def purge_firewall(db: Database, conn: Any, registry: Registry, firewall_id: str) -> int:
-    """Inside the caller's transaction: delete every row that belongs to the firewall."""
-    deleted = 0
-    tables = [
-        r.table
-        for r in registry.teardown_order()
-        if r.scope is not Scope.PROJECT and r.on_firewall_delete == "delete"
-    ]
-    for table in (*tables, *registry.owned_elsewhere):
-        deleted += conn.execute(db.sql("purge_firewall", table=table), (firewall_id,)).rowcount
-    return deleted
-
-
-def purge_orphans(db: Database, conn: Any, registry: Registry) -> int:
-    """Inside the caller's transaction: delete the rows whose firewall is gone altogether (left
-    by versions before the registry took them with their firewall)."""
-    deleted = 0
-    tables = [r.table for r in registry.teardown_order() if r.scope is not Scope.PROJECT]
-    for table in (*tables, *registry.owned_elsewhere):
-        deleted += conn.execute(db.sql("purge_orphans", table=table)).rowcount
-    return deleted

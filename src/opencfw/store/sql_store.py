@@ -33,7 +33,7 @@ from opencfw.store.accounts_sql import AccountsSql
 from opencfw.store.columns import FIREWALL_COLUMNS, JOB_COLUMNS
 from opencfw.store.extensions_sql import ExtensionsSql, KeysSql, job_event
 from opencfw.store.firewalls_sql import FirewallsSql, firewall_from_row, firewall_to_row  # noqa: F401 - re-exported
-from opencfw.store.repository import purge_firewall
+from opencfw.store.lifecycles import purge_firewall
 from opencfw.store.tags_sql import TagsSql
 
 SQL: dict[str, str] = {

@@ -87,6 +87,9 @@ SELECT id, name, address_set_type, object_id FROM address_sets WHERE project_id 
 -- name: acl_service_sets
 SELECT id, name, service_set_type, object_id FROM service_sets WHERE project_id = ? AND id IN ({ids})
 
+-- name: acl_domain_sets
+SELECT id, name, domain_set_type, object_id FROM domain_sets WHERE project_id = ? AND id IN ({ids})
+
 -- name: acl_service_protocols
 SELECT set_id, protocol FROM service_items WHERE project_id = ? AND set_id IN ({ids})
 
