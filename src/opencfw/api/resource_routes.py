@@ -39,9 +39,14 @@ def _query(req: Request, kind: type[Any]) -> Any:
     schemas.query_text(req.query, "enterprise_project_id")  # every operation's: accepted, bounded
     values = {k: v for k, v in req.query.items() if v != ""}
     try:
-        return msgspec.convert(values, kind, strict=False)
+        found = msgspec.convert(values, kind, strict=False)
     except msgspec.ValidationError as exc:
         raise BadParameter(f"Invalid query parameter: {exc}") from exc
+    for name in getattr(kind, "__struct_fields__", ()):  # what a store column holds: 64 bits
+        value = getattr(found, name)
+        if isinstance(value, int) and not -(2**63) <= value < 2**63:
+            raise BadParameter(f"Invalid query parameter: `{name}` is out of range")
+    return found
 
 
 def _where(req: Request, resource: Resource[Any], given: Any, op: Operation | None = None) -> Where:
