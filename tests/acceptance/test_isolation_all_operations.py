@@ -118,6 +118,29 @@ def _reopened(request: Any) -> Any:
     return request
 
 
+class BWorld(World):
+    """Another project's own objects, made as A's are (its requests are valid in its project)."""
+
+    def __init__(self, cfw: CfwClient, server: Server, tmp: Path, project: str, token: str) -> None:
+        self.project, self.token = project, token
+        super().__init__(cfw, server, tmp)
+        self.eips = [self.eip()]
+
+    def name(self) -> str:
+        return f"isob{super().name()}z"
+
+    def eip(self) -> dict[str, Any]:
+        status, _, body = self.server.request(
+            "POST",
+            f"/_opencfw/v1/{self.project}/eips",
+            headers={"X-Auth-Token": self.token},
+            body={"count": 1},
+        )
+        assert status == 201, body
+        self.cfw.list_eips(models.ListEipsRequest(object_id=self.obj, sync=1, limit=10, offset=0))
+        return dict(body["eips"][0])
+
+
 class IsoWorld(World):
     """``World``, remembering everything of A it makes: ids, names, addresses."""
 
@@ -183,6 +206,29 @@ def replaced(value: Any, mapping: dict[str, str]) -> Any:
     return value
 
 
+def leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], str]]:
+    """Every text of a request, with where it is (attribute names and list indexes)."""
+    if isinstance(value, str):
+        return [(path, value)]
+    if isinstance(value, list):
+        return [leaf for i, item in enumerate(value) for leaf in leaves(item, (*path, i))]
+    if hasattr(value, "openapi_types"):
+        return [leaf for attr in value.openapi_types for leaf in leaves(getattr(value, attr), (*path, attr))]
+    return []
+
+
+def with_leaf(value: Any, path: tuple[Any, ...], new: str) -> Any:
+    """A copy of a request with the text at ``path`` replaced."""
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, list):
+        return [with_leaf(item, rest, new) if i == head else item for i, item in enumerate(value)]
+    twin = copy.copy(value)
+    setattr(twin, f"_{head}", with_leaf(getattr(value, head), rest, new))
+    return twin
+
+
 def nowhere(value: str) -> str:
     """An id of the same form as ``value`` that no project has."""
     fresh = str(uuid.uuid4())
@@ -215,6 +261,8 @@ class Tenants:
     given: dict[str, set[str]] = field(default_factory=lambda: {c: set() for c in CALLERS})
     #: each caller's own running firewall and its protected object
     homes: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: each caller's objects, made as A's are
+    worlds: dict[str, BWorld] = field(default_factory=dict)
 
     def account_wide(self, caller: str) -> set[str]:
         """What the same account's other project may name and see: multi-account protection's
@@ -309,18 +357,13 @@ def tenants(request, tmp_path_factory, sdk_home):
                 getattr(models, _camel(op) + "Request"), world, {**OVERRIDES.get(op, {}), **overrides}
             )
             assert send(world.cfw, op, t.requests[case]).status < 300, f"{case} is not a valid request"
-        t.homes = {caller: _home(cfw) for caller, cfw in t.clients.items()}
+        for caller, cfw in t.clients.items():
+            t.worlds[caller] = BWorld(cfw, server, tmp, t.projects[caller], t.tokens[caller])
+            t.homes[caller] = (t.worlds[caller].fw, t.worlds[caller].obj)
         t.reads = {op: _widest(world, op, t.requests[op]) for op in READS}
         t.before = t.snapshot(READS)
         t.again = t.snapshot(READS)
         yield t
-
-
-def _home(cfw: CfwClient) -> tuple[str, str]:
-    """A running firewall of the caller's own project, and its Internet-border object."""
-    fw = cfw.create_firewall(sdk.create_request("home")).job_id
-    assert sdk.wait_job(cfw, fw) == "Success"
-    return fw, sdk.detail(cfw, fw).data.records[0].protect_objects[0].object_id
 
 
 def _log(world: IsoWorld, server: Server) -> None:
@@ -383,13 +426,43 @@ def test_another_project_gets_nothing_of_a(tenants, case, caller):
             f"answer {nothing}"
         )
         _no_leak(t, op, caller, ids, theirs)
+    _one_of_a_in_bs_own(t, case, caller)
     _unchanged(t, op, caller, ids_in(t.requests[case], t.world.owned))
+
+
+def _one_of_a_in_bs_own(t: Tenants, case: str, caller: str) -> None:
+    """A request naming several of A's objects, made by B's world in B's project (valid there),
+    with one of A's ids in the place of B's at a time: answers as with an id that exists nowhere
+    in that place (B's group with A's member, B's profile with A's report, ...)."""
+    mine = ids_in(t.requests[case], t.world.owned) - {t.world.fw, t.world.obj} - t.account_wide(caller)
+    if len(mine) < 2:
+        return  # one id at most: the request with B's firewall was that already
+    op = case.split(":")[0]
+    w = t.worlds[caller]
+    w.memo = {}
+    overrides = {**OVERRIDES.get(op, {}), **CROSS.get(case, {})}
+    own = build(getattr(models, _camel(op) + "Request"), w, overrides)
+    theirs_at = dict(leaves(t.requests[case]))
+    for path, value in leaves(own):
+        foreign = theirs_at.get(path)
+        if foreign not in mine or foreign == value or not ID.search(foreign):  # ids, not names
+            continue
+        theirs = send(t.clients[caller], op, with_leaf(own, path, foreign))
+        fake = nowhere(foreign)
+        nothing = send(t.clients[caller], op, with_leaf(own, path, fake))
+        assert theirs.status < 500, (case, path, theirs)
+        assert (theirs.status, masked(theirs.text().replace(foreign, fake))) == (
+            nothing.status,
+            masked(nothing.text()),
+        ), f"{case} as {caller}, B's own request with A's {'.'.join(map(str, path))}: {theirs} != {nothing}"
+        _no_leak(t, op, caller, {foreign}, theirs)
 
 
 def _no_leak(t: Tenants, op: str, caller: str, ids: set[str], theirs: Answer) -> None:
     if theirs.status < 300:
         t.given[caller] |= ids  # what B made with A's names is B's own
     shown = t.world.owned - t.given[caller] - ids - t.account_wide(caller)
+    shown = {value for value in shown if not any(value in named for named in ids)}  # a report's profile
     leaked = {value for value in shown if value in theirs.text()}
     assert not leaked, f"{op} as {caller} shows A's {sorted(leaked)}: {theirs}"
 
