@@ -45,6 +45,7 @@ from tests.conftest import BACKENDS
 
 #: the second project of A's account, made by `opencfw credentials create --new-project-id`
 SAME_ACCOUNT_PROJECT = "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0"
+NEW_PROJECT = ("--new-project-id", SAME_ACCOUNT_PROJECT, "--json")
 CALLERS = ["same-account", "other-account"]
 
 #: an id as opencfw or the test makes them: a UUID, or 32 hexadecimal digits
@@ -111,7 +112,7 @@ def send(cfw: CfwClient, op: str, request: Any) -> Answer:
 
 def _reopened(request: Any) -> Any:
     """The request with its files opened anew (a send reads an uploaded file to its end)."""
-    body = getattr(request, "body", None)
+    body: Any = getattr(request, "body", None)
     file = getattr(body, "file", None)
     if isinstance(file, FormFile):
         body.file = FormFile(file.path, "application/octet-stream")
@@ -261,6 +262,8 @@ class Tenants:
     given: dict[str, set[str]] = field(default_factory=lambda: {c: set() for c in CALLERS})
     #: each caller's own running firewall and its protected object
     homes: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: another account's key, for A's project and for a project that does not exist
+    trespass: dict[str, CfwClient] = field(default_factory=dict)
     #: each caller's objects, made as A's are
     worlds: dict[str, BWorld] = field(default_factory=dict)
 
@@ -281,8 +284,8 @@ class Tenants:
 
 
 def _token(server: Server, project: str, user: str, password: str, domain: str) -> str:
-    identity = {"methods": ["password"], "password": {"user": {"name": user, "password": password}}}
-    identity["password"]["user"]["domain"] = {"name": domain}
+    named = {"name": user, "password": password, "domain": {"name": domain}}
+    identity = {"methods": ["password"], "password": {"user": named}}
     status, headers, body = server.request(
         "POST",
         "/v3/auth/tokens",
@@ -320,8 +323,7 @@ def tenants(request, tmp_path_factory, sdk_home):
         server = Server(tmp / "data", url, provision_seconds="0.4", admin_token=ADMIN_TOKEN).start()
         stack.callback(server.stop)
         made = subprocess.run(
-            [sys.executable, "-m", "opencfw", "credentials", "create"]
-            + ["--new-project-id", SAME_ACCOUNT_PROJECT, "--json"],
+            [sys.executable, "-m", "opencfw", "credentials", "create", *NEW_PROJECT],
             env=server.env,
             capture_output=True,
             text=True,
@@ -343,6 +345,10 @@ def tenants(request, tmp_path_factory, sdk_home):
                 "other-account": _token(server, OTHER_PROJECT, "bob", "bobpw", "other"),
             },
             projects={"same-account": SAME_ACCOUNT_PROJECT, "other-account": OTHER_PROJECT},
+            trespass={
+                "A's project": sdk.client(server.url, ak=OTHER_AK, sk=OTHER_SK, project_id=PROJECT),
+                "no project": sdk.client(server.url, ak=OTHER_AK, sk=OTHER_SK, project_id=uuid.uuid4().hex),
+            },
         )
         for op in OPERATIONS:
             world.memo = {}
@@ -427,6 +433,11 @@ def test_another_project_gets_nothing_of_a(tenants, case, caller):
         )
         _no_leak(t, op, caller, ids, theirs)
     _one_of_a_in_bs_own(t, case, caller)
+    if caller == "other-account":
+        # another account's key on A's project: as on a project that does not exist, whatever it asks
+        on_a = send(t.trespass["A's project"], op, t.requests[case])
+        on_none = send(t.trespass["no project"], op, t.requests[case])
+        assert (on_a.status, on_a.code) == (on_none.status, on_none.code) == (403, "APIGW.0302"), (op, on_a)
     _unchanged(t, op, caller, ids_in(t.requests[case], t.world.owned))
 
 
@@ -526,7 +537,7 @@ def test_extensions_give_nothing_of_a(tenants, caller):
     t = tenants
     b = t.projects[caller]
     auth = {"X-Auth-Token": t.tokens[caller]}
-    fw, obj = t.homes[caller]
+    fw, _ = t.homes[caller]
     _same_as_nowhere(
         t,
         caller,
