@@ -655,3 +655,21 @@ def test_what_a_does_never_shows_in_b(tenants, caller):
     after = b_reads()
     t.before = t.snapshot(READS)  # A's own state moved on
     assert [op for op in READS if after[op] != before[op]] == []
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_a_token_of_b_on_as_project_is_refused_as_on_no_project(tenants, caller):
+    """A token is scoped to its project: B's token on A's project answers as on a project that does
+    not exist (the same account's key may reach A by design; B's token may not)."""
+    t = tenants
+    auth = {"X-Auth-Token": t.tokens[caller]}
+    for template in (
+        "/v3/{p}/jobs/" + t.world.fw,
+        "/v1/{p}/firewall/exist?offset=0&limit=10&service_type=0",
+        "/_opencfw/v1/{p}/jobs",
+        "/_opencfw/v1/{p}/eips",
+    ):
+        on_a = _http(t, "GET", template.format(p=PROJECT), auth)
+        on_none = _http(t, "GET", template.format(p=uuid.uuid4().hex), auth)
+        assert (on_a.status, on_a.code, on_a.message) == (on_none.status, on_none.code, on_none.message)
+        assert on_a.status == 403, on_a
