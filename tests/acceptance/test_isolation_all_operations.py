@@ -2,18 +2,22 @@
 changes or learns anything of another's.
 
 Project A (the server's first project) makes its objects with ``World`` and a valid request for every
-operation (``test_all_operations``). Each request is then sent, unchanged, as project B, in two ways:
-another project of the same account (a key made with ``opencfw credentials create``) and a project
-of another account. For every operation:
+operation (``test_all_operations``), plus the few in ``CROSS`` that name A's objects where the
+generic ones name something made up. Each request is then sent as project B, B being another
+project of the same account (a key made with ``opencfw credentials create``) or a project of
+another account: as A made it, with B's own firewall and object in place of A's, and (requests
+naming several of A's objects) as B's own valid request with one of A's ids at a time. Each time:
 
-- the answer is exactly the answer to the same request with each of A's ids replaced by an id that
-  exists nowhere (same status, error code and message, same body), never a 5xx;
-- no answer in B holds any of A's ids, names or addresses (lists, counts, statistics and logs
-  included);
-- A's objects read as A are what they were: a write or delete from B changes nothing of A.
+- the answer is exactly the answer with A's ids replaced by ids that exist nowhere (same status,
+  error code and message, same body once ids and times are masked), never a 5xx;
+- no answer holds any of A's ids or names (lists, counts, statistics and logs included);
+- A reads what it read before: a write or delete from B changes nothing of A.
 
-The operations that need more than that rule are in ``EXPECT`` (kept small, each with its reason).
-The extension endpoints under ``/_opencfw/v1/{project_id}/`` are checked the same way at the end.
+Another account's key on A's project answers as on no project, for every operation; B's reads of
+its own firewall (counts and statistics a leak of ids would not show) do not move when A makes one
+more of everything. The only expectation kept by hand is ``Tenants.account_wide``: multi-account
+protection's organisation is the account, shared by its projects. The extensions under
+``/_opencfw/v1/{project_id}/``, the event stream and the dashboard are checked at the end.
 """
 
 from __future__ import annotations
