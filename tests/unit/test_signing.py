@@ -189,6 +189,19 @@ def test_signature_window_is_fifteen_minutes(keyed, now_offset_ms, ok):
         ({"headers": {"content-type": "application/json"}}, "signed header"),
         ({"headers": {**VECTORS[0].headers, "x-sdk-date": "2024-01-01"}}, "malformed X-Sdk-Date"),
         ({"headers": {**VECTORS[0].headers, "x-sdk-date": "20241341T000000Z"}}, "malformed X-Sdk-Date"),
+        (
+            {"authorization": "SDK-HMAC-SHA256 Access=A, SignedHeaders=host;X-Sdk-Date, Signature=ab"},
+            "malformed SignedHeaders",
+        ),
+        (
+            {"authorization": "SDK-HMAC-SHA256 Access=A, SignedHeaders=host;x-sdk-dat\u00c9, Signature=ab"},
+            "malformed SignedHeaders",
+        ),
+        (
+            {"authorization": "SDK-HMAC-SHA256 Access=A, SignedHeaders=host;;x-sdk-date, Signature=ab"},
+            "malformed",
+        ),
+        ({"authorization": "SDK-HMAC-SHA256 Access=A, SignedHeaders=x-sdk-date;, Signature=ab"}, "malformed"),
     ],
 )
 def test_malformed_signatures_are_rejected_with_a_reason(keyed, change, message):

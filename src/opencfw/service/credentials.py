@@ -9,7 +9,7 @@ import functools
 import hmac
 import secrets
 
-from opencfw.domain.accounts import AccessKey, Domain, Project, User
+from opencfw.domain.accounts import Domain, Project, User
 from opencfw.domain.clock import Clock
 from opencfw.domain.errors import BadParameter, Forbidden, TokenExpired, Unauthenticated
 from opencfw.service.bootstrap import (  # noqa: F401 - re-exported
@@ -38,6 +38,7 @@ from opencfw.service.signatures import (  # noqa: F401 - re-exported
     PendingSignature,
     Principal,
     Signatures,
+    SigningKey,
 )
 from opencfw.store.base import Store
 
@@ -80,7 +81,7 @@ class Credentials(FirstStart, KeyAdministration, Signatures):
         self.admin_lockout = Lockout(clock, after=ADMIN_LOCK_AFTER, lock_ms=ADMIN_LOCK_MS)
         self._verified_tokens: dict[str, TokenClaims] = {}
         self._security_tokens: dict[str, TemporaryCredential] = {}
-        self._keys: dict[str, tuple[int, tuple[AccessKey, str] | None]] = {}
+        self._keys: dict[str, tuple[int, SigningKey]] = {}
         self._unknown_keys: dict[str, int] = {}
         self._project_domains: dict[str, str] = {}
 
@@ -207,7 +208,7 @@ class Credentials(FirstStart, KeyAdministration, Signatures):
             raise TokenExpired("The security token has expired")
         return credential
 
-    def _access_key(self, ak: str) -> tuple[AccessKey, str] | None:
+    def _access_key(self, ak: str) -> SigningKey | None:
         """The key and its secret, remembered for KEY_CACHE_MS: a revoked or changed key
         takes effect within that time, and no request pays a store read and a decryption."""
         now = self.clock.now_ms()
@@ -223,7 +224,7 @@ class Credentials(FirstStart, KeyAdministration, Signatures):
                 self._unknown_keys.clear()
             self._unknown_keys[ak] = now + KEY_CACHE_MS
             return None
-        found = (key, self.box.decrypt(key.secret_enc))
+        found = SigningKey.of(key, self.box.decrypt(key.secret_enc))
         if len(self._keys) >= _CACHE_LIMIT:
             self._keys.clear()
         self._keys[ak] = (now + KEY_CACHE_MS, found)
