@@ -252,6 +252,25 @@ def test_query_canonicalisation_sorts_and_encodes():
     assert signing.canonical_uri(b"/v1/a%20b/c%2Fd") == "/v1/a%20b/c/d/"
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        b"",
+        b"/",
+        b"/v3/p/jobs/0a-b_c.d~e",
+        b"/v3/p/jobs/x/",
+        b"//a//",
+        b"/v1/a b",
+        b"/v1/%7e",
+        b"/v1/\xc3\xa9",
+    ],
+)
+def test_a_plain_path_is_its_own_canonical_uri(path):
+    """A path of unreserved characters skips decoding and re-encoding: the same text either way."""
+    general = signing._encoded_uri.__wrapped__(path)
+    assert signing.canonical_uri(path) == general
+
+
 # -- SDK-ECDSA-P256-SHA256 and SDK-SM2-SM3: vectors made by the SDK's own signers -----------------
 
 

@@ -67,9 +67,20 @@ def _encode(value: str) -> str:
     return quote(value, safe="~", errors="surrogateescape")
 
 
-@functools.lru_cache(maxsize=4096)  # pollers send the same few paths again and again
+#: a path of unreserved characters and slashes only: decoding and re-encoding leave it as it is
+_PLAIN_PATH = re.compile(rb"[A-Za-z0-9._~/-]*")
+
+
 def canonical_uri(raw_path: bytes) -> str:
     """Decode the whole path, split on ``/``, re-encode each segment, end in ``/``."""
+    if _PLAIN_PATH.fullmatch(raw_path):  # every API path but those with escapes
+        uri = raw_path.decode("ascii")
+        return uri if uri.endswith("/") else uri + "/"
+    return _encoded_uri(raw_path)
+
+
+@functools.lru_cache(maxsize=4096)  # pollers send the same few paths again and again
+def _encoded_uri(raw_path: bytes) -> str:
     decoded = unquote_to_bytes(raw_path).decode("utf-8", "surrogateescape")
     uri = "/".join(_encode(part) for part in decoded.split("/"))
     return uri if uri.endswith("/") else uri + "/"
