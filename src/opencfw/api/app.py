@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import random
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, cast
 
@@ -49,6 +50,12 @@ if TYPE_CHECKING:
     from opencfw.runtime import Runtime
 
 log = logging.getLogger("opencfw.api")
+
+#: request ids: 128 random bits each, from a generator of this process's own (seeded from the OS,
+#: and again in a forked child): they tell requests apart in logs and answers and guard nothing,
+#: and ``os.urandom`` would be a system call on every request
+_REQUEST_IDS = random.Random()  # noqa: S311 - not a secret (above)
+os.register_at_fork(after_in_child=_REQUEST_IDS.seed)
 
 MAX_BODY_BYTES = 12 * 1024 * 1024
 #: routes that need no credentials (token issue, dashboard sign-in...) take small bodies only
@@ -191,7 +198,7 @@ class App:
     # -- requests
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request_id = os.urandom(16).hex()
+        request_id = _REQUEST_IDS.randbytes(16).hex()
         fault = None
         if not scope["path"].startswith("/_opencfw/"):
             fault = self.rt.faults.match(scope["method"], scope["path"])
