@@ -139,7 +139,13 @@ async def main() -> None:
     parser.add_argument("--modes", default="cached,running,random")
     parser.add_argument("--auth", default="token,aksk")
     parser.add_argument("--profile", default=None, help="mode-auth to profile, e.g. random-token")
-    parser.add_argument("--data-dir", type=Path, default=None, help="reuse a seeded store (kept)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="reuse a store seeded by an earlier run (kept; within the hour: the running jobs' "
+        "steps end an hour after seeding, and their reads go to the store after that)",
+    )
     args = parser.parse_args()
 
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="opencfw-cpu-bench-"))
