@@ -15,7 +15,10 @@ CPU 0 and wrk (installed with apt-get when missing) pinned to CPU 1, 64 connecti
            ``--sample`` of them (wrk cannot compute an HMAC; the sample fits the answer cache).
 
 Each with ``X-Auth-Token`` and with pre-signed AK/SK requests (verified by the server on every
-request). PostgreSQL (``--stores postgres``) needs OPENCFW_TEST_DATABASE_URL (``source .ci/postgres``)
+request). Besides requests per second, each run reports the server process's CPU time (user and
+system, from ``/proc``) per request answered, and the ratios give raw ASGI's CPU per request over
+the mode's ("CPU ratio"): on a machine that other work loads, throughput ratios swing with that
+work, the CPU a request costs far less. PostgreSQL (``--stores postgres``) needs OPENCFW_TEST_DATABASE_URL (``source .ci/postgres``)
 and uses a throw-away schema. Any non-2xx answer or socket error is counted and printed. Localhost
 only; bounded in time.
 """
@@ -93,14 +96,22 @@ def ensure_wrk() -> str:
     return shutil.which("wrk") or "wrk"
 
 
-Figure = tuple[float, float, float, int]  # req/s, p50 ms, p99 ms, errors
+Figure = tuple[float, float, float, int, float]  # req/s, p50 ms, p99 ms, errors, server CPU us/request
 
 
-def wrk(url: str, script: Path | None, seconds: int) -> Figure:
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (``/proc/<pid>/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(url: str, script: Path | None, seconds: int, server_pid: int) -> Figure:
     cmd = ["taskset", "-c", "1", ensure_wrk(), "-t1", "-c64", f"-d{seconds}s", "--latency"]
     if script is not None:
         cmd += ["-s", str(script)]
+    cpu_before = cpu_seconds(server_pid)
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    cpu = cpu_seconds(server_pid) - cpu_before
     errors = 0
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     if non2xx:
@@ -117,8 +128,9 @@ def wrk(url: str, script: Path | None, seconds: int) -> Figure:
         return float(value.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[value.group(2)]
 
     rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    assert rate, out
-    return float(rate.group(1)), ms("50%"), ms("99%"), errors
+    total = re.search(r"(\d+) requests in", out)
+    assert rate and total, out
+    return float(rate.group(1)), ms("50%"), ms("99%"), errors, cpu / int(total.group(1)) * 1e6
 
 
 def job_rows(n: int, running: bool, ids: Iterator[str]) -> Iterator[tuple[Any, ...]]:
@@ -205,7 +217,7 @@ def aksk_script(tmp: Path, name: str, port: int, ids: list[str]) -> Path:
 
 
 @contextlib.contextmanager
-def raw_server() -> Iterator[str]:
+def raw_server() -> Iterator[tuple[str, int]]:
     port = free_port()
     raw = subprocess.Popen(["taskset", "-c", "0", sys.executable, "-c", RAW_APP % port])
     try:
@@ -215,7 +227,7 @@ def raw_server() -> Iterator[str]:
                 break
             except OSError:
                 time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}/v3/{PROJECT}/jobs/{big_id(1)}"
+        yield f"http://127.0.0.1:{port}/v3/{PROJECT}/jobs/{big_id(1)}", raw.pid
     finally:
         raw.terminate()
         raw.wait()
@@ -232,16 +244,17 @@ def database(kind: str, tmp: Path) -> Iterator[str | None]:
         yield url
 
 
-def show(label: str, fig: Figure, ceiling: float | None) -> None:
-    ratio = f"  ratio {fig[0] / ceiling:.2f}" if ceiling else ""
+def show(label: str, fig: Figure, ceiling: Figure | None) -> None:
+    ratios = f"  ratio {fig[0] / ceiling[0]:.2f}  CPU ratio {ceiling[4] / fig[4]:.2f}" if ceiling else ""
     print(
-        f"  {label:<28} {fig[0]:8.0f} req/s  p50 {fig[1]:6.2f}  p99 {fig[2]:6.2f} ms  errors {fig[3]}{ratio}",
+        f"  {label:<28} {fig[0]:8.0f} req/s  p50 {fig[1]:6.2f}  p99 {fig[2]:6.2f} ms  errors {fig[3]}"
+        f"  CPU {fig[4]:5.1f} us/req{ratios}",
         flush=True,
     )
 
 
 def run_store(kind: str, args: argparse.Namespace, tmp: Path) -> None:
-    with database(kind, tmp) as url, raw_server() as raw_url:
+    with database(kind, tmp) as url, raw_server() as (raw_url, raw_pid):
         srv = Server(tmp / kind, url, provision_seconds="0")
         srv.data_dir.mkdir(parents=True)
         start_pinned(srv).stop()
@@ -251,7 +264,9 @@ def run_store(kind: str, args: argparse.Namespace, tmp: Path) -> None:
         print(f"{kind}: seeded {args.big + 2000:,} jobs in {time.monotonic() - t:.0f} s", flush=True)
         start_pinned(srv)
         try:
-            before = wrk(raw_url, None, args.seconds)
+            assert srv.proc is not None
+            server_pid = srv.proc.pid  # taskset runs the server in its own process
+            before = wrk(raw_url, None, args.seconds, raw_pid)
             show("raw ASGI (before)", before, None)
             token = srv.token()
             sample = [big_id(random.randint(1, args.big)) for _ in range(args.sample)]
@@ -267,12 +282,21 @@ def run_store(kind: str, args: argparse.Namespace, tmp: Path) -> None:
                     label = f"{mode}, {'token' if auth == 'token' else 'AK/SK'}"
                     if mode == "random" and auth == "aksk":
                         label += f" ({args.sample:,})"
-                    results.append((label, wrk(srv.url, script, args.seconds)))
+                    results.append((label, wrk(srv.url, script, args.seconds, server_pid)))
                     show(label, results[-1][1], None)
-            after = wrk(raw_url, None, args.seconds)
+            after = wrk(raw_url, None, args.seconds, raw_pid)
             show("raw ASGI (after)", after, None)
-            ceiling = (before[0] + after[0]) / 2
-            print(f"{kind}: against the raw ASGI ceiling {ceiling:.0f} req/s (mean of before and after)")
+            ceiling: Figure = (
+                (before[0] + after[0]) / 2,
+                0.0,
+                0.0,
+                0,
+                (before[4] + after[4]) / 2,
+            )
+            print(
+                f"{kind}: against the raw ASGI ceiling {ceiling[0]:.0f} req/s, {ceiling[4]:.1f} us of "
+                "server CPU a request (means of before and after)"
+            )
             for label, fig in results:
                 show(label, fig, ceiling)
         finally:

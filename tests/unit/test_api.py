@@ -562,6 +562,25 @@ def test_request_ids_are_unique(api):
     assert len(ids) == 20
 
 
+def test_a_forked_server_process_draws_other_request_ids():
+    """Request ids come from a generator of the process's own: a forked worker reseeds it, or
+    every worker would hand out the same ids."""
+    import os
+
+    from opencfw.api import app as app_module
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next id, then out at once
+        os.write(write, app_module._REQUEST_IDS.randbytes(16))
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(read, 16)
+    os.close(read)
+    os.close(write)
+    assert len(child) == 16 and child != app_module._REQUEST_IDS.randbytes(16)
+
+
 def test_secret_never_in_repr():
     """Settings print secrets masked."""
     settings = Settings(secret_key=Secret("topsecret"), password=Secret("pw2"))

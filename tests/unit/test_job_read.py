@@ -64,9 +64,9 @@ def counting_reads(runtime, monkeypatch) -> list[str]:
     reads: list[str] = []
     original = runtime.job_reads.read_row
 
-    async def counted(job_id):
+    async def counted(job_id, wal_stamp=None):
         reads.append(job_id)
-        return await original(job_id)
+        return await original(job_id, wal_stamp)
 
     monkeypatch.setattr(runtime.job_reads, "read_row", counted)
     return reads
@@ -142,3 +142,74 @@ def test_sqlite_another_connections_out_of_course_change_reaches_kept_answers(ke
     finally:
         other.close()
     assert documented(client, job_id).json["data"]["status"] == "Failed"
+
+
+# -- SQLite: reads share a read transaction while nothing is committed --------------------------------
+
+import asyncio  # noqa: E402
+import sqlite3  # noqa: E402
+
+from opencfw.service.job_answers import WalStamp  # noqa: E402
+from opencfw.store.job_reads import SqliteJobRows  # noqa: E402
+
+
+@pytest.fixture
+def sqlite_rows(tmp_path):
+    store = SqliteStore(tmp_path / "jobs.sqlite3")
+    store.migrate()
+    other = sqlite3.connect(store.path, isolation_level=None)
+    other.execute("PRAGMA busy_timeout = 0")
+    other.execute(
+        "INSERT INTO jobs (id, project_id, kind, resource_id, status, steps, step_index, outcome,"
+        " begin_ms, run_after_ms, step_started_ms, updated_ms)"
+        " VALUES ('job-1', ?, 'create', 'fw-1', 'Running', '[]', 0, 'success', 1, 2, 1, 1)",
+        (P,),
+    )
+    wal = WalStamp(store.path)
+    yield SqliteJobRows(store), wal, other
+    wal.close()
+    other.close()
+    store.close()
+
+
+def status_read(rows: SqliteJobRows, wal: WalStamp) -> str:
+    found = rows.row("job-1", wal.read())
+    assert found is not None
+    return found[2]
+
+
+def test_sqlite_reads_with_the_same_stamp_share_a_snapshot_and_a_commit_ends_it(sqlite_rows):
+    rows, wal, other = sqlite_rows
+
+    async def reads() -> None:
+        assert status_read(rows, wal) == "Running"
+        snapshot = rows._conn()
+        assert snapshot.in_transaction  # held for the reads after it
+        assert status_read(rows, wal) == "Running" and snapshot.in_transaction
+        other.execute("UPDATE jobs SET status = 'Success' WHERE id = 'job-1'")
+        # the commit changed the WAL index header: the next read is of the store as it is now
+        assert status_read(rows, wal) == "Success"
+        # a snapshot holds a checkpoint back from the WAL's end, until the loop's next turn ends it
+        assert other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 1
+        await asyncio.sleep(0)
+        assert not snapshot.in_transaction
+        assert other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
+
+    asyncio.run(reads())
+
+
+def test_sqlite_reads_without_a_stamp_or_a_loop_hold_no_snapshot(sqlite_rows):
+    rows, wal, other = sqlite_rows
+    assert status_read(rows, wal) == "Running"  # no event loop: nothing would end a snapshot
+    assert not rows._conn().in_transaction
+
+    async def unstamped() -> None:
+        found = rows.row("job-1")
+        assert found is not None and found[2] == "Running"
+        assert not rows._conn().in_transaction
+        assert status_read(rows, wal) == "Running" and rows._conn().in_transaction
+        other.execute("UPDATE jobs SET status = 'Failed' WHERE id = 'job-1'")
+        found = rows.row("job-1")  # no stamp: not the snapshot's read
+        assert found is not None and found[2] == "Failed"
+
+    asyncio.run(unstamped())

@@ -189,6 +189,19 @@ def test_signature_window_is_fifteen_minutes(keyed, now_offset_ms, ok):
         ({"headers": {"content-type": "application/json"}}, "signed header"),
         ({"headers": {**VECTORS[0].headers, "x-sdk-date": "2024-01-01"}}, "malformed X-Sdk-Date"),
         ({"headers": {**VECTORS[0].headers, "x-sdk-date": "20241341T000000Z"}}, "malformed X-Sdk-Date"),
+        (
+            {"authorization": "SDK-HMAC-SHA256 Access=A, SignedHeaders=host;X-Sdk-Date, Signature=ab"},
+            "malformed SignedHeaders",
+        ),
+        (
+            {"authorization": "SDK-HMAC-SHA256 Access=A, SignedHeaders=host;x-sdk-dat\u00c9, Signature=ab"},
+            "malformed SignedHeaders",
+        ),
+        (
+            {"authorization": "SDK-HMAC-SHA256 Access=A, SignedHeaders=host;;x-sdk-date, Signature=ab"},
+            "malformed",
+        ),
+        ({"authorization": "SDK-HMAC-SHA256 Access=A, SignedHeaders=x-sdk-date;, Signature=ab"}, "malformed"),
     ],
 )
 def test_malformed_signatures_are_rejected_with_a_reason(keyed, change, message):
@@ -237,6 +250,25 @@ def test_query_canonicalisation_sorts_and_encodes():
         signing.canonical_query(b"b=2&a=z&a=y&flag&sp=a+b&sl=a%2Fb") == "a=y&a=z&b=2&flag=&sl=a%2Fb&sp=a%20b"
     )
     assert signing.canonical_uri(b"/v1/a%20b/c%2Fd") == "/v1/a%20b/c/d/"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        b"",
+        b"/",
+        b"/v3/p/jobs/0a-b_c.d~e",
+        b"/v3/p/jobs/x/",
+        b"//a//",
+        b"/v1/a b",
+        b"/v1/%7e",
+        b"/v1/\xc3\xa9",
+    ],
+)
+def test_a_plain_path_is_its_own_canonical_uri(path):
+    """A path of unreserved characters skips decoding and re-encoding: the same text either way."""
+    general = signing._encoded_uri.__wrapped__(path)
+    assert signing.canonical_uri(path) == general
 
 
 # -- SDK-ECDSA-P256-SHA256 and SDK-SM2-SM3: vectors made by the SDK's own signers -----------------

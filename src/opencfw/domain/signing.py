@@ -19,7 +19,7 @@ import functools
 import hashlib
 import hmac
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote_to_bytes
@@ -67,9 +67,20 @@ def _encode(value: str) -> str:
     return quote(value, safe="~", errors="surrogateescape")
 
 
-@functools.lru_cache(maxsize=4096)  # pollers send the same few paths again and again
+#: a path of unreserved characters and slashes only: decoding and re-encoding leave it as it is
+_PLAIN_PATH = re.compile(rb"[A-Za-z0-9._~/-]*")
+
+
 def canonical_uri(raw_path: bytes) -> str:
     """Decode the whole path, split on ``/``, re-encode each segment, end in ``/``."""
+    if _PLAIN_PATH.fullmatch(raw_path):  # every API path but those with escapes
+        uri = raw_path.decode("ascii")
+        return uri if uri.endswith("/") else uri + "/"
+    return _encoded_uri(raw_path)
+
+
+@functools.lru_cache(maxsize=4096)  # pollers send the same few paths again and again
+def _encoded_uri(raw_path: bytes) -> str:
     decoded = unquote_to_bytes(raw_path).decode("utf-8", "surrogateescape")
     uri = "/".join(_encode(part) for part in decoded.split("/"))
     return uri if uri.endswith("/") else uri + "/"
@@ -89,12 +100,17 @@ def canonical_query(raw_query: bytes) -> str:
     return "&".join(f"{_encode(k)}={_encode(v)}" for k, v in pairs)
 
 
+#: each algorithm's hash constructor: OpenSSL's named one when it has one (``hashlib.new`` by name
+#: costs more than the hash of a canonical request)
+_CONSTRUCTORS: dict[str, Callable[[bytes], Any]] = {
+    algorithm: getattr(hashlib, name, None) or functools.partial(hashlib.new, name)
+    for algorithm, name in _HASHES.items()
+}
+
+
 def _hash(algorithm: str, data: bytes) -> Any:
-    """A hash object of the algorithm's digest (OpenSSL's named constructor when it has one:
-    ``hashlib.new`` by name costs more than the hash of a canonical request)."""
-    name = _HASHES[algorithm]
-    ctor = getattr(hashlib, name, None)
-    return ctor(data) if ctor is not None else hashlib.new(name, data)
+    """A hash object of the algorithm's digest."""
+    return _CONSTRUCTORS[algorithm](data)
 
 
 @functools.cache
@@ -118,17 +134,8 @@ def canonical_request(
 ) -> str:
     """``headers`` maps lower-case names to values; every signed header must be in it."""
     names = list(signed_headers)
-    header_block = "".join(f"{name}:{headers[name].strip()}\n" for name in names)
-    return "\n".join(
-        (
-            method.upper(),
-            canonical_uri(raw_path),
-            canonical_query(raw_query),
-            header_block,
-            ";".join(names),
-            body_hash,
-        )
-    )
+    header_block = "".join([f"{name}:{headers[name].strip()}\n" for name in names])
+    return f"{method.upper()}\n{canonical_uri(raw_path)}\n{canonical_query(raw_query)}\n{header_block}\n{';'.join(names)}\n{body_hash}"
 
 
 def string_to_sign(algorithm: str, sdk_date: str, canonical: str) -> str:
@@ -252,10 +259,11 @@ def parse_authorization(value: str) -> tuple[str, str, list[str], str]:
     match = _AUTH_RE.match(value)
     if match is None:
         raise SignatureFormatError("malformed Authorization header")
-    signed = match["sh"].split(";")
-    if any(not name or name != name.lower() for name in signed):
+    algorithm, access_key, names, sig = match.groups()
+    signed = names.split(";")
+    if names != names.lower() or "" in signed:  # every name lower-case, none empty
         raise SignatureFormatError("malformed SignedHeaders")
-    return match["alg"], match["ak"], signed, match["sig"].lower()
+    return algorithm, access_key, signed, sig.lower()
 
 
 @functools.lru_cache(maxsize=64)  # a pure function; requests of the same second share a date

@@ -9,7 +9,7 @@ import functools
 import hmac
 import secrets
 
-from opencfw.domain.accounts import AccessKey, Domain, Project, User
+from opencfw.domain.accounts import Domain, Project, User
 from opencfw.domain.clock import Clock
 from opencfw.domain.errors import BadParameter, Forbidden, TokenExpired, Unauthenticated
 from opencfw.service.bootstrap import (  # noqa: F401 - re-exported
@@ -38,6 +38,7 @@ from opencfw.service.signatures import (  # noqa: F401 - re-exported
     PendingSignature,
     Principal,
     Signatures,
+    SigningKey,
 )
 from opencfw.store.base import Store
 
@@ -78,9 +79,10 @@ class Credentials(FirstStart, KeyAdministration, Signatures):
         self.password_lockout = Lockout(clock, after=PASSWORD_LOCK_AFTER, lock_ms=PASSWORD_LOCK_MS)
         #: wrong admin tokens per client address (the admin API and the dashboard's admin sign-in)
         self.admin_lockout = Lockout(clock, after=ADMIN_LOCK_AFTER, lock_ms=ADMIN_LOCK_MS)
-        self._verified_tokens: dict[str, TokenClaims] = {}
+        #: verified tokens and the principal each makes (immutable, made once)
+        self._verified_tokens: dict[str, tuple[TokenClaims, Principal]] = {}
         self._security_tokens: dict[str, TemporaryCredential] = {}
-        self._keys: dict[str, tuple[int, tuple[AccessKey, str] | None]] = {}
+        self._keys: dict[str, tuple[int, SigningKey]] = {}
         self._unknown_keys: dict[str, int] = {}
         self._project_domains: dict[str, str] = {}
 
@@ -145,21 +147,19 @@ class Credentials(FirstStart, KeyAdministration, Signatures):
     def verify_token(self, token: str) -> Principal:
         # a token's text never changes meaning, so a verified one is remembered (bounded) and only
         # its expiry is checked again: the job read is polled far more than anything else is called
-        claims = self._verified_tokens.get(token)
-        if claims is None:
-            claims = self.tokens.verify(token, self.clock.now_ms())
-            # base64 has several spellings of one MAC ('+' for '-', unused bits of the last
-            # character): only the exact text that was issued is a token, so re-issue and compare
-            if not hmac.compare_digest(
-                self.tokens.issue(claims).encode(), token.encode("utf-8", "surrogateescape")
-            ):
-                raise Unauthenticated("Incorrect IAM authentication information: decrypt token fail")
-            if len(self._verified_tokens) >= _CACHE_LIMIT:
-                self._verified_tokens.clear()
-            self._verified_tokens[token] = claims
-        elif self.clock.now_ms() >= claims.expires_ms:
-            raise TokenExpired("The token has expired")
-        return Principal(
+        known = self._verified_tokens.get(token)
+        if known is not None:
+            if self.clock.now_ms() >= known[0].expires_ms:
+                raise TokenExpired("The token has expired")
+            return known[1]
+        claims = self.tokens.verify(token, self.clock.now_ms())
+        # base64 has several spellings of one MAC ('+' for '-', unused bits of the last
+        # character): only the exact text that was issued is a token, so re-issue and compare
+        if not hmac.compare_digest(
+            self.tokens.issue(claims).encode(), token.encode("utf-8", "surrogateescape")
+        ):
+            raise Unauthenticated("Incorrect IAM authentication information: decrypt token fail")
+        principal = Principal(
             claims.domain_id,
             claims.user_id,
             "token",
@@ -167,6 +167,10 @@ class Credentials(FirstStart, KeyAdministration, Signatures):
             domain_scoped=claims.project_id is None,
             expires_ms=claims.expires_ms,
         )
+        if len(self._verified_tokens) >= _CACHE_LIMIT:
+            self._verified_tokens.clear()
+        self._verified_tokens[token] = (claims, principal)
+        return principal
 
     # -- temporary AK/SK pairs and security tokens (IAM OS-CREDENTIAL/securitytokens)
 
@@ -207,7 +211,7 @@ class Credentials(FirstStart, KeyAdministration, Signatures):
             raise TokenExpired("The security token has expired")
         return credential
 
-    def _access_key(self, ak: str) -> tuple[AccessKey, str] | None:
+    def _access_key(self, ak: str) -> SigningKey | None:
         """The key and its secret, remembered for KEY_CACHE_MS: a revoked or changed key
         takes effect within that time, and no request pays a store read and a decryption."""
         now = self.clock.now_ms()
@@ -223,7 +227,7 @@ class Credentials(FirstStart, KeyAdministration, Signatures):
                 self._unknown_keys.clear()
             self._unknown_keys[ak] = now + KEY_CACHE_MS
             return None
-        found = (key, self.box.decrypt(key.secret_enc))
+        found = SigningKey.of(key, self.box.decrypt(key.secret_enc))
         if len(self._keys) >= _CACHE_LIMIT:
             self._keys.clear()
         self._keys[ak] = (now + KEY_CACHE_MS, found)

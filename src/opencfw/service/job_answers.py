@@ -196,35 +196,35 @@ class JobReads:
         else:
             self._pg = PgJobRows(store.url, timeout=store.timeout)  # type: ignore[attr-defined]
 
-    async def read_row(self, job_id: str) -> Row | None:
+    async def read_row(self, job_id: str, wal_stamp: bytes | None = None) -> Row | None:
         if self._sqlite is not None:
-            return self._sqlite.row(job_id)
+            return self._sqlite.row(job_id, wal_stamp)
         assert self._pg is not None
         return await self._pg.row(job_id)
 
-    def _check_other_processes(self) -> None:
+    def _check_other_processes(self) -> bytes | None:
         """SQLite: when anything was committed since the last look (by any process), read the
-        epoch; a new one means jobs changed out of course somewhere: forget every answer."""
+        epoch; a new one means jobs changed out of course somewhere: forget every answer.
+        Returns the WAL index header read (None when it cannot be mapped)."""
         assert self._wal is not None and self._sqlite is not None
-        stamp: object = self._wal.read()
-        if stamp is None:
-            stamp = self._sqlite.data_version()
+        wal_stamp = self._wal.read()
+        stamp: object = wal_stamp if wal_stamp is not None else self._sqlite.data_version()
         if stamp != self._stamp:
             epoch = self._store.get_meta(EPOCH_KEY)
             if epoch != self._epoch:
                 self.answers.forget_all()
                 self._epoch = epoch
             self._stamp = stamp
+        return wal_stamp
 
     async def answer(self, project_id: str, job_id: str) -> tuple[bytes, int | None]:
         """The answer's body and, for a running job, its Retry-After seconds; 404 when unknown."""
-        if self._wal is not None:
-            self._check_other_processes()
+        wal_stamp = self._check_other_processes() if self._wal is not None else None
         now_ms = self._clock.now_ms()
         kept = self.answers.get(job_id, project_id, now_ms)
         if kept is None:
             generation = self.answers.generation
-            row = await self.read_row(job_id)
+            row = await self.read_row(job_id, wal_stamp)
             if row is None or row[1] != project_id:
                 raise NotFound(f"The job {job_id} does not exist")
             kept = answer_from_row(job_id, row[1], row[2], row[3], row[4], row[5], self._time_format)

@@ -35,6 +35,8 @@ class Lockout:
 
     def locked_for_ms(self, key: Hashable) -> int:
         """How much longer ``key`` stays locked (0 when it is not)."""
+        if key not in self._state:  # nearly every request: no failure to count (a dict read is atomic)
+            return 0
         with self._lock:
             until = self._state.get(key, (0, 0))[1]
             left = until - self.clock.now_ms()
@@ -55,8 +57,9 @@ class Lockout:
             return until - now if until else 0
 
     def succeeded(self, key: Hashable) -> None:
-        with self._lock:
-            self._state.pop(key, None)
+        if key in self._state:
+            with self._lock:
+                self._state.pop(key, None)
 
     def _make_room(self, now: int) -> None:
         self._state = {key: state for key, state in self._state.items() if state[1] > now}

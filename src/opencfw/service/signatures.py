@@ -26,9 +26,10 @@ ACCESS_KEY_SHAPE = re.compile(r"[A-Za-z0-9._-]{1,128}", re.ASCII)
 AK_LOCKED = "Incorrect IAM authentication information: AK access failed to reach the limit,forbidden."
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PendingSignature:
-    """A signed request whose key, date and headers were checked; its body is not hashed yet."""
+    """A signed request whose key, date and headers were checked; its body is not hashed yet.
+    (Not frozen: a frozen dataclass's ``__init__`` costs a microsecond more, on every request.)"""
 
     algorithm: str
     access_key: str
@@ -61,12 +62,26 @@ class Principal:
     expires_ms: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    """A permanent access key found in the store, its secret, and who its signatures are from
+    (made once per look-up of the key, not per request)."""
+
+    key: AccessKey
+    secret: str = dataclasses.field(repr=False)
+    principal: Principal
+
+    @classmethod
+    def of(cls, key: AccessKey, secret: str) -> SigningKey:
+        return cls(key, secret, Principal(key.domain_id, key.user_id, "aksk", access_key=key.access_key))
+
+
 class Signatures:
     if TYPE_CHECKING:  # set by Credentials.__init__ and defined there
         clock: Clock
         lockout: Lockout
 
-        def _access_key(self, ak: str) -> tuple[AccessKey, str] | None: ...
+        def _access_key(self, ak: str) -> SigningKey | None: ...
 
         def _temporary_key(self, ak: str, security_token: str) -> TemporaryCredential: ...
 
@@ -151,8 +166,7 @@ class Signatures:
                 "Incorrect IAM authentication information: AK access key not found or revoked"
             )
         else:
-            key, secret = found
-            principal = Principal(key.domain_id, key.user_id, "aksk", access_key=ak)
+            secret, principal = found.secret, found.principal
         return PendingSignature(algorithm, ak, signed, sig, sdk_date, principal, secret, client)
 
     def check_signed_body(

@@ -1,7 +1,8 @@
 """The lean read behind ListJob: the five columns of one job's answer, by primary key.
 
-SQLite: inline on the calling thread (the event loop), on its own connection of the store's,
-memory-mapped so that a read among millions of rows costs no system call.
+SQLite: inline on the calling thread (the event loop), on a connection of its own, memory-mapped so
+that a read among millions of rows costs no system call, and reads share a read transaction while
+nothing is committed (``SqliteJobRows.row``).
 
 PostgreSQL: on the event loop through an asynchronous connection, the reads of concurrent requests
 gathered into one prepared statement (``WHERE id = ANY(...)``) per round trip, with at most
@@ -11,6 +12,7 @@ gathered into one prepared statement (``WHERE id = ANY(...)``) per round trip, w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import sqlite3
 import threading
@@ -35,6 +37,12 @@ EPOCH_KEY = "job_answers.epoch"
 
 
 class SqliteJobRows:
+    """Reads on a connection of their own per thread (memory-mapped).
+
+    A read transaction costs more than the read itself (two ``fcntl`` locks on the WAL index and
+    its header read): reads given a ``stamp`` share one until the stamp changes or the event
+    loop turns (see ``row``)."""
+
     def __init__(self, store: SqliteStore) -> None:
         self._store = store
         self._local = threading.local()
@@ -42,21 +50,58 @@ class SqliteJobRows:
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = self._store._conn()
+            conn = self._store.connect()
             conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
             self._local.conn = conn
+            self._local.stamp = None
         return conn
 
-    def row(self, job_id: str) -> Row | None:
+    def row(self, job_id: str, stamp: bytes | None = None) -> Row | None:
+        """The job's row as the store has it now.
+
+        ``stamp`` is the WAL index header (``WalStamp``), read just before: it changes with every
+        commit of any connection in any process. A read with a stamp, on an event loop, keeps its
+        read transaction open for the reads after it, which use it while they bring the same
+        stamp: nothing was committed since it began, so its snapshot is the store as it is now.
+        A new stamp ends it (the read starts a new one), and so does the loop's next turn, so that
+        a snapshot is never held while no one reads (it would keep checkpoints from the WAL's end).
+        Without a stamp every read is a transaction of its own."""
+        local = self._local
+        conn = self._conn()
         try:
-            found: Row | None = self._conn().execute(SQLITE_SQL, (job_id,)).fetchone()
+            if conn.in_transaction and stamp != local.stamp:
+                conn.execute("COMMIT")
+            if stamp is not None and not conn.in_transaction:
+                loop = _running_loop()
+                if loop is not None:
+                    # the stamp was read before the snapshot begins: the snapshot is at least as new
+                    conn.execute("BEGIN")
+                    local.stamp = stamp
+                    loop.call_soon(_end_snapshot, conn)
+            found: Row | None = conn.execute(SQLITE_SQL, (job_id,)).fetchone()
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"System busy. Try again later. ({type(exc).__name__})") from exc
         return found
 
     def data_version(self) -> int:
         """Changes whenever another connection (any thread or process) commits."""
-        return int(self._conn().execute("PRAGMA data_version").fetchone()[0])
+        conn = self._conn()
+        if conn.in_transaction:  # a snapshot's data_version is its own: end it first
+            conn.execute("COMMIT")
+        return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _end_snapshot(conn: sqlite3.Connection) -> None:
+    with contextlib.suppress(sqlite3.Error):
+        if conn.in_transaction:
+            conn.execute("COMMIT")
 
 
 class PgJobRows:

@@ -38,17 +38,21 @@ class SqliteStore(SqlStore):
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            with self._translate():
-                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-                conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
-                conn.execute("PRAGMA journal_mode = WAL")
-                # WAL + NORMAL is durable across process crashes; only an OS crash or power loss
-                # can lose the last transactions, and never corrupts the file.
-                conn.execute("PRAGMA synchronous = NORMAL")
-                conn.execute("PRAGMA foreign_keys = ON")
-            self._local.conn = conn
-            with self._lock:
-                self._all.append(conn)
+            conn = self._local.conn = self.connect()
+        return conn
+
+    def connect(self) -> sqlite3.Connection:
+        """A new connection with the store's settings, closed with the store."""
+        with self._translate():
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            # WAL + NORMAL is durable across process crashes; only an OS crash or power loss
+            # can lose the last transactions, and never corrupts the file.
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        with self._lock:
+            self._all.append(conn)
         return conn
 
     @contextlib.contextmanager
