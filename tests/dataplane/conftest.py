@@ -18,3 +18,14 @@ def lab(request: pytest.FixtureRequest) -> Iterator[netns.Lab]:
     made = netns.Lab.for_firewall("fw-test", instance)
     yield made
     netns.destroy(made)
+
+
+@pytest.fixture
+def instance(request: pytest.FixtureRequest) -> Iterator[str]:
+    """An instance name of this test's own (its labs cannot meet another test's); its labs are
+    removed afterwards."""
+    kernel.require()
+    name = netns.instance_of(f"instance-{os.getpid()}-{request.node.nodeid}")
+    yield name
+    for lab in netns.labs(name):
+        netns.destroy(lab)

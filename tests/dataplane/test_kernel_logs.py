@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 
@@ -14,7 +13,6 @@ from opencfw.dataplane.policy import TCP, Direction, Policy, Rule, Service
 from opencfw.dataplane.reconciler import Reconciler
 from opencfw.dataplane.source import Desired
 from opencfw.domain.logs import Flow
-from tests.dataplane import kernel
 
 EIP, UNPROTECTED = "203.0.113.30", "203.0.113.31"
 INTERNET = netns.INTERNET_HOST
@@ -42,15 +40,6 @@ class Recorded:
                 return
             time.sleep(0.1)
         pytest.fail(f"records after {seconds} s: {self.acl} / {self.flows}")
-
-
-@pytest.fixture
-def instance(request: pytest.FixtureRequest):
-    kernel.require()
-    name = netns.instance_of(f"kernel-logs-{os.getpid()}-{request.node.nodeid}")
-    yield name
-    for lab in netns.labs(name):
-        netns.destroy(lab)
 
 
 def test_rule_hits_and_ended_connections_become_records_with_what_the_kernel_saw(instance):

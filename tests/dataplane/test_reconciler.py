@@ -5,25 +5,13 @@ from __future__ import annotations
 import os
 import time
 
-import pytest
-
 from opencfw.dataplane import netns, nft, probe
 from opencfw.dataplane.policy import TCP, Direction, Policy, Rule, Service
 from opencfw.dataplane.reconciler import Reconciler
 from opencfw.dataplane.source import Desired
-from tests.dataplane import kernel
 
 EIP = "203.0.113.9"
 DENY_SSH = Rule("deny-ssh", "deny", Direction.INBOUND, services=(Service(TCP, ((22, 22),)),))
-
-
-@pytest.fixture
-def instance(request: pytest.FixtureRequest):
-    kernel.require()
-    name = netns.instance_of(f"reconciler-{os.getpid()}-{request.node.nodeid}")
-    yield name
-    for lab in netns.labs(name):
-        netns.destroy(lab)
 
 
 def desired(

@@ -29,17 +29,18 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from opencfw.dataplane import netlink, netns, nft
 from opencfw.dataplane.policy import Rule
-from opencfw.domain.logs import Flow
+from opencfw.domain.logs import Action, Direction, Flow
 
 log = logging.getLogger("opencfw.dataplane")
 
 #: ``record(project_id, flows, flow_records)``: False records the access-control records alone
 Record = Callable[[str, list[Flow], bool], None]
 
-_DIRECTION = {nft.MARK_INBOUND: "out2in", nft.MARK_OUTBOUND: "in2out"}
+_DIRECTION: dict[int, Direction] = {nft.MARK_INBOUND: "out2in", nft.MARK_OUTBOUND: "in2out"}
 
 
 @dataclass
@@ -51,7 +52,7 @@ class _Watched:
     inbound: int
     sockets: tuple[socket.socket, ...]
     #: rule id -> (name, log action) of the rules the table has
-    rules: dict[str, tuple[str, str]] = field(default_factory=dict)
+    rules: dict[str, tuple[str, Action]] = field(default_factory=dict)
 
 
 def _open(lab: netns.Lab) -> tuple[int, tuple[socket.socket, ...]]:
@@ -159,52 +160,46 @@ class FlowLogs:
     @staticmethod
     def flow(watched: _Watched, event: netlink.Logged | netlink.Ended) -> tuple[Flow, bool] | None:
         """The record an event makes (and whether it is a flow record), or None."""
+        seen: dict[str, Any] = {
+            "fw_instance_id": watched.firewall_id,
+            "src_ip": event.source,
+            "src_port": event.source_port,
+            "dst_ip": event.destination,
+            "dst_port": event.destination_port,
+            "protocol": event.protocol,
+        }
         if isinstance(event, netlink.Logged):
             known = watched.rules.get(event.prefix)
             if known is None:  # a rule that left the table since: nothing to name it by
                 return None
-            direction = "out2in" if event.indev == watched.inbound else "in2out"
             name, action = known
-            return (
-                Flow(
-                    fw_instance_id=watched.firewall_id,
-                    src_ip=event.source,
-                    src_port=event.source_port,
-                    dst_ip=event.destination,
-                    dst_port=event.destination_port,
-                    protocol=event.protocol,
-                    direction=direction,  # type: ignore[arg-type]
-                    action=action,  # type: ignore[arg-type]
-                    rule_id=event.prefix,
-                    rule_name=name,
-                    bytes=event.length,
-                    packets=1,
-                ),
-                False,
+            direction: Direction = "out2in" if event.indev == watched.inbound else "in2out"
+            made = Flow(
+                **seen,
+                direction=direction,
+                action=action,
+                rule_id=event.prefix,
+                rule_name=name,
+                bytes=event.length,
+                packets=1,
             )
+            return made, False
         if event.mark not in _DIRECTION:  # a connection the firewall did not judge
             return None
         end_ms = None if event.stop_ns is None else event.stop_ns // 1_000_000
         start_ms = None if event.start_ns is None else event.start_ns // 1_000_000
         if start_ms is not None and end_ms is None:
             end_ms = max(start_ms, int(time.time() * 1000))
-        return (
-            Flow(
-                fw_instance_id=watched.firewall_id,
-                src_ip=event.source,
-                src_port=event.source_port,
-                dst_ip=event.destination,
-                dst_port=event.destination_port,
-                protocol=event.protocol,
-                direction=_DIRECTION[event.mark],  # type: ignore[arg-type]
-                action="permit",
-                bytes=event.bytes,
-                packets=event.packets,
-                start_ms=start_ms,
-                end_ms=end_ms if start_ms is not None else None,
-            ),
-            True,
+        made = Flow(
+            **seen,
+            direction=_DIRECTION[event.mark],
+            action="permit",
+            bytes=event.bytes,
+            packets=event.packets,
+            start_ms=start_ms,
+            end_ms=end_ms if start_ms is not None else None,
         )
+        return made, True
 
     def _collect(self, timeout: float) -> int:
         """Wait up to ``timeout`` for events; queue their records. Returns how many were queued."""
